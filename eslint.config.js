@@ -1,0 +1,21 @@
+// Lint: typescript-eslint's recommended rules plus the project's own habits (no floating promises,
+// no console in the shared core: logs go through shared/log).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  { files: ['shared/**/*.ts'], ignores: ['shared/**/*.test.ts'], rules: { 'no-console': 'error' } },
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+);

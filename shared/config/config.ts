@@ -1,0 +1,92 @@
+// One zod schema over the environment. Read once in a composition root (shared/deps); adapters never touch
+// process.env. A wrong or missing variable fails at start with its name in the message.
+import { z } from 'zod';
+
+export const DASHSCOPE_REGION_HOSTS = {
+  'cn-beijing': 'https://dashscope.aliyuncs.com',
+  'ap-southeast-1': 'https://dashscope-intl.aliyuncs.com',
+} as const;
+export type DashScopeRegion = keyof typeof DASHSCOPE_REGION_HOSTS;
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const envSchema = z.object({
+  DASHSCOPE_API_KEY: z.string().min(1).optional(),
+  DASHSCOPE_REGION: z.enum(Object.keys(DASHSCOPE_REGION_HOSTS) as [DashScopeRegion, ...DashScopeRegion[]]).default('cn-beijing'),
+  DASHSCOPE_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DASHSCOPE_WORKSPACE: z.string().min(1).optional(),
+  DASHSCOPE_TIMEOUT_MS: intFrom(100, 900_000).default(120_000),
+  DASHSCOPE_MAX_RETRIES: intFrom(0, 10).default(2),
+  RUNTIME_MODE: z.enum(['local', 'cloud']).optional(),
+  PORT: intFrom(0, 65_535).optional(),
+  FC_CUSTOM_LISTEN_PORT: intFrom(1, 65_535).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  EMULATOR_PORT: intFrom(0, 65_535).default(9100),
+  EMULATOR_TIME_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
+  EMULATOR_FAULTS: z.string().optional(),
+  LOCAL_TIMER_INTERVAL_MS: intFrom(50, 3_600_000).default(2_000),
+  RESULT_HOST_ALLOWLIST: list.default(['*.aliyuncs.com']),
+  DOWNLOAD_MAX_BYTES: intFrom(1, Number.MAX_SAFE_INTEGER).default(4 * 1024 ** 3),
+  DOWNLOAD_TIMEOUT_MS: intFrom(1_000, 3_600_000).default(600_000),
+  CHAT_SUMMARY_MODEL: z.string().min(1).default('qwen-turbo'),
+  CHAT_MAX_BODY_BYTES: intFrom(1_024, 32 * 1024 ** 2).default(8 * 1024 ** 2),
+  EMBEDDINGS_MAX_INPUTS: intFrom(1, 100_000).default(2_048),
+  SIGNED_URL_TTL_S: intFrom(60, 7 * 86_400).default(3_600),
+  PUBLIC_BASE_URL: z.url().optional(),
+  OSS_BUCKET: z.string().min(3).optional(),
+  OSS_REGION: z.string().min(1).optional(),
+  OSS_ENDPOINT: z.string().min(1).optional(),
+  OSS_INTERNAL: bool.default(false),
+  OTS_ENDPOINT: z.url().optional(),
+  OTS_INSTANCE: z.string().min(1).optional(),
+  EVENTBRIDGE_ENDPOINT: z.string().min(1).optional(),
+  EVENTBRIDGE_BUS: z.string().min(1).default('dashscope-fc'),
+  FC_FUNCTION_NAME: z.string().optional(),
+  FC_REGION: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  mode: 'local' | 'cloud';
+  /** Origin of DashScope (no path): region host, or DASHSCOPE_BASE_URL when set. */
+  dashscopeOrigin: string;
+  /** The port HTTP functions listen on: FC_CUSTOM_LISTEN_PORT on FC, else PORT, else 9000. */
+  listenPort: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly variables: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every wrong variable. Never echoes secret values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+    throw new ConfigError(
+      `invalid environment: ${problems.join('; ')}`,
+      parsed.error.issues.map((i) => String(i.path[0] ?? '?')),
+    );
+  }
+  const e = parsed.data;
+  const mode = e.RUNTIME_MODE ?? (e.FC_FUNCTION_NAME ? 'cloud' : 'local');
+  if (mode === 'cloud') {
+    const missing = (['DASHSCOPE_API_KEY'] as const).filter((k) => !e[k]);
+    if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, [...missing]);
+  }
+  const dashscopeOrigin = (e.DASHSCOPE_BASE_URL ?? DASHSCOPE_REGION_HOSTS[e.DASHSCOPE_REGION]).replace(/\/+$/, '');
+  return { ...e, mode, dashscopeOrigin, listenPort: e.FC_CUSTOM_LISTEN_PORT ?? e.PORT ?? 9000 };
+}

@@ -1,0 +1,78 @@
+// The Task: one asynchronous media job (image, video, speech) from request to persisted outputs.
+// Pure data and the transition table; no I/O. Every status change goes through `canTransition`.
+
+export const TASK_TYPES = ['text-to-image', 'text-to-video', 'image-to-video', 'text-to-speech'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+export const TASK_STATUSES = ['QUEUED', 'PENDING', 'RUNNING', 'SUCCEEDED', 'PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED']);
+
+/** Allowed moves. A move not listed here is a bug or a lost race, never a silent overwrite. */
+export const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  QUEUED: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
+  PENDING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
+  SUCCEEDED: ['PERSISTED', 'EXPIRED'],
+  PERSISTED: [],
+  FAILED: [],
+  CANCELED: [],
+  EXPIRED: [],
+};
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export interface TaskError {
+  code: string;
+  message: string;
+}
+
+/** One result of a task: where DashScope put it (expiring), and where we keep it once persisted. */
+export interface TaskOutput {
+  index: number;
+  /** DashScope's signed URL; expires at `sourceExpiresAt`. */
+  sourceUrl?: string;
+  sourceExpiresAt?: string;
+  /** Object key in our OSS bucket once persisted. */
+  key?: string;
+  contentType?: string;
+  bytes?: number;
+  sha256?: string;
+  /** A partial failure (e.g. one image refused by moderation) or a copy that was refused. */
+  error?: TaskError;
+}
+
+export interface Task {
+  id: string;
+  type: TaskType;
+  model: string;
+  status: TaskStatus;
+  /** The validated request as sent upstream (`input` and `parameters` of DashScope's body). */
+  input: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+  metadata?: Record<string, string>;
+  idempotencyKey?: string;
+  dashscopeTaskId?: string;
+  dashscopeRequestId?: string;
+  outputs: TaskOutput[];
+  usage?: Record<string, unknown>;
+  cost?: { amount: number; currency: 'CNY' };
+  error?: TaskError;
+  /** Upstream polls made so far (drives backoff). */
+  pollCount: number;
+  /** When poll-task should next look at this task; absent when nothing is due (terminal). */
+  dueAt?: string;
+  leaseOwner?: string;
+  leaseUntil?: string;
+  /** Optimistic-concurrency version; every write increments it. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}

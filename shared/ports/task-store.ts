@@ -1,0 +1,71 @@
+// TaskStore: durable task rows (Table Store in the cloud, SQLite locally). Every write is conditional on the
+// row's version so that two writers never both win; the loser gets TaskConflictError and re-reads.
+import type { Task, TaskStatus } from '../domain/task.ts';
+
+export class TaskStoreError extends Error {
+  override name = 'TaskStoreError';
+}
+/** create() of an id that already exists. */
+export class TaskAlreadyExistsError extends TaskStoreError {
+  override name = 'TaskAlreadyExistsError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} already exists`);
+  }
+}
+/** A conditional write lost: the row changed (or vanished) since it was read. */
+export class TaskConflictError extends TaskStoreError {
+  override name = 'TaskConflictError';
+  constructor(readonly taskId: string, readonly expectedVersion: number) {
+    super(`task ${taskId} changed since version ${expectedVersion}`);
+  }
+}
+export class TaskNotFoundError extends TaskStoreError {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+  }
+}
+
+/** Fields a conditional update may change (id, createdAt and version are managed by the store). */
+export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'version' | 'updatedAt'>>;
+
+export interface IdempotencyRecord {
+  key: string;
+  taskId: string;
+  requestHash: string;
+  createdAt: string;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Opaque cursor for the next page, absent on the last. */
+  next?: string;
+}
+
+export interface TaskStore {
+  /** Creates the row once; throws TaskAlreadyExistsError if the id exists. */
+  create(task: Task): Promise<void>;
+  get(id: string): Promise<Task | undefined>;
+  /**
+   * Writes `patch` only if the row is still at `expectedVersion`; returns the new row (version + 1,
+   * updatedAt = now). Throws TaskConflictError if it moved on, TaskNotFoundError if it is gone.
+   * `undefined` values in the patch clear the field.
+   */
+  update(id: string, expectedVersion: number, patch: TaskPatch, now: Date): Promise<Task>;
+  /**
+   * Tasks whose dueAt ≤ now and whose lease is free (absent or ≤ now), oldest due first. Served by an
+   * index on dueAt: cost grows with the number of due tasks, not with history.
+   */
+  listDue(now: Date, limit: number): Promise<Task[]>;
+  /**
+   * Takes the lease if it is free at `now` (conditional write); returns the leased row, or undefined if
+   * another owner holds it or the row moved on.
+   */
+  tryLease(id: string, owner: string, until: Date, now: Date): Promise<Task | undefined>;
+  listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string): Promise<TaskPage>;
+  /**
+   * Records an idempotency key once. Returns undefined when this call created it, or the record that was
+   * there first (same key, maybe another request).
+   */
+  putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+}
