@@ -1,0 +1,24 @@
+// What a use case may depend on, built once per process by a composition root (local-deps.ts here; the
+// cloud root comes with the cloud adapters). Entry points receive a Deps and never build clients themselves.
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock, IdGenerator } from '../ports/clock.ts';
+import type { TaskStore } from '../ports/task-store.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { ConversationStore } from '../ports/conversation-store.ts';
+import type { DashScopeClient } from '../dashscope/client.ts';
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  ids: IdGenerator;
+  dashscope: DashScopeClient;
+  tasks: TaskStore;
+  events: EventBus;
+  objects: ObjectStore;
+  conversations: ConversationStore;
+  /** Releases what the root opened (database handles, sockets). */
+  close(): Promise<void>;
+}

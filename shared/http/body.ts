@@ -1,0 +1,57 @@
+// Reading request bodies safely: a byte cap enforced while reading (413 before the whole body is buffered),
+// JSON only with a JSON content type, and zod validation that names the offending field.
+import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+import { HttpError } from './errors.ts';
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new HttpError(413, 'request_too_large', `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new HttpError(413, 'request_too_large', `request body exceeds the limit of ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses a JSON body; 415 for another content type, 400 for malformed JSON. */
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    req.resume();
+    throw new HttpError(415, 'unsupported_media_type', `expected content-type application/json, got '${type.slice(0, 100)}'`);
+  }
+  const raw = await readBody(req, maxBytes);
+  if (raw.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
+  }
+}
+
+/** Formats zod issues as `field.path: message; …` for a 400. */
+export function describeIssues(error: z.ZodError): { message: string; param?: string } {
+  const first = error.issues[0];
+  const message = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+  return { message, ...(first?.path.length ? { param: first.path.join('.') } : {}) };
+}
+
+export function validate<T>(schema: z.ZodType<T>, value: unknown, code = 'invalid_request'): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const { message, param } = describeIssues(r.error);
+  throw new HttpError(400, code, message, param ? { param } : {});
+}
