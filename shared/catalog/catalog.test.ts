@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { MODELS, UnknownModelError, WrongModelKindError, findModel, modelsOfKind, requireModel } from './catalog.ts';
+
+describe('catalog', () => {
+  it('names every model of the specs and the seed article once', () => {
+    const ids = MODELS.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ['qwen-turbo', 'qwen-plus', 'qwen-max', 'qwen3-max', 'qwen3-coder-plus', 'qwen-turbo-longcontext', 'text-embedding-v3', 'text-embedding-v4', 'wanx2.1-t2i-turbo', 'wan2.5-t2v-preview', 'wan2.5-i2v-preview', 'qwen3-tts-flash']) {
+      expect(findModel(id), id).toBeDefined();
+    }
+  });
+
+  it('holds the corrected embedding limits and price (10 texts, 8,192 tokens, 0.5 CNY/M)', () => {
+    for (const m of modelsOfKind('embedding')) {
+      expect(m.maxBatch).toBe(10);
+      expect(m.maxTokensPerText).toBe(8192);
+      expect(m.price.input).toBe(0.5);
+    }
+  });
+
+  it('knows which models need streaming to think', () => {
+    expect(requireModel('qwen3-max', 'chat').thinkingStreamOnly).toBe(false);
+    expect(requireModel('qwen-plus', 'chat').thinkingStreamOnly).toBe(true);
+    expect(requireModel('qwen3-32b', 'chat').thinking).toBe('default-on');
+    expect(requireModel('qwen-max', 'chat').thinking).toBe('none');
+  });
+
+  it('does not list the unofficial wan2.5-t2v-plus id', () => {
+    expect(findModel('wan2.5-t2v-plus')).toBeUndefined();
+  });
+
+  it('refuses an unknown id with the list of known ones of the wanted kind', () => {
+    try {
+      requireModel('gpt-4o', 'embedding');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UnknownModelError);
+      expect((e as UnknownModelError).statusCode).toBe(404);
+      expect((e as Error).message).toContain('text-embedding-v3');
+      expect((e as Error).message).not.toContain('qwen-plus');
+    }
+  });
+
+  it('refuses a model of the wrong kind', () => {
+    expect(() => requireModel('text-embedding-v4', 'chat')).toThrow(WrongModelKindError);
+  });
+});

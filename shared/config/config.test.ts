@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('applies the embedded defaults on an empty environment (local mode, Beijing host, port 9000)', () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe('local');
+    expect(c.dashscopeOrigin).toBe('https://dashscope.aliyuncs.com');
+    expect(c.listenPort).toBe(9000);
+    expect(c.DASHSCOPE_MAX_RETRIES).toBe(2);
+    expect(c.RESULT_HOST_ALLOWLIST).toEqual(['*.aliyuncs.com']);
+  });
+
+  it('selects the international host by region and lets an explicit base URL override it', () => {
+    expect(loadConfig({ DASHSCOPE_REGION: 'ap-southeast-1' }).dashscopeOrigin).toBe('https://dashscope-intl.aliyuncs.com');
+    expect(loadConfig({ DASHSCOPE_REGION: 'ap-southeast-1', DASHSCOPE_BASE_URL: 'http://127.0.0.1:9100/' }).dashscopeOrigin).toBe('http://127.0.0.1:9100');
+  });
+
+  it('prefers FC_CUSTOM_LISTEN_PORT over PORT', () => {
+    expect(loadConfig({ PORT: '8080' }).listenPort).toBe(8080);
+    expect(loadConfig({ PORT: '8080', FC_CUSTOM_LISTEN_PORT: '9001' }).listenPort).toBe(9001);
+  });
+
+  it('names the wrong variable in the error', () => {
+    expect(() => loadConfig({ DASHSCOPE_REGION: 'mars-1' })).toThrow(/DASHSCOPE_REGION/);
+    expect(() => loadConfig({ DASHSCOPE_TIMEOUT_MS: 'soon' })).toThrow(/DASHSCOPE_TIMEOUT_MS/);
+    try {
+      loadConfig({ PORT: '70000', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).variables.sort()).toEqual(['LOG_LEVEL', 'PORT']);
+    }
+  });
+
+  it('requires the DashScope key in cloud mode and never echoes a secret value', () => {
+    expect(() => loadConfig({ FC_FUNCTION_NAME: 'chat-stream' })).toThrow(/DASHSCOPE_API_KEY/);
+    const secret = 'sk-thisisnotarealkeybutlookslikeone';
+    try {
+      loadConfig({ DASHSCOPE_API_KEY: secret, DASHSCOPE_BASE_URL: 'not a url' });
+      expect.unreachable();
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain(secret);
+      expect(String((e as Error).message)).toContain('DASHSCOPE_BASE_URL');
+    }
+  });
+
+  it('parses the allowlist as a comma-separated list', () => {
+    expect(loadConfig({ RESULT_HOST_ALLOWLIST: 'a.example.com, *.aliyuncs.com ,' }).RESULT_HOST_ALLOWLIST).toEqual(['a.example.com', '*.aliyuncs.com']);
+  });
+});
