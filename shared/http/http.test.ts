@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { readJson, validate } from './body.ts';
+import { HttpError, toErrorResponse } from './errors.ts';
+import { sendError, sendJson } from './respond.ts';
+import { matchRoute } from './router.ts';
+
+describe('matchRoute', () => {
+  const routes = [
+    { method: 'GET', path: '/v1/tasks/:id' },
+    { method: 'DELETE', path: '/v1/tasks/:id' },
+    { method: 'POST', path: '/v1/tasks' },
+  ] as const;
+
+  it('matches params and decodes them', () => {
+    const r = matchRoute(routes, 'GET', '/v1/tasks/task_a%2Db');
+    expect(r).toEqual({ kind: 'match', match: { route: routes[0], params: { id: 'task_a-b' } } });
+  });
+  it('answers method-not-allowed with the allowed methods', () => {
+    expect(matchRoute(routes, 'PUT', '/v1/tasks/x')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'DELETE'] });
+  });
+  it('answers not-found for unknown paths and empty params', () => {
+    expect(matchRoute(routes, 'GET', '/v1/other').kind).toBe('not-found');
+    expect(matchRoute(routes, 'GET', '/v1/tasks/').kind).not.toBe('match');
+  });
+});
+
+describe('toErrorResponse', () => {
+  it('shows 4xx messages and hides 5xx ones behind the request id', () => {
+    const bad = toErrorResponse(new HttpError(400, 'invalid_request', 'messages: required', { param: 'messages' }), 'req-1');
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', message: 'messages: required', type: 'invalid_request_error', param: 'messages', request_id: 'req-1' } } });
+    const internal = toErrorResponse(new Error('ECONNRESET at 10.0.0.1 with key sk-123'), 'req-2');
+    expect(internal.status).toBe(500);
+    expect(internal.body.error.message).not.toContain('sk-123');
+    expect(internal.body.error.message).toContain('req-2');
+  });
+});
+
+describe('readJson and validate', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  async function post(body: string | Buffer, headers: Record<string, string>, max = 64): Promise<{ status: number; json: { error?: { code: string; message: string } } & Record<string, unknown> }> {
+    server = createServer((req, res) => {
+      readJson(req, max)
+        .then((v) => sendJson(res, 200, { got: validate(z.object({ n: z.number().int() }), v) }))
+        .catch((e: unknown) => sendError(res, e, 'rid'));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { method: 'POST', body, headers });
+    return { status: res.status, json: (await res.json()) as never };
+  }
+
+  it('parses and validates a JSON body', async () => {
+    expect(await post('{"n":3}', { 'content-type': 'application/json' })).toEqual({ status: 200, json: { got: { n: 3 } } });
+  });
+  it('refuses malformed JSON with 400 invalid_json', async () => {
+    const r = await post('{"n":', { 'content-type': 'application/json' });
+    expect(r.status).toBe(400);
+    expect(r.json.error?.code).toBe('invalid_json');
+  });
+  it('refuses another content type with 415', async () => {
+    expect((await post('n=3', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+  });
+  it('refuses a body over the cap with 413', async () => {
+    const r = await post(Buffer.alloc(1000, 32), { 'content-type': 'application/json' });
+    expect(r.status).toBe(413);
+    expect(r.json.error?.code).toBe('request_too_large');
+  });
+  it('names the invalid field', async () => {
+    const r = await post('{"n":"three"}', { 'content-type': 'application/json' });
+    expect(r.status).toBe(400);
+    expect(r.json.error?.message).toMatch(/^n: /);
+  });
+});
