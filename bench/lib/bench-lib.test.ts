@@ -1,0 +1,73 @@
+// The bench's own building blocks: nearest-rank percentiles, and the bare proxy that serves as the floor
+// (it must stream chunk by chunk and cancel the upstream call when its client leaves, or the floor is wrong).
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { createBareProxy } from './bare-proxy.ts';
+import { percentile, summarize } from './stats.ts';
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles, so every figure is an observed sample', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile([3, 7], 50)).toBe(3);
+    expect(percentile([3, 7], 51)).toBe(7);
+    expect(summarize([5, 1, 3]).max).toBe(5);
+    expect(Number.isNaN(summarize([]).p50)).toBe(true);
+  });
+});
+
+describe('bare proxy', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+  const listen = async (s: Server) => {
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+
+  it('forwards method, path, headers and body, and the answer back', async () => {
+    const upstream = await listen(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => res.writeHead(201, { 'x-up': 'yes' }).end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization, body })));
+      }),
+    );
+    const proxy = await listen(createBareProxy(upstream));
+    const res = await request(`${proxy}/compatible-mode/v1/chat/completions?x=1`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: '{"a":1}' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['x-up']).toBe('yes');
+    expect(await res.body.json()).toEqual({ method: 'POST', url: '/compatible-mode/v1/chat/completions?x=1', auth: 'Bearer k', body: '{"a":1}' });
+  });
+
+  it('passes the first chunk on before the upstream sends the second, and cancels the upstream when the client leaves', async () => {
+    let upstreamRes: ServerResponse | undefined;
+    let closedWhileOpen: (finished: boolean) => void = () => {};
+    const upstreamClosed = new Promise<boolean>((resolve) => (closedWhileOpen = resolve));
+    const upstreamUrl = await listen(
+      createServer((_req, res) => {
+        upstreamRes = res;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: 1\n\n');
+        res.on('close', () => closedWhileOpen(res.writableFinished));
+      }),
+    );
+    const proxy = await listen(createBareProxy(upstreamUrl));
+    const ctl = new AbortController();
+    const res = await request(`${proxy}/stream`, { method: 'POST', body: '{}', signal: ctl.signal });
+    const first = await new Promise<string>((resolve) => res.body.once('data', (c: Buffer) => resolve(c.toString())));
+    expect(first).toBe('data: 1\n\n');
+    expect(upstreamRes?.writableEnded).toBe(false);
+    ctl.abort();
+    res.body.on('error', () => {});
+    expect(await upstreamClosed).toBe(false);
+  });
+});

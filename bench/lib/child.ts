@@ -1,0 +1,88 @@
+// Runs one bench server in its own Node process (so its RSS and event loop are its own) and talks to it
+// over IPC: 'ready' with its URL, RSS on request, 'close' to stop. The child side is child-main.ts.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export type ChildSpec =
+  | { kind: 'emulator'; chunkDelayMs: number; replyTokens: number }
+  | { kind: 'chat-stream'; upstream: string; apiKey: string }
+  | { kind: 'bare-proxy'; upstream: string }
+  | { kind: 'portkey' };
+
+export type ToChild = { type: 'rss'; seq: number } | { type: 'fetch-shim' } | { type: 'close' };
+export type FromChild =
+  | { type: 'ready'; url: string; apiKey?: string }
+  | { type: 'rss'; seq: number; rss: number }
+  | { type: 'error'; message: string };
+
+export interface ChildServer {
+  url: string;
+  apiKey?: string;
+  pid: number;
+  /** The child's resident set size in bytes, measured inside it (process.memoryUsage.rss()); NaN once it has exited. */
+  rss(): Promise<number>;
+  /** Portkey only: re-wrap its upstream fetch() responses (see child-main.ts). */
+  enableFetchShim(): void;
+  close(): Promise<void>;
+}
+
+const CHILD_MAIN = fileURLToPath(new URL('./child-main.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function send(child: ChildProcess, msg: ToChild): void {
+  child.send(msg);
+}
+
+export async function startChild(spec: ChildSpec, startTimeoutMs = 30_000): Promise<ChildServer> {
+  const child = fork(CHILD_MAIN, [JSON.stringify(spec)], {
+    cwd: REPO_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<Extract<FromChild, { type: 'ready' }>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${spec.kind} did not start in ${startTimeoutMs} ms\n${stderr}`)), startTimeoutMs);
+    child.on('message', (m: FromChild) => {
+      clearTimeout(timer);
+      if (m.type === 'ready') resolve(m);
+      else if (m.type === 'error') reject(new Error(`${spec.kind}: ${m.message}\n${stderr}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.kind} exited with ${code}\n${stderr}`));
+    });
+  });
+  let seq = 0;
+  const pending = new Map<number, (rss: number) => void>();
+  child.on('message', (m: FromChild) => {
+    if (m.type === 'rss') pending.get(m.seq)?.(m.rss);
+  });
+  child.once('exit', () => {
+    for (const settle of pending.values()) settle(Number.NaN);
+  });
+  return {
+    url: ready.url,
+    ...(ready.apiKey ? { apiKey: ready.apiKey } : {}),
+    pid: child.pid!,
+    rss: () =>
+      new Promise<number>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(Number.NaN);
+        const id = ++seq;
+        pending.set(id, (rss) => {
+          pending.delete(id);
+          resolve(rss);
+        });
+        send(child, { type: 'rss', seq: id });
+      }),
+    enableFetchShim: () => send(child, { type: 'fetch-shim' }),
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      send(child, { type: 'close' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// The measuring client: times one chat request (time to first body byte, total time) and runs the
+// targets interleaved so they see the same machine conditions, sequentially or with N requests in flight.
+import { performance } from 'node:perf_hooks';
+import { request, type Dispatcher } from 'undici';
+
+export interface Target {
+  name: string;
+  /** Full URL of the chat completions endpoint of this target. */
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface Sample {
+  /** From sending the request to the first byte of the response body (the first SSE event when streamed). */
+  ttfbMs: number;
+  totalMs: number;
+}
+
+export interface Outcome {
+  samples: Sample[];
+  errors: number;
+  firstError?: string;
+}
+
+export function chatBody(stream: boolean, model = 'qwen-plus'): string {
+  return JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Say hello in three words.' }] });
+}
+
+/** One request; throws unless the answer is a 200 with a complete completion (a `[DONE]`-terminated stream). */
+export async function timeOne(dispatcher: Dispatcher, target: Target, body: string, stream: boolean, timeoutMs = 15_000): Promise<Sample> {
+  const t0 = performance.now();
+  const res = await request(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body,
+    dispatcher,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  let ttfb = Number.NaN;
+  let text = '';
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (Number.isNaN(ttfb)) ttfb = performance.now() - t0;
+    text += chunk.toString('utf8');
+  }
+  const total = performance.now() - t0;
+  if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+  const complete = stream ? /data: \[DONE\]\s*$/.test(text) : text.includes('"choices"');
+  if (!complete) throw new Error(`incomplete ${stream ? 'stream' : 'completion'}: ${text.slice(-200)}`);
+  return { ttfbMs: ttfb, totalMs: total };
+}
+
+export interface RunOptions {
+  dispatcher: Dispatcher;
+  stream: boolean;
+  /** Measured requests per target. */
+  perTarget: number;
+  /** Unmeasured requests per target first (connections, JIT). */
+  warmup: number;
+}
+
+function emptyOutcomes(targets: readonly Target[]): Map<string, Outcome> {
+  return new Map(targets.map((t) => [t.name, { samples: [], errors: 0 }]));
+}
+
+async function record(outcome: Outcome | undefined, run: () => Promise<Sample>): Promise<void> {
+  try {
+    const s = await run();
+    outcome?.samples.push(s);
+  } catch (e) {
+    if (!outcome) return;
+    outcome.errors++;
+    outcome.firstError ??= e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** One request at a time, round robin over the targets; each round starts one target further on. */
+export async function runSequential(targets: readonly Target[], o: RunOptions): Promise<Map<string, Outcome>> {
+  const out = emptyOutcomes(targets);
+  const body = chatBody(o.stream);
+  for (let round = -o.warmup; round < o.perTarget; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[(((round % targets.length) + targets.length) % targets.length + k) % targets.length]!;
+      await record(round < 0 ? undefined : out.get(t.name), () => timeOne(o.dispatcher, t, body, o.stream));
+    }
+  }
+  return out;
+}
+
+/**
+ * `concurrency` requests in flight to one target at a time (closed loop: each worker sends its next request
+ * when the previous one ends), for `perWorker` requests each; then the next target. Rounds repeat, each
+ * starting one target further on, until every target has `perTarget` samples.
+ */
+export async function runConcurrent(targets: readonly Target[], o: RunOptions & { concurrency: number; perWorker: number }): Promise<Map<string, Outcome>> {
+  const out = emptyOutcomes(targets);
+  const body = chatBody(o.stream);
+  const phase = async (t: Target, requests: number, measured: boolean) => {
+    let left = requests;
+    const worker = async () => {
+      while (left-- > 0) await record(measured ? out.get(t.name) : undefined, () => timeOne(o.dispatcher, t, body, o.stream));
+    };
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, requests) }, worker));
+  };
+  for (const t of targets) await phase(t, Math.max(o.warmup, o.concurrency), false);
+  const perRound = o.concurrency * o.perWorker;
+  const rounds = Math.ceil(o.perTarget / perRound);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[(round + k) % targets.length]!;
+      await phase(t, Math.min(perRound, o.perTarget - round * perRound), true);
+    }
+  }
+  return out;
+}
+
+/** Time to the first body byte of one streamed request, which is then aborted; undefined if none came in time. */
+export async function firstByteMs(dispatcher: Dispatcher, target: Target, timeoutMs: number): Promise<number | undefined> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeoutMs);
+  const t0 = performance.now();
+  try {
+    const res = await request(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: chatBody(true),
+      dispatcher,
+      signal: ctl.signal,
+    });
+    for await (const _ of res.body as AsyncIterable<Buffer>) return performance.now() - t0;
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    ctl.abort();
+  }
+}

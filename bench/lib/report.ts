@@ -1,0 +1,95 @@
+// Tables and verdicts for bench/chat-overhead: per-target TTFB and total time, the TTFB each hop adds over
+// going direct (difference of percentiles), and PASS/FAIL against the targets.
+import { ms, summarize, table, type Summary } from './stats.ts';
+import type { Outcome } from './measure.ts';
+
+export interface ScenarioResult {
+  title: string;
+  /** Wall time the scenario took, for the table header. */
+  took?: string;
+  outcomes: Map<string, Outcome>;
+  /** Targets left out of this scenario, with the reason. */
+  skipped: Map<string, string>;
+}
+
+export interface Verdict {
+  label: string;
+  pass: boolean | undefined;
+  detail: string;
+}
+
+const stat = (o: Outcome | undefined, k: 'ttfbMs' | 'totalMs'): Summary => summarize(o?.samples.map((s) => s[k]) ?? []);
+
+/** Added TTFB of `name` over `direct` at p50/p95/p99: percentile of the target minus percentile of direct. */
+export function addedTtfb(r: ScenarioResult, name: string, direct = 'direct'): { p50: number; p95: number; p99: number } {
+  const x = stat(r.outcomes.get(name), 'ttfbMs');
+  const d = stat(r.outcomes.get(direct), 'ttfbMs');
+  return { p50: x.p50 - d.p50, p95: x.p95 - d.p95, p99: x.p99 - d.p99 };
+}
+
+/**
+ * How far the percentile estimates move with sampling alone: the added TTFB of `name` computed from its
+ * even-numbered and from its odd-numbered samples, as the ratio larger / smaller, at p50 and p99.
+ */
+export function halfSplitSpread(r: ScenarioResult, name: string): { p50: number; p99: number } {
+  const d = stat(r.outcomes.get('direct'), 'ttfbMs');
+  const samples = r.outcomes.get(name)?.samples ?? [];
+  const half = (parity: number) => summarize(samples.filter((_, i) => i % 2 === parity).map((x) => x.ttfbMs));
+  const [a, b] = [half(0), half(1)];
+  const spread = (x: number, y: number) => Math.max(x, y) / Math.min(x, y);
+  return { p50: spread(a.p50 - d.p50, b.p50 - d.p50), p99: spread(a.p99 - d.p99, b.p99 - d.p99) };
+}
+
+export function scenarioTable(r: ScenarioResult): string {
+  const rows: string[][] = [
+    ['target', 'n', 'err', 'TTFB p50', 'p95', 'p99', 'total p50', 'p95', 'p99', '+TTFB p50', 'p95', 'p99'],
+  ];
+  for (const [name, o] of r.outcomes) {
+    const t = stat(o, 'ttfbMs');
+    const tot = stat(o, 'totalMs');
+    const add = name === 'direct' ? undefined : addedTtfb(r, name);
+    rows.push([
+      name, String(t.n), String(o.errors),
+      ms(t.p50), ms(t.p95), ms(t.p99), ms(tot.p50), ms(tot.p95), ms(tot.p99),
+      add ? ms(add.p50) : '', add ? ms(add.p95) : '', add ? ms(add.p99) : '',
+    ]);
+  }
+  const notes = [...r.outcomes].filter(([, o]) => o.errors).map(([n, o]) => `  ${n}: ${o.errors} failed, first: ${o.firstError}`);
+  const skipped = [...r.skipped].map(([n, why]) => `  ${n}: not measured here (${why})`);
+  const noise = halfSplitSpread(r, 'bare proxy');
+  const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? `${x.toFixed(2)}×` : 'n/a');
+  const noiseLine = `  sampling noise: the bare proxy's +TTFB from its even vs odd samples differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
+  return [`${r.title}${r.took ? ` (${r.took})` : ''}`, table(rows), noiseLine, ...notes, ...skipped].join('\n');
+}
+
+/** chat-stream's added TTFB against the bare proxy's (≤ 1.5×) and Portkey's (below), at p50 and p99. */
+export function verdicts(r: ScenarioResult, chat: string, bare: string, portkey: string): Verdict[] {
+  const out: Verdict[] = [];
+  const c = addedTtfb(r, chat);
+  const b = addedTtfb(r, bare);
+  const hasPortkey = (r.outcomes.get(portkey)?.samples.length ?? 0) > 0;
+  const p = hasPortkey ? addedTtfb(r, portkey) : undefined;
+  for (const q of ['p50', 'p99'] as const) {
+    const ratio = c[q] / b[q];
+    const usable = Number.isFinite(ratio) && b[q] > 0;
+    out.push({
+      label: `${r.title} — ${q} added TTFB ${chat} / ${bare} ≤ 1.5×`,
+      pass: usable ? ratio <= 1.5 : undefined,
+      detail: usable ? `${ms(c[q])} / ${ms(b[q])} ms = ${ratio.toFixed(2)}×` : `${ms(c[q])} / ${ms(b[q])} ms: no ratio (the bare proxy adds nothing measurable)`,
+    });
+    out.push({
+      label: `${r.title} — ${q} added TTFB ${chat} < ${portkey}`,
+      pass: p ? c[q] < p[q] : undefined,
+      detail: p ? `${ms(c[q])} vs ${ms(p[q])} ms` : `${portkey} not measured in this scenario`,
+    });
+  }
+  return out;
+}
+
+export function verdictLine(v: Verdict): string {
+  const mark = v.pass === undefined ? 'N/A ' : v.pass ? 'PASS' : 'FAIL';
+  return `${mark}  ${v.label}: ${v.detail}`;
+}
+
+/** Decimal megabytes (10^6 bytes), the unit of the RSS target. */
+export const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;

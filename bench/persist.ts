@@ -1,0 +1,185 @@
+// persist bench: copies one large result (a 1 GiB MP4 from the DashScope emulator) through the persist use
+// case into a temp local object store, and the same URL with a plain undici `stream` → file pipe; prints
+// the RSS growth during the persist copies and the throughput ratio persist / plain pipe.
+//   npx tsx bench/persist.ts            # 1 GiB, 3 rounds (order alternates each round)
+//   npx tsx bench/persist.ts --quick    # 256 MiB, 2 rounds
+// The emulator runs in its own process so both copies pay the same for the source and only the copy
+// itself is measured here; one unmeasured warm-up copy of each comes first.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { stream } from 'undici';
+import { LocalEventBus } from '../shared/adapters/local-bus/local-event-bus.ts';
+import { LocalFsObjectStore } from '../shared/adapters/local-fs/local-fs-object-store.ts';
+import { openDatabase } from '../shared/adapters/sqlite/database.ts';
+import { SqliteTaskStore } from '../shared/adapters/sqlite/sqlite-task-store.ts';
+import { manifestKey, type Manifest } from '../shared/domain/manifest.ts';
+import { silentLogger } from '../shared/log/logger.ts';
+import { systemClock } from '../shared/ports/clock.ts';
+import { parseAllowlist } from '../shared/use-cases/persist/host-allowlist.ts';
+import { persistResult, type PersistDeps } from '../shared/use-cases/persist/persist-result.ts';
+
+const GiB = 1024 ** 3;
+const MB = 1e6;
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const VIDEO_BYTES = QUICK ? GiB / 4 : GiB;
+const ROUNDS = QUICK ? 2 : 3;
+const RSS_TARGET_MB = 64;
+const RATIO_TARGET = 0.8;
+
+/** The emulator's process: serves until the parent disconnects. */
+async function runEmulatorChild(videoBytes: number): Promise<void> {
+  const { startEmulator } = await import('../dev/emulator/server.ts');
+  const emu = await startEmulator({ port: 0, videoBytes, logRequests: false, taskTimings: { video: { pendingMs: 0, runningMs: 0 } } });
+  process.send?.({ url: emu.url, apiKey: emu.apiKey });
+  process.on('disconnect', () => void emu.close().then(() => process.exit(0)));
+}
+
+interface EmulatorHandle {
+  url: string;
+  apiKey: string;
+  child: ChildProcess;
+}
+
+async function startEmulatorChild(): Promise<EmulatorHandle> {
+  const child = fork(fileURLToPath(import.meta.url), ['--emulator-child', String(VIDEO_BYTES)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const info = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { url: string; apiKey: string }));
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  return { ...info, child };
+}
+
+/** Creates a text-to-video task on the emulator and returns its result URL once it SUCCEEDED. */
+async function videoUrl(emu: EmulatorHandle): Promise<string> {
+  const headers = { authorization: `Bearer ${emu.apiKey}`, 'content-type': 'application/json', 'x-dashscope-async': 'enable' };
+  const body = { model: 'wan2.5-t2v-preview', input: { prompt: 'a red fox running' }, parameters: { size: '832*480', duration: 5 } };
+  const created = (await (await fetch(`${emu.url}/api/v1/services/aigc/video-generation/video-synthesis`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as {
+    output: { task_id: string };
+  };
+  for (let i = 0; i < 200; i++) {
+    const q = (await (await fetch(`${emu.url}/api/v1/tasks/${created.output.task_id}`, { headers })).json()) as { output: { task_status: string; video_url?: string } };
+    if (q.output.task_status === 'SUCCEEDED' && q.output.video_url) return q.output.video_url;
+    await sleep(20);
+  }
+  throw new Error('the emulator task did not succeed');
+}
+
+interface Run {
+  target: 'persist' | 'plain';
+  seconds: number;
+  bytes: number;
+  /** Sampled peak RSS minus the RSS just before the copy (persist only). */
+  rssGrowthMb?: number;
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** Samples RSS every few ms while `work` runs; returns the work's result and the peak growth over the baseline. */
+async function withRss<T>(work: () => Promise<T>): Promise<{ value: T; growthMb: number }> {
+  gc();
+  await sleep(50);
+  const baseline = process.memoryUsage.rss();
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 5);
+  try {
+    const value = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { value, growthMb: (peak - baseline) / MB };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+let seq = 0;
+async function persistOnce(deps: PersistDeps, tasks: SqliteTaskStore, objects: LocalFsObjectStore, dataDir: string, url: string): Promise<Run> {
+  seq += 1;
+  const taskId = `task_bench_${seq}`;
+  const now = new Date().toISOString();
+  const expiresAt = new Date(Number(new URL(url).searchParams.get('Expires')) * 1000).toISOString();
+  await tasks.create({
+    id: taskId, type: 'text-to-video', model: 'wan2.5-t2v-preview', status: 'SUCCEEDED', input: {}, parameters: {},
+    outputs: [{ index: 0, sourceUrl: url, sourceExpiresAt: expiresAt }], pollCount: 1, version: 1, createdAt: now, updatedAt: now,
+  });
+  const manifest: Manifest = { version: 1, taskId, type: 'text-to-video', model: 'wan2.5-t2v-preview', succeededAt: now, outputs: [{ index: 0, url, expiresAt, kind: 'video' }] };
+  await objects.put(manifestKey(taskId), Buffer.from(JSON.stringify(manifest)), { contentType: 'application/json' });
+  const started = process.hrtime.bigint();
+  const { value, growthMb } = await withRss(() => persistResult(deps, manifestKey(taskId)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const output = value.task.outputs[0];
+  if (value.outcome !== 'persisted' || output?.bytes !== VIDEO_BYTES) throw new Error(`persist did not copy the video: ${value.outcome} ${JSON.stringify(output)}`);
+  rmSync(join(dataDir, 'oss', 'media'), { recursive: true, force: true });
+  return { target: 'persist', seconds, bytes: output.bytes, rssGrowthMb: growthMb };
+}
+
+async function plainOnce(dir: string, url: string): Promise<Run> {
+  const file = join(dir, 'plain.mp4');
+  const started = process.hrtime.bigint();
+  await stream(url, { method: 'GET' }, ({ statusCode }) => {
+    if (statusCode !== 200) throw new Error(`plain pipe got ${statusCode}`);
+    return createWriteStream(file);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = statSync(file).size;
+  rmSync(file, { force: true });
+  return { target: 'plain', seconds, bytes };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pad = (s: string, n: number) => s.padEnd(n);
+
+async function main(): Promise<void> {
+  console.log(`persist${QUICK ? ' --quick' : ''}: node ${process.version}, ${cpus().length} CPUs; one ${(VIDEO_BYTES / GiB).toFixed(2)} GiB MP4 from the emulator (own process), ${ROUNDS} rounds, order alternating`);
+  if (!(globalThis as { gc?: unknown }).gc) console.log('note: run with --expose-gc (npm run bench does) for steadier RSS baselines');
+  const emu = await startEmulatorChild();
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-persist-'));
+  const db = openDatabase(':memory:');
+  try {
+    const tasks = new SqliteTaskStore(db);
+    const objects = new LocalFsObjectStore({ dataDir, publicBaseUrl: () => 'http://127.0.0.1:1' });
+    const deps: PersistDeps = {
+      tasks, objects, events: new LocalEventBus(), clock: systemClock, logger: silentLogger,
+      download: { allowlist: parseAllowlist([new URL(emu.url).origin]), maxBytes: 4 * GiB, timeoutMs: 30 * 60_000 },
+    };
+    const url = await videoUrl(emu);
+    // One unmeasured copy each first: JIT, first socket, first files; then the measured rounds.
+    await persistOnce(deps, tasks, objects, dataDir, url);
+    await plainOnce(dataDir, url);
+    const runs: Run[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['persist', 'plain'] as const) : (['plain', 'persist'] as const);
+      for (const target of order) {
+        const run = target === 'persist' ? await persistOnce(deps, tasks, objects, dataDir, url) : await plainOnce(dataDir, url);
+        runs.push(run);
+        const rate = run.bytes / MB / run.seconds;
+        console.log(`  round ${round + 1} ${pad(target, 8)} ${rate.toFixed(0).padStart(5)} MB/s  ${run.seconds.toFixed(2).padStart(6)} s${run.rssGrowthMb !== undefined ? `  RSS +${run.rssGrowthMb.toFixed(1)} MB` : ''}`);
+      }
+    }
+    const rate = (t: Run['target']) => median(runs.filter((r) => r.target === t).map((r) => r.bytes / MB / r.seconds));
+    const rss = Math.max(...runs.flatMap((r) => (r.rssGrowthMb === undefined ? [] : [r.rssGrowthMb])));
+    const ratio = rate('persist') / rate('plain');
+    console.log('');
+    console.log(`${pad('persist (download → sha256 → local store)', 44)} median ${rate('persist').toFixed(0)} MB/s`);
+    console.log(`${pad('plain pipe (undici stream → file)', 44)} median ${rate('plain').toFixed(0)} MB/s`);
+    console.log('\ntargets:');
+    console.log(`  ${rss < RSS_TARGET_MB ? 'PASS' : 'FAIL'}  RSS growth during the persist copy (peak − baseline, max over runs): ${rss.toFixed(1)} MB (target < ${RSS_TARGET_MB} MB)`);
+    console.log(`  ${ratio >= RATIO_TARGET ? 'PASS' : 'FAIL'}  throughput persist / plain pipe (medians): ${ratio.toFixed(2)} (target ≥ ${RATIO_TARGET})`);
+  } finally {
+    db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    emu.child.disconnect();
+  }
+}
+
+if (args[0] === '--emulator-child') await runEmulatorChild(Number(args[1]));
+else await main();
