@@ -1,0 +1,160 @@
+// The one DashScope client: built once per process, shared by every use case. Compatible mode goes through
+// the openai SDK, the native API through undici; both share one keep-alive connection pool, one retry policy,
+// per-call deadlines and the typed errors of errors.ts. It never logs; `onEvent` is there for metrics.
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import type { CallOptions, OnClientEvent } from './call-options.ts';
+import { CompatibleApi } from './compatible.ts';
+import type { DashScopeChatBody } from './compatible.ts';
+import { FineTunesApi } from './fine-tunes.ts';
+import type { DashScopeFineTuneJob, DashScopeFineTuneList, FineTuneCreateBody } from './fine-tunes.ts';
+import { NativeTransport } from './native-http.ts';
+import { defaultRetryPolicy } from './retry.ts';
+import type { RetryPolicy } from './retry.ts';
+import type { DashScopeFileObject } from './schemas.ts';
+import { SpeechApi } from './speech.ts';
+import type { SpeechBody, SpeechChunk, SpeechResult } from './speech.ts';
+import type { DashScopeTaskList, DashScopeTaskResponse } from './task-schemas.ts';
+import { TasksApi } from './tasks.ts';
+import type { TaskCreateBody, TaskEndpoint, TaskListQuery } from './tasks.ts';
+
+export interface DashScopeClientOptions {
+  /** Scheme and host, no path (e.g. `https://dashscope.aliyuncs.com`, or the emulator's URL). */
+  origin: string;
+  /** An empty key is allowed at construction; every call then fails with `missing_api_key`. */
+  apiKey: string;
+  /** Sent as `X-DashScope-WorkSpace` (required for RAM sub-account keys). */
+  workspace?: string;
+  /** Default per-attempt deadline of every call. */
+  timeoutMs: number;
+  /** Retries after the first attempt, for what a retry can fix. */
+  maxRetries: number;
+  /** Accepted for symmetry with the other clients; the client itself does not log. */
+  logger?: Logger;
+  onEvent?: OnClientEvent;
+  /** Backoff tuning and test seams (sleep, random). */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** A connection pool to use instead of the client's own (it is then not closed by `close()`). */
+  dispatcher?: Dispatcher;
+}
+
+export class DashScopeClient {
+  private readonly agent: Dispatcher;
+  private readonly ownsAgent: boolean;
+  private readonly compatible: CompatibleApi;
+  private readonly tasks: TasksApi;
+  private readonly speech: SpeechApi;
+  private readonly fineTunes: FineTunesApi;
+
+  constructor(options: DashScopeClientOptions) {
+    this.ownsAgent = !options.dispatcher;
+    // our deadlines govern; undici's own header/body timers are switched off so they never fire first
+    this.agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
+    const transport = {
+      origin: options.origin.replace(/\/+$/, ''),
+      apiKey: options.apiKey,
+      workspace: options.workspace,
+      timeoutMs: options.timeoutMs,
+      retry: defaultRetryPolicy(options.maxRetries, options.retry),
+      agent: this.agent,
+      onEvent: options.onEvent,
+    };
+    const native = new NativeTransport(transport);
+    this.compatible = new CompatibleApi(transport);
+    this.tasks = new TasksApi(native);
+    this.speech = new SpeechApi(native);
+    this.fineTunes = new FineTunesApi(native);
+  }
+
+  /** Non-streamed chat completion (compatible mode). */
+  chat(body: DashScopeChatBody, opts?: CallOptions): Promise<{ completion: ChatCompletion; requestId: string }> {
+    return this.compatible.chat(body, opts);
+  }
+
+  /** Resolves when the response headers arrived; iterate `stream` for chunks; breaking out cancels upstream. */
+  chatStream(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
+    return this.compatible.chatStream(body, opts);
+  }
+
+  /** Embeddings (compatible mode), always as floats. */
+  embed(body: EmbeddingCreateParams, opts?: CallOptions): Promise<{ response: CreateEmbeddingResponse; requestId: string }> {
+    return this.compatible.embed(body, opts);
+  }
+
+  /** Creates a native async task; throws DashScopeAmbiguousError (never re-sent) when the outcome is unknown. */
+  createTask(endpoint: TaskEndpoint | (string & {}), body: TaskCreateBody, opts?: CallOptions): Promise<{ taskId: string; status: string; requestId: string }> {
+    return this.tasks.createTask(endpoint, body, opts);
+  }
+
+  getTask(taskId: string, opts?: CallOptions): Promise<DashScopeTaskResponse & { requestId: string }> {
+    return this.tasks.getTask(taskId, opts);
+  }
+
+  cancelTask(taskId: string, opts?: CallOptions): Promise<{ requestId: string }> {
+    return this.tasks.cancelTask(taskId, opts);
+  }
+
+  listTasks(query?: TaskListQuery, opts?: CallOptions): Promise<DashScopeTaskList & { requestId: string }> {
+    return this.tasks.listTasks(query, opts);
+  }
+
+  /** Qwen TTS in one call: an expiring WAV URL. */
+  synthesizeSpeech(body: SpeechBody, opts?: CallOptions): Promise<SpeechResult> {
+    return this.speech.synthesizeSpeech(body, opts);
+  }
+
+  /** Qwen TTS as a native SSE stream of PCM chunks; the request is sent on the first iteration. */
+  synthesizeSpeechStream(body: SpeechBody, opts?: CallOptions): AsyncIterable<SpeechChunk> {
+    return this.speech.synthesizeSpeechStream(body, opts);
+  }
+
+  /** Uploads a training file (compatible mode `/files`, multipart). */
+  uploadFile(file: Blob | Buffer, filename: string, purpose: string, opts?: CallOptions): Promise<DashScopeFileObject & { requestId: string }> {
+    return this.compatible.uploadFile(file, filename, purpose, opts);
+  }
+
+  createFineTune(body: FineTuneCreateBody, opts?: CallOptions): Promise<DashScopeFineTuneJob & { requestId: string }> {
+    return this.fineTunes.createFineTune(body, opts);
+  }
+
+  getFineTune(jobId: string, opts?: CallOptions): Promise<DashScopeFineTuneJob & { requestId: string }> {
+    return this.fineTunes.getFineTune(jobId, opts);
+  }
+
+  listFineTunes(query?: { page_no?: number; page_size?: number }, opts?: CallOptions): Promise<DashScopeFineTuneList & { requestId: string }> {
+    return this.fineTunes.listFineTunes(query, opts);
+  }
+
+  cancelFineTune(jobId: string, opts?: CallOptions): Promise<{ requestId: string }> {
+    return this.fineTunes.cancelFineTune(jobId, opts);
+  }
+
+  deleteFineTune(jobId: string, opts?: CallOptions): Promise<{ requestId: string }> {
+    return this.fineTunes.deleteFineTune(jobId, opts);
+  }
+
+  /** Closes the connection pool (when it is the client's own). */
+  async close(): Promise<void> {
+    if (this.ownsAgent) await this.agent.close();
+  }
+}
+
+/**
+ * The client for the configured DashScope (region host or DASHSCOPE_BASE_URL). Without a key (local mode
+ * before the emulator is wired in) it is still built; each call then fails with `missing_api_key`.
+ */
+export function createDashScopeClient(config: Config, logger?: Logger, extra: Pick<DashScopeClientOptions, 'onEvent' | 'retry' | 'dispatcher'> = {}): DashScopeClient {
+  return new DashScopeClient({
+    origin: config.dashscopeOrigin,
+    apiKey: config.DASHSCOPE_API_KEY ?? '',
+    workspace: config.DASHSCOPE_WORKSPACE,
+    timeoutMs: config.DASHSCOPE_TIMEOUT_MS,
+    maxRetries: config.DASHSCOPE_MAX_RETRIES,
+    logger,
+    ...extra,
+  });
+}

@@ -1,0 +1,193 @@
+// Transport for DashScope's native API (/api/v1): undici `request` over one pooled keep-alive Agent, the
+// shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON answers and SSE streams.
+// Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
+import { createHash } from 'node:crypto';
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { CallOptions, OnClientEvent } from './call-options.ts';
+import { emit, pickRequestId } from './call-options.ts';
+import { Deadline } from './deadline.ts';
+import { apiErrorFromBody, retryAfterMs } from './error-body.ts';
+import { DashScopeAmbiguousError, DashScopeApiError, DashScopeConnectionError, DashScopeError, DashScopeResponseError, missingApiKeyError } from './errors.ts';
+import { toRequestFailure } from './failure.ts';
+import { withRetry } from './retry.ts';
+import type { RetryPolicy } from './retry.ts';
+
+export interface TransportConfig {
+  origin: string;
+  apiKey: string;
+  workspace?: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  agent: Dispatcher;
+  onEvent?: OnClientEvent;
+}
+
+export interface NativeRequest {
+  /** Name reported in events (e.g. `getTask`). */
+  operation: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** A create: retried only when it certainly did not reach DashScope or DashScope refused it. */
+  nonIdempotent?: boolean;
+}
+
+export interface OpenResponse {
+  status: number;
+  requestId: string;
+  body: Dispatcher.ResponseData['body'];
+  deadline: Deadline;
+}
+
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+export class NativeTransport {
+  constructor(private readonly cfg: TransportConfig) {}
+
+  /** Sends the request (with retries) and returns the zod-parsed JSON answer and DashScope's request id. */
+  async json<S extends z.ZodType>(req: NativeRequest, schema: S, opts: CallOptions = {}): Promise<{ data: z.infer<S>; requestId: string }> {
+    return this.run(req, opts, async (res) => {
+      let text: string;
+      try {
+        text = await readText(res.body, MAX_JSON_BYTES);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) throw new DashScopeResponseError(err.message, { status: res.status, requestId: res.requestId });
+        throw toRequestFailure(err, res.deadline);
+      }
+      let parsed: z.ZodSafeParseResult<z.infer<S>> | undefined;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+        parsed = schema.safeParse(raw);
+      } catch {
+        parsed = undefined;
+      }
+      const requestId = res.requestId || pickRequestId(undefined, raw);
+      if (!parsed?.success) {
+        const what = parsed ? `unexpected shape (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})` : 'a body that is not JSON';
+        throw new DashScopeResponseError(`DashScope answered ${req.method} ${req.path} with ${what}`, { status: res.status, requestId });
+      }
+      return { data: parsed.data, requestId };
+    });
+  }
+
+  /**
+   * Opens a native SSE stream: retries happen only until the response headers arrive. The caller owns
+   * `body` and `deadline` from then on (restart the deadline per chunk, dispose it at the end).
+   */
+  async stream(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
+    const headers = { Accept: 'text/event-stream', 'X-DashScope-SSE': 'enable', ...req.headers };
+    return this.run({ ...req, headers }, opts, async (res) => res, true);
+  }
+
+  private async run<T>(req: NativeRequest, opts: CallOptions, onOk: (res: OpenResponse) => Promise<T>, keepOpen = false): Promise<T> {
+    const body = req.json === undefined ? undefined : JSON.stringify(req.json);
+    let attempts = 0;
+    return withRetry(
+      async (n) => {
+        attempts = n;
+        const sentAt = new Date();
+        const progress = { dispatched: false };
+        try {
+          const res = await this.send(req, body, opts, progress);
+          try {
+            const result = await onOk(res);
+            emit(this.cfg.onEvent, { kind: 'response', operation: req.operation, status: res.status, attempts, requestId: res.requestId });
+            return result;
+          } finally {
+            if (!keepOpen) res.deadline.dispose();
+          }
+        } catch (err) {
+          if (!req.nonIdempotent || !progress.dispatched || !(err instanceof DashScopeError) || isCertainlyNotCreated(err)) throw err;
+          throw new DashScopeAmbiguousError(
+            { method: req.method, path: req.path, model: modelOf(req.json), sentAt, failedAt: new Date(), bodySha256: sha256(body ?? ''), attempts: n },
+            err,
+          );
+        }
+      },
+      this.cfg.retry,
+      opts.signal,
+      (e) =>
+        emit(this.cfg.onEvent, { kind: 'retry', operation: req.operation, retry: e.retry, delayMs: e.delayMs, code: e.error.code, status: e.error.status }),
+    );
+  }
+
+  /** One attempt: resolves with a 2xx response whose body is unread; throws typed errors otherwise. */
+  private async send(req: NativeRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
+    if (!this.cfg.apiKey) throw missingApiKeyError();
+    const deadline = new Deadline(opts.timeoutMs ?? this.cfg.timeoutMs, opts.signal);
+    if (deadline.reason) throw deadline.reason;
+    let res: Dispatcher.ResponseData;
+    progress.dispatched = true;
+    try {
+      res = await request(this.url(req), {
+        dispatcher: this.cfg.agent,
+        method: req.method,
+        headers: this.headers(req, opts, body !== undefined),
+        body,
+        signal: deadline.signal,
+      });
+    } catch (err) {
+      deadline.dispose();
+      throw toRequestFailure(err, deadline);
+    }
+    const requestId = pickRequestId(res.headers['x-request-id']);
+    if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, requestId, body: res.body, deadline };
+    try {
+      const text = await readText(res.body, 64 * 1024).catch(() => '');
+      throw apiErrorFromBody(res.statusCode, text, { headerRequestId: requestId || undefined, retryAfterMs: retryAfterMs(res.headers) });
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private url(req: NativeRequest): string {
+    const url = new URL(req.path, this.cfg.origin);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
+  }
+
+  private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
+    return {
+      Accept: 'application/json',
+      ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+      ...(this.cfg.workspace ? { 'X-DashScope-WorkSpace': this.cfg.workspace } : {}),
+      ...opts.headers,
+      ...req.headers,
+      Authorization: `Bearer ${this.cfg.apiKey}`,
+    };
+  }
+}
+
+/** DashScope refused it (an error status), or it never left this machine: no task can exist. */
+function isCertainlyNotCreated(err: DashScopeError): boolean {
+  if (err instanceof DashScopeApiError) return true;
+  return err instanceof DashScopeConnectionError && err.beforeSend;
+}
+
+function modelOf(json: unknown): string | undefined {
+  const model = (json as { model?: unknown } | undefined)?.model;
+  return typeof model === 'string' ? model : undefined;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+class BodyTooLargeError extends Error {}
+
+/** Reads a body as UTF-8 text, refusing more than `maxBytes`. */
+async function readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) throw new BodyTooLargeError(`DashScope answered with a body larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

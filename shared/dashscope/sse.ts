@@ -1,0 +1,141 @@
+// A streaming Server-Sent Events parser (bytes in, events out) following the WHATWG event-stream rules:
+// `\n`, `\r\n` and `\r` line ends (also when split across chunks), UTF-8 split across chunks, comments,
+// `id:`, `event:`, `retry:` and multi-line `data:`. Comments are kept on the event they precede, because
+// DashScope's native streams put the upstream status in one (`:HTTP_STATUS/200`).
+
+export interface SseEvent {
+  /** `event:` field; `message` when absent. */
+  event: string;
+  /** `data:` lines joined with `\n`. */
+  data: string;
+  /** The last event id seen so far in the stream (`id:` persists across events). */
+  id?: string;
+  retry?: number;
+  /** Comment lines (without the leading `:`) seen since the previous event. */
+  comments: string[];
+}
+
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buffer = '';
+  /** How much of `buffer` is known to hold no line end (so a long line is not rescanned per chunk). */
+  private scanned = 0;
+  /** The previous chunk ended in `\r`: a `\n` at the start of the next one belongs to that line end. */
+  private skipLeadingLf = false;
+  private started = false;
+  private eventType = '';
+  private dataLines: string[] = [];
+  private hasData = false;
+  private lastId: string | undefined;
+  private retry: number | undefined;
+  private comments: string[] = [];
+
+  /** Feeds bytes (or text); returns the events completed by them. */
+  push(chunk: Uint8Array | string): SseEvent[] {
+    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (this.skipLeadingLf && text.length > 0) {
+      if (text[0] === '\n') text = text.slice(1);
+      this.skipLeadingLf = false;
+    }
+    this.buffer += text;
+    return this.drainLines();
+  }
+
+  /** Signals the end of the stream; a last event not followed by a blank line is still delivered. */
+  end(): SseEvent[] {
+    this.buffer += this.decoder.decode();
+    const out = this.drainLines();
+    if (this.buffer.length > 0) {
+      this.processLine(this.buffer, out);
+      this.buffer = '';
+      this.scanned = 0;
+    }
+    this.dispatch(out);
+    return out;
+  }
+
+  private drainLines(): SseEvent[] {
+    const out: SseEvent[] = [];
+    let start = 0;
+    for (let i = this.scanned; i < this.buffer.length; i++) {
+      const c = this.buffer.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.processLine(this.buffer.slice(start, i), out);
+      if (c === 13) {
+        if (i + 1 < this.buffer.length) {
+          if (this.buffer.charCodeAt(i + 1) === 10) i++;
+        } else {
+          this.skipLeadingLf = true;
+        }
+      }
+      start = i + 1;
+    }
+    this.buffer = this.buffer.slice(start);
+    this.scanned = this.buffer.length;
+    return out;
+  }
+
+  private processLine(line: string, out: SseEvent[]): void {
+    if (line === '') return this.dispatch(out);
+    if (line[0] === ':') {
+      this.comments.push(line.slice(1).trimStart());
+      return;
+    }
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value[0] === ' ') value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.dataLines.push(value);
+        this.hasData = true;
+        break;
+      case 'event':
+        this.eventType = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastId = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+      default:
+      // unknown fields are ignored, as the standard says
+    }
+  }
+
+  private dispatch(out: SseEvent[]): void {
+    if (this.hasData) {
+      const event: SseEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n'), comments: this.comments };
+      if (this.lastId !== undefined) event.id = this.lastId;
+      if (this.retry !== undefined) event.retry = this.retry;
+      out.push(event);
+      this.comments = [];
+    }
+    // an event without data is not dispatched; its type is dropped, its comments wait for the next event
+    this.eventType = '';
+    this.dataLines = [];
+    this.hasData = false;
+    this.retry = undefined;
+  }
+}
+
+/** Parses a byte stream into events as they complete. */
+export async function* parseSse(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent, void, undefined> {
+  const parser = new SseParser();
+  for await (const chunk of source) yield* parser.push(chunk);
+  yield* parser.end();
+}
+
+/** The upstream status DashScope puts in a `:HTTP_STATUS/<code>` comment of a native stream, if any. */
+export function httpStatusComment(event: SseEvent): number | undefined {
+  for (const c of event.comments) {
+    const m = /^HTTP_STATUS\/(\d{3})$/.exec(c.trim());
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
