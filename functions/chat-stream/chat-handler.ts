@@ -1,0 +1,54 @@
+// POST /v1/chat/completions: read and validate the body, call the chat use case with an SSE sink when the
+// client streams, answer JSON otherwise. Returns what the request log records.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Deps } from '../../shared/deps/deps.ts';
+import { readJson, validate } from '../../shared/http/body.ts';
+import { HttpError } from '../../shared/http/errors.ts';
+import { sendJson } from '../../shared/http/respond.ts';
+import { chatRequestSchema, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
+import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
+import { createSseSink } from './sse-writer.ts';
+
+export interface CallInfo {
+  requestId: string;
+  /** Fires when the client goes away. */
+  signal: AbortSignal;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  /** Fields for the request's log line, filled in as they become known. */
+  note: Record<string, unknown>;
+}
+
+function headerConversationId(req: IncomingMessage): string | undefined {
+  const raw = req.headers['x-conversation-id'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value === '') return undefined;
+  const r = conversationIdSchema.safeParse(value);
+  if (!r.success) throw new HttpError(400, 'invalid_conversation_id', `X-Conversation-Id ${r.error.issues[0]?.message ?? 'is invalid'}`);
+  return r.data;
+}
+
+export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerResponse, call: CallInfo): Promise<ChatOutcome | undefined> {
+  const fromHeader = headerConversationId(req);
+  const body = validate(chatRequestSchema, await readJson(req, deps.config.CHAT_MAX_BODY_BYTES));
+  Object.assign(call.note, { model: body.model, stream: body.stream === true });
+  if (fromHeader && body.conversation_id && fromHeader !== body.conversation_id) {
+    throw new HttpError(400, 'conflicting_conversation_id', 'conversation_id in the body and X-Conversation-Id differ; send one', { param: 'conversation_id' });
+  }
+  const conversationId = body.conversation_id ?? fromHeader;
+  const headers: Record<string, string> = { 'x-request-id': call.requestId, ...(conversationId ? { 'x-conversation-id': conversationId } : {}) };
+  const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
+  try {
+    const outcome = await createChatCompletion(deps, body, { signal: call.signal, startedAt: call.startedAt, conversationId, sink });
+    if (outcome.completion && !res.headersSent && !call.signal.aborted) {
+      sendJson(res, 200, outcome.completion, { ...headers, ...(outcome.dashscopeRequestId ? { 'x-dashscope-request-id': outcome.dashscopeRequestId } : {}) });
+    }
+    return outcome;
+  } catch (e) {
+    // Once the stream is open the error can only travel as an event; the stream still ends properly.
+    if (!sink?.opened) throw e;
+    sink.fail(e);
+    Object.assign(call.note, { end: 'failed', errorCode: String((e as { code?: unknown }).code ?? 'internal_error') });
+    return undefined;
+  }
+}

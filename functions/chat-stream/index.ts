@@ -1,0 +1,98 @@
+// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, the
+// model list, liveness). A web function: FC runs our own HTTP server (server.ts), the local runtime mounts the
+// same handler. Each request gets a signal that fires when its client goes away, and one log line.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Deps } from '../../shared/deps/deps.ts';
+import { readJson, validate } from '../../shared/http/body.ts';
+import { HttpError, toErrorResponse } from '../../shared/http/errors.ts';
+import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
+import { matchRoute } from '../../shared/http/router.ts';
+import type { HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
+import { UpstreamError } from '../../shared/use-cases/chat/chat-errors.ts';
+import { createEmbedder } from '../../shared/use-cases/chat/create-embeddings.ts';
+import { embedRequestSchema } from '../../shared/use-cases/chat/embed-request.ts';
+import { listModels } from '../../shared/use-cases/chat/list-models.ts';
+import { handleChat, type CallInfo } from './chat-handler.ts';
+import { chatFields, embedFields, finishFields } from './request-log.ts';
+
+export const routes = [
+  { method: 'POST', path: '/v1/chat/completions' },
+  { method: 'POST', path: '/v1/embeddings' },
+  { method: 'GET', path: '/v1/models' },
+  { method: 'GET', path: '/healthz' },
+] as const satisfies readonly RouteSpec[];
+
+/** Like sendError, plus DashScope's request id as a header when DashScope was the one that failed. */
+function sendFailure(res: ServerResponse, err: unknown, requestId: string): number {
+  const { status, body, headers } = toErrorResponse(err, requestId);
+  if (res.headersSent) {
+    res.destroy();
+    return status;
+  }
+  const dashscopeRequestId = err instanceof UpstreamError ? err.dashscopeRequestId : undefined;
+  sendJson(res, status, body, { 'x-request-id': requestId, ...headers, ...(dashscopeRequestId ? { 'x-dashscope-request-id': dashscopeRequestId } : {}) });
+  return status;
+}
+
+export function createHttpHandler(deps: Deps): HttpHandler {
+  const embed = createEmbedder(deps);
+  const log = deps.logger.child({ fn: 'chat-stream' });
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, call: CallInfo, path: string): Promise<void> => {
+    const found = matchRoute(routes, req.method ?? 'GET', path);
+    if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
+    if (found.kind === 'method-not-allowed') {
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, { headers: { allow: found.allow.join(', ') } });
+    }
+    const json = (body: unknown) => sendJson(res, 200, body, { 'x-request-id': call.requestId });
+    switch (found.match.route.path) {
+      case '/healthz':
+        return json({ status: 'ok', fn: 'chat-stream' });
+      case '/v1/models':
+        return json(listModels());
+      case '/v1/embeddings': {
+        const body = validate(embedRequestSchema, await readJson(req, deps.config.CHAT_MAX_BODY_BYTES));
+        call.note.model = body.model;
+        const outcome = await embed(body, call.signal);
+        Object.assign(call.note, embedFields(outcome));
+        return json(outcome.response);
+      }
+      case '/v1/chat/completions': {
+        const outcome = await handleChat(deps, req, res, call);
+        if (outcome) Object.assign(call.note, chatFields(outcome));
+        return;
+      }
+    }
+  };
+
+  return async (req, res) => {
+    const startedAt = performance.now();
+    const requestId = requestIdOf(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+    });
+    const call: CallInfo = { requestId, signal: abort.signal, startedAt, note: {} };
+    let status: number;
+    try {
+      await serve(req, res, call, path);
+      status = res.statusCode;
+    } catch (e) {
+      if (abort.signal.aborted) {
+        status = 499;
+        call.note.end = 'aborted';
+      } else {
+        status = sendFailure(res, e, requestId);
+        const code = (e as { code?: unknown }).code;
+        if (typeof code === 'string') call.note.errorCode = code;
+        if (status >= 500) call.note.error = e;
+      }
+    }
+    if (abort.signal.aborted && status < 400) status = 499;
+    if (path === '/healthz') return;
+    const line = { requestId, method: req.method, path, ...call.note, ...finishFields(status, startedAt) };
+    if (status >= 500) log.error('request', line);
+    else log.info('request', line);
+  };
+}

@@ -1,0 +1,101 @@
+// How a chat request will be served, decided before any upstream call: whether the model thinks, whether a
+// non-streamed answer must be assembled from an upstream stream (DashScope refuses thinking without
+// streaming on some models), and the refusals DashScope would otherwise answer with an opaque 400.
+import type { ChatModel } from '../../catalog/catalog.ts';
+import { ChatRequestError } from './chat-errors.ts';
+import { contentText, wantsJson, type ChatRequest, type ReasoningEffort } from './chat-request.ts';
+
+export interface ChatPlan {
+  /** The model will think for this request. */
+  thinking: boolean;
+  /** Stream upstream and answer one ordinary completion (client asked without streaming). */
+  assemble: boolean;
+  /** Thinking fields for the upstream body (absent where the model has no thinking switch). */
+  upstream: { enable_thinking?: boolean; thinking_budget?: number };
+}
+
+/** reasoning_effort → a thinking budget (tokens); undefined = the model's own maximum. */
+const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, 'none' | 'minimal'>, number | undefined> = {
+  low: 4_096,
+  medium: 16_384,
+  high: undefined,
+  xhigh: undefined,
+  max: undefined,
+};
+
+function requestedThinking(req: ChatRequest): boolean | undefined {
+  if (req.enable_thinking != null) return req.enable_thinking;
+  if (req.reasoning_effort != null) return req.reasoning_effort !== 'none' && req.reasoning_effort !== 'minimal';
+  return undefined;
+}
+
+function budgetFor(model: ChatModel, req: ChatRequest): number | undefined {
+  const max = model.maxThinkingBudget;
+  if (req.thinking_budget != null) {
+    if (max !== undefined && req.thinking_budget > max) {
+      throw new ChatRequestError('invalid_thinking_budget', `thinking_budget must be a positive integer not greater than ${max} for model '${model.id}'`, 'thinking_budget');
+    }
+    return req.thinking_budget;
+  }
+  const effort = req.reasoning_effort;
+  if (effort == null || effort === 'none' || effort === 'minimal') return undefined;
+  const budget = EFFORT_BUDGET[effort];
+  return budget === undefined || max === undefined ? budget : Math.min(budget, max);
+}
+
+export function planChat(model: ChatModel, req: ChatRequest): ChatPlan {
+  const asked = requestedThinking(req);
+  const json = wantsJson(req);
+  const param = req.enable_thinking != null ? 'enable_thinking' : 'reasoning_effort';
+
+  if (json && !model.jsonMode) {
+    throw new ChatRequestError('json_mode_not_supported', `model '${model.id}' does not support response_format '${req.response_format?.type}'`, 'response_format');
+  }
+  if (req.tools?.length && !model.tools) {
+    throw new ChatRequestError('tools_not_supported', `model '${model.id}' does not support tools`, 'tools');
+  }
+  if (req.response_format?.type === 'json_object' && !req.messages.some((m) => /json/i.test(contentText(m.content)))) {
+    throw new ChatRequestError(
+      'json_word_missing',
+      "response_format 'json_object' needs the word 'json' in some message (e.g. 'Answer in JSON.'); DashScope refuses the request otherwise",
+      'messages',
+    );
+  }
+
+  let thinking: boolean;
+  switch (model.thinking) {
+    case 'none':
+      if (asked) throw new ChatRequestError('thinking_not_supported', `model '${model.id}' cannot think; drop ${param} or use a thinking model`, param);
+      return { thinking: false, assemble: false, upstream: {} };
+    case 'always':
+      if (asked === false) throw new ChatRequestError('thinking_required', `model '${model.id}' always thinks; ${param} cannot turn thinking off`, param);
+      thinking = true;
+      break;
+    case 'default-on':
+      // JSON mode cannot think; a model that thinks only by default is switched off rather than refused.
+      thinking = asked ?? !json;
+      break;
+    case 'optional':
+      thinking = asked ?? false;
+      break;
+  }
+
+  if (thinking && json) {
+    throw new ChatRequestError(
+      'thinking_with_json_mode',
+      `thinking cannot be combined with JSON mode (response_format '${req.response_format?.type}'): turn thinking off or drop response_format`,
+      model.thinking === 'always' ? 'response_format' : param,
+    );
+  }
+  const forced = req.tool_choice === 'required' || typeof req.tool_choice === 'object';
+  if (thinking && forced && req.tools?.length) {
+    throw new ChatRequestError('thinking_with_forced_tool', 'a forced tool_choice cannot be combined with thinking: use tool_choice "auto" or turn thinking off', 'tool_choice');
+  }
+
+  const budget = thinking ? budgetFor(model, req) : undefined;
+  return {
+    thinking,
+    assemble: thinking && model.thinkingStreamOnly && req.stream !== true,
+    upstream: { enable_thinking: thinking, ...(budget !== undefined ? { thinking_budget: budget } : {}) },
+  };
+}

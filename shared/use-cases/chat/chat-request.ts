@@ -1,0 +1,97 @@
+// The body of POST /v1/chat/completions: OpenAI's shape, checked field by field so that a bad request is
+// refused with a message naming the field before anything reaches DashScope. Unknown fields (DashScope's
+// own extras such as `enable_search`, `search_options`, `vl_high_resolution_images`) pass through untouched.
+import { z } from 'zod';
+
+const part = z.looseObject({ type: z.string().min(1) });
+const text = z.union([z.string(), z.array(part)], { error: 'must be a string or an array of content parts ({type, ...})' });
+
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+});
+
+export const chatMessageSchema = z.discriminatedUnion('role', [
+  z.looseObject({ role: z.enum(['system', 'developer']), content: text, name: z.string().optional() }),
+  z.looseObject({ role: z.literal('user'), content: text, name: z.string().optional() }),
+  z.looseObject({
+    role: z.literal('assistant'),
+    content: text.nullish(),
+    name: z.string().optional(),
+    tool_calls: z.array(toolCall).nullish(),
+  }),
+  z.looseObject({ role: z.literal('tool'), content: text, tool_call_id: z.string().min(1) }),
+]);
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+
+const tool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.looseObject({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: z.string().min(1) }) }),
+]);
+
+/** Conversation ids travel in URLs, headers and table keys: keep them plain. */
+export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : or -');
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(chatMessageSchema).min(1, 'must hold at least one message'),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  temperature: z.number().min(0).lt(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  n: z.number().int().min(1).max(4).nullish(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(5).nullish(),
+  response_format: responseFormat.nullish(),
+  tools: z.array(tool).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  user: z.string().nullish(),
+  reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
+  enable_thinking: z.boolean().nullish(),
+  thinking_budget: z.number().int().positive().nullish(),
+  enable_search: z.boolean().nullish(),
+  conversation_id: conversationIdSchema.nullish(),
+});
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** JSON mode in either of OpenAI's forms. */
+export function wantsJson(req: ChatRequest): boolean {
+  const t = req.response_format?.type;
+  return t === 'json_object' || t === 'json_schema';
+}
+
+/** Text of a message's content (text parts joined); other parts (images, audio) contribute nothing. */
+export function contentText(content: string | readonly unknown[] | null | undefined): string {
+  if (typeof content === 'string') return content;
+  if (!content) return '';
+  return content
+    .map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+    .join('');
+}

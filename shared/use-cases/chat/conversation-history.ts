@@ -1,0 +1,103 @@
+// Server-side multi-turn chat: the app sends only the new messages and names the conversation; its history
+// is put in front of them, and the answer is appended once the model finished. Past MAX_TURNS turns, the
+// oldest SUMMARISED_TURNS are folded into one summary (a system message), so the input stays bounded.
+import type { Deps } from '../../deps/deps.ts';
+import type { Conversation, ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
+import type { CompletionMessage } from './chat-chunk.ts';
+import type { ChatMessage } from './chat-request.ts';
+import { summariseTurns, summaryMessage } from './conversation-summary.ts';
+import { updateConversation } from './conversation-update.ts';
+import { isAbort } from './upstream-error.ts';
+
+export const MAX_TURNS = 20;
+export const SUMMARISED_TURNS = 15;
+
+type ConversationDeps = Pick<Deps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'>;
+
+export interface ConversationSession {
+  id: string;
+  /** What goes upstream: the request's system messages, the summary, the kept turns, the new messages. */
+  messages: ChatMessage[];
+  /** Turns of history in `messages` (after any summarising). */
+  historyTurns: number;
+  /** Appends the new messages and the answer as one turn; re-applied on top of concurrent writers. */
+  save(answer: CompletionMessage): Promise<void>;
+}
+
+function toStored(m: ChatMessage): StoredMessage {
+  const out: StoredMessage = { role: m.role as StoredMessage['role'], content: (m.content ?? null) as StoredMessage['content'] };
+  if (typeof m.name === 'string') out.name = m.name;
+  if (m.role === 'assistant' && m.tool_calls?.length) out.tool_calls = m.tool_calls;
+  if (m.role === 'tool') out.tool_call_id = m.tool_call_id;
+  return out;
+}
+
+function fromStored(m: StoredMessage): ChatMessage {
+  return m as unknown as ChatMessage;
+}
+
+const isSystem = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
+
+/** Summarises the oldest turns and writes the shorter history; keeps the long one if summarising fails. */
+async function compact(deps: ConversationDeps, conv: Conversation, signal: AbortSignal): Promise<Conversation> {
+  const folded = conv.turns.slice(0, SUMMARISED_TURNS);
+  let summary: string;
+  try {
+    const r = await summariseTurns(deps, conv.summary, folded, signal);
+    summary = r.summary;
+    deps.logger.info('conversation summarised', {
+      conversationId: conv.id,
+      turns: folded.length,
+      summaryModel: deps.config.CHAT_SUMMARY_MODEL,
+      dashscopeRequestId: r.dashscopeRequestId,
+      promptTokens: r.usage?.prompt_tokens,
+      completionTokens: r.usage?.completion_tokens,
+    });
+  } catch (e) {
+    if (isAbort(e, signal)) throw e;
+    deps.logger.warn('conversation summary failed; history kept whole', { conversationId: conv.id, error: e });
+    return conv;
+  }
+  const ids = folded.map((t) => t.id).join('\n');
+  const after = await updateConversation(
+    deps,
+    conv.id,
+    (cur) => {
+      // Another request may have summarised these turns already: then there is nothing left to do.
+      if (!cur || cur.turns.length <= MAX_TURNS || cur.turns.slice(0, SUMMARISED_TURNS).map((t) => t.id).join('\n') !== ids) return undefined;
+      return { summary, turns: cur.turns.slice(SUMMARISED_TURNS) };
+    },
+    conv,
+  );
+  return after ?? conv;
+}
+
+export async function openConversation(
+  deps: ConversationDeps,
+  id: string,
+  requestMessages: readonly ChatMessage[],
+  signal: AbortSignal,
+): Promise<ConversationSession> {
+  let conv = await deps.conversations.get(id);
+  if (conv && conv.turns.length > MAX_TURNS) conv = await compact(deps, conv, signal);
+  const fresh = requestMessages.filter((m) => !isSystem(m));
+  const history = conv?.turns ?? [];
+  const messages = [
+    ...requestMessages.filter(isSystem),
+    ...(conv?.summary ? [summaryMessage(conv.summary)] : []),
+    ...history.flatMap((t) => t.messages.map(fromStored)),
+    ...fresh,
+  ];
+  const known = conv ?? null;
+  return {
+    id,
+    messages,
+    historyTurns: history.length,
+    save: async (answer) => {
+      const stored: StoredMessage = { role: 'assistant', content: answer.content };
+      if (answer.tool_calls?.length) stored.tool_calls = answer.tool_calls;
+      const turn: ConversationTurn = { id: deps.ids.next('turn'), at: deps.clock.now().toISOString(), messages: [...fresh.map(toStored), stored] };
+      await updateConversation(deps, id, (cur) => ({ ...(cur?.summary ? { summary: cur.summary } : {}), turns: [...(cur?.turns ?? []), turn] }), known);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The chat use case against a scripted DashScope stream: what the sink is told in each ending.
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
+import { loadConfig } from '../../config/config.ts';
+import { DashScopeStreamError } from '../../dashscope/errors.ts';
+import type { Deps } from '../../deps/deps.ts';
+import { silentLogger } from '../../log/logger.ts';
+import { systemClock, uuidIds } from '../../ports/clock.ts';
+import type { ChatChunk } from './chat-chunk.ts';
+import { chatRequestSchema } from './chat-request.ts';
+import { createChatCompletion } from './create-chat-completion.ts';
+import type { ChatStreamSink } from './stream-relay.ts';
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null): ChatChunk => ({
+  id: 'chatcmpl-1',
+  created: 1,
+  model: 'qwen-plus',
+  choices: [{ index: 0, delta, finish_reason: finish }],
+});
+
+function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
+  const dashscope = { chatStream: async () => ({ requestId: 'rid-1', stream: script() }) } as unknown as Deps['dashscope'];
+  return {
+    dashscope,
+    conversations: new SqliteConversationStore(new Database(':memory:')),
+    clock: systemClock,
+    ids: uuidIds,
+    logger: silentLogger,
+    config: loadConfig({}),
+  };
+}
+
+function recordingSink() {
+  const events: string[] = [];
+  const sink: ChatStreamSink = {
+    open: () => void events.push('open'),
+    chunk: (c) => void events.push(`chunk:${c.choices[0]?.delta?.content ?? ''}`),
+    done: () => void events.push('done'),
+    fail: (e) => void events.push(`fail:${(e as { code?: string }).code}`),
+  };
+  return { sink, events };
+}
+
+const streamReq = (over: Record<string, unknown> = {}) =>
+  chatRequestSchema.parse({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }], stream: true, ...over });
+const ctx = (sink: ChatStreamSink, conversationId?: string) => ({ signal: new AbortController().signal, startedAt: performance.now(), sink, conversationId });
+
+describe('createChatCompletion (streamed)', () => {
+  it('relays the chunks and ends with done when upstream finishes', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: '' });
+      yield chunk({ content: 'Hello' });
+      yield chunk({}, 'stop');
+    });
+    const { sink, events } = recordingSink();
+    const out = await createChatCompletion(deps, streamReq(), ctx(sink));
+    expect(events).toEqual(['open', 'chunk:', 'chunk:Hello', 'chunk:', 'done']);
+    expect(out).toMatchObject({ end: 'completed', dashscopeRequestId: 'rid-1', ttftMs: expect.any(Number) });
+  });
+
+  it('never ends silently: a stream that stops without a finish reason ends with an error event', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: '' });
+      yield chunk({ content: 'Hel' });
+    });
+    const { sink, events } = recordingSink();
+    const out = await createChatCompletion(deps, streamReq(), ctx(sink));
+    expect(events.at(-1)).toBe('fail:stream_truncated');
+    expect(events).not.toContain('done');
+    expect(out).toMatchObject({ end: 'failed', errorCode: 'stream_truncated' });
+  });
+
+  it('ends with an error event carrying the upstream code when the stream breaks after the first chunk', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: '' });
+      throw new DashScopeStreamError('stream_interrupted', 'the DashScope stream broke off before its end', { requestId: 'rid-1' });
+    });
+    const { sink, events } = recordingSink();
+    const out = await createChatCompletion(deps, streamReq(), ctx(sink));
+    expect(events).toEqual(['open', 'chunk:', 'fail:stream_interrupted']);
+    expect(out.end).toBe('failed');
+  });
+
+  it('does not save a conversation turn when the stream fails', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: 'partial' });
+      throw new DashScopeStreamError('stream_interrupted', 'broke', {});
+    });
+    const { sink } = recordingSink();
+    await createChatCompletion(deps, streamReq(), ctx(sink, 'conv-fail'));
+    expect(await deps.conversations.get('conv-fail')).toBeUndefined();
+  });
+
+  it('saves the turn before telling the client the stream is done', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: 'Hi' });
+      yield chunk({}, 'stop');
+    });
+    const events: string[] = [];
+    const sink: ChatStreamSink = {
+      open: () => undefined,
+      chunk: () => undefined,
+      done: () => void deps.conversations.get('conv-ok').then((c) => events.push(`done with ${c?.turns.length ?? 0} turn(s)`)),
+      fail: () => undefined,
+    };
+    await createChatCompletion(deps, streamReq(), ctx(sink, 'conv-ok'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(events).toEqual(['done with 1 turn(s)']);
+    expect((await deps.conversations.get('conv-ok'))?.turns[0]?.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hi' },
+    ]);
+  });
+});

@@ -1,0 +1,130 @@
+// The chat use case: check the request against the model, put a named conversation's history in front,
+// then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream where
+// DashScope only thinks when streaming; the conversation's new turn is saved before the client sees the end.
+import { requireModel } from '../../catalog/catalog.ts';
+import type { Deps } from '../../deps/deps.ts';
+import type { ChatCompletion, ChatUsage, CompletionMessage } from './chat-chunk.ts';
+import { UpstreamError } from './chat-errors.ts';
+import { planChat } from './chat-plan.ts';
+import type { ChatRequest } from './chat-request.ts';
+import { buildUpstreamBody } from './chat-upstream-body.ts';
+import { openConversation, type ConversationSession } from './conversation-history.ts';
+import { relayChatStream, type ChatStreamSink, type RelayResult } from './stream-relay.ts';
+import { isAbort, toUpstreamError } from './upstream-error.ts';
+
+type ChatDeps = Pick<Deps, 'dashscope' | 'conversations' | 'clock' | 'ids' | 'logger' | 'config'>;
+
+export interface ChatContext {
+  /** Fires when the client goes away: every upstream call is cancelled. */
+  signal: AbortSignal;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  /** From the X-Conversation-Id header; the body's conversation_id wins when both are given. */
+  conversationId?: string;
+  /** Where a streamed answer goes; required when the request asks for `stream: true`. */
+  sink?: ChatStreamSink;
+}
+
+export interface ChatOutcome {
+  model: string;
+  stream: boolean;
+  thinking: boolean;
+  /** completed: the whole answer reached the client; aborted: the client left; failed: an error event ended the stream. */
+  end: 'completed' | 'aborted' | 'failed';
+  /** The answer, when not streamed. */
+  completion?: ChatCompletion;
+  dashscopeRequestId?: string;
+  usage?: ChatUsage;
+  ttftMs?: number;
+  conversationId?: string;
+  historyTurns?: number;
+  errorCode?: string;
+}
+
+const truncated = (rid: string | undefined) =>
+  new UpstreamError(502, 'stream_truncated', `DashScope ended the stream before the answer was complete${rid ? ` (DashScope request id ${rid})` : ''}`, rid, true);
+
+export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx: ChatContext): Promise<ChatOutcome> {
+  const model = requireModel(req.model, 'chat');
+  const plan = planChat(model, req);
+  const conversationId = req.conversation_id ?? ctx.conversationId;
+  const session = conversationId ? await openConversation(deps, conversationId, req.messages, ctx.signal) : undefined;
+  const messages = session?.messages ?? req.messages;
+  const base: ChatOutcome = {
+    model: model.id,
+    stream: req.stream === true,
+    thinking: plan.thinking,
+    end: 'completed',
+    ...(session ? { conversationId: session.id, historyTurns: session.historyTurns } : {}),
+  };
+
+  if (req.stream) {
+    const sink = ctx.sink;
+    if (!sink) throw new Error('a streamed chat needs a sink');
+    const body = buildUpstreamBody(req, plan, messages, true);
+    const includeUsage = req.stream_options?.include_usage === true;
+    const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, sink, includeUsage, assemble: Boolean(session), startedAt: ctx.startedAt });
+    const out = { ...base, ...stats(r) };
+    if (r.aborted) return { ...out, end: 'aborted' };
+    if (!r.opened) throw r.error ?? truncated(r.dashscopeRequestId);
+    const error = r.error ?? (r.finished ? undefined : truncated(r.dashscopeRequestId));
+    if (!error && session) {
+      const saved = await save(session, r.assembled?.message(0));
+      if (saved) return fail(sink, out, saved);
+    }
+    if (error) return fail(sink, out, error);
+    sink.done();
+    return out;
+  }
+
+  let completion: ChatCompletion;
+  let out: ChatOutcome;
+  if (plan.assemble) {
+    const body = buildUpstreamBody(req, plan, messages, true);
+    const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, includeUsage: true, assemble: true, startedAt: ctx.startedAt });
+    out = { ...base, ...stats(r) };
+    if (r.aborted) return { ...out, end: 'aborted' };
+    if (r.error || !r.finished || !r.assembled) throw r.error ?? truncated(r.dashscopeRequestId);
+    completion = r.assembled.completion();
+  } else {
+    const body = buildUpstreamBody(req, plan, messages, false);
+    try {
+      const r = await deps.dashscope.chat(body, { signal: ctx.signal });
+      completion = r.completion as unknown as ChatCompletion;
+      out = { ...base, dashscopeRequestId: r.requestId, ...(completion.usage ? { usage: completion.usage } : {}) };
+    } catch (e) {
+      if (isAbort(e, ctx.signal)) return { ...base, end: 'aborted' };
+      throw toUpstreamError(e);
+    }
+  }
+  if (session) {
+    const failed = await save(session, completion.choices[0]?.message);
+    if (failed) throw failed;
+  }
+  return { ...out, completion };
+}
+
+function stats(r: RelayResult): Partial<ChatOutcome> {
+  return {
+    ...(r.dashscopeRequestId ? { dashscopeRequestId: r.dashscopeRequestId } : {}),
+    ...(r.usage ? { usage: r.usage } : {}),
+    ...(r.ttftMs !== undefined ? { ttftMs: r.ttftMs } : {}),
+  };
+}
+
+/** Saves the turn; returns the error instead of throwing, so the caller ends the response its own way. */
+async function save(session: ConversationSession, answer: CompletionMessage | undefined): Promise<unknown> {
+  if (!answer) return undefined;
+  try {
+    await session.save(answer);
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+function fail(sink: ChatStreamSink, out: ChatOutcome, error: unknown): ChatOutcome {
+  sink.fail(error);
+  const code = (error as { code?: unknown }).code;
+  return { ...out, end: 'failed', ...(typeof code === 'string' ? { errorCode: code } : {}) };
+}

@@ -1,0 +1,118 @@
+// The embeddings use case: any number of texts (up to EMBEDDINGS_MAX_INPUTS), split into batches the model
+// accepts, sent a few at a time and no faster than the model's rate limit, and put back together in input
+// order with usage summed. A batch that fails cancels the others: the app gets one clear error.
+import { requireModel, type EmbeddingModel } from '../../catalog/catalog.ts';
+import type { Deps } from '../../deps/deps.ts';
+import { ChatRequestError, UpstreamError } from './chat-errors.ts';
+import type { EmbedRequest, EmbedResponse } from './embed-request.ts';
+import { RateGate } from './rate-gate.ts';
+import { estimateTokens } from './token-estimate.ts';
+import { isAbort, toUpstreamError } from './upstream-error.ts';
+
+/** Batches in flight per request. */
+const CONCURRENCY = 4;
+
+export interface EmbedOutcome {
+  response: EmbedResponse;
+  batches: number;
+  dashscopeRequestIds: string[];
+}
+
+export type Embedder = (req: EmbedRequest, signal: AbortSignal) => Promise<EmbedOutcome>;
+
+/** Little-endian float32, base64: what OpenAI answers for `encoding_format: 'base64'`. */
+export function floatsToBase64(values: readonly number[]): string {
+  const buf = Buffer.allocUnsafe(values.length * 4);
+  for (let i = 0; i < values.length; i++) buf.writeFloatLE(values[i]!, i * 4);
+  return buf.toString('base64');
+}
+
+function check(model: EmbeddingModel, texts: readonly string[], req: EmbedRequest, maxInputs: number): void {
+  if (texts.length > maxInputs) {
+    throw new ChatRequestError('too_many_inputs', `input holds ${texts.length} texts; at most ${maxInputs} are accepted per request`, 'input', 413);
+  }
+  if (req.dimensions != null && !model.dimensions.includes(req.dimensions)) {
+    throw new ChatRequestError('invalid_dimensions', `model '${model.id}' supports dimensions ${model.dimensions.join(', ')}`, 'dimensions');
+  }
+  texts.forEach((t, i) => {
+    const param = typeof req.input === 'string' ? 'input' : `input.${i}`;
+    if (t.trim() === '') throw new ChatRequestError('empty_input', `input text ${i} is empty`, param);
+    const tokens = estimateTokens(t);
+    if (tokens > model.maxTokensPerText) {
+      throw new ChatRequestError('input_too_long', `input text ${i} is about ${tokens} tokens; model '${model.id}' takes at most ${model.maxTokensPerText} per text`, param);
+    }
+  });
+}
+
+/** Built once per process: the rate gates it holds are shared by every request. */
+export function createEmbedder(deps: Pick<Deps, 'dashscope' | 'config'>): Embedder {
+  const gates = new Map<string, RateGate>();
+  const gateFor = (m: EmbeddingModel) => {
+    let g = gates.get(m.id);
+    if (!g) gates.set(m.id, (g = RateGate.perMinute(m.limits.rpm)));
+    return g;
+  };
+
+  return async (req, signal) => {
+    const model = requireModel(req.model, 'embedding');
+    const texts = typeof req.input === 'string' ? [req.input] : req.input;
+    check(model, texts, req, deps.config.EMBEDDINGS_MAX_INPUTS);
+    const { model: _m, input: _i, encoding_format: _e, user: _u, dimensions, ...extras } = req;
+    const size = model.maxBatch;
+    const batches = Math.ceil(texts.length / size);
+    const vectors: number[][] = new Array(texts.length);
+    const usage = { prompt_tokens: 0, total_tokens: 0 };
+    const requestIds: string[] = [];
+    const failFast = new AbortController();
+    const both = AbortSignal.any([signal, failFast.signal]);
+    let next = 0;
+
+    const runBatch = async (b: number) => {
+      const start = b * size;
+      const slice = texts.slice(start, start + size);
+      await gateFor(model).take(both);
+      let r;
+      try {
+        r = await deps.dashscope.embed(
+          { ...extras, model: model.id, input: slice, encoding_format: 'float', ...(dimensions != null ? { dimensions } : {}) },
+          { signal: both },
+        );
+      } catch (e) {
+        if (isAbort(e, both)) throw e;
+        const u = toUpstreamError(e);
+        if (u instanceof UpstreamError) u.message = `inputs ${start}–${start + slice.length - 1}: ${u.message}`;
+        throw u;
+      }
+      requestIds.push(r.requestId);
+      const data = r.response.data;
+      if (data.length !== slice.length || data.some((d) => d.index < 0 || d.index >= slice.length || !Array.isArray(d.embedding))) {
+        throw new UpstreamError(502, 'invalid_response', `DashScope answered ${data.length} embeddings for ${slice.length} texts (DashScope request id ${r.requestId})`, r.requestId, true);
+      }
+      for (const d of data) vectors[start + d.index] = d.embedding as number[];
+      usage.prompt_tokens += r.response.usage?.prompt_tokens ?? 0;
+      usage.total_tokens += r.response.usage?.total_tokens ?? 0;
+    };
+    const worker = async () => {
+      while (next < batches && !both.aborted) await runBatch(next++);
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches) }, () => worker().catch((e: unknown) => {
+        failFast.abort(e);
+        throw e;
+      })));
+    } catch (e) {
+      throw failFast.signal.aborted && !signal.aborted ? failFast.signal.reason : e;
+    }
+    const base64 = req.encoding_format === 'base64';
+    return {
+      response: {
+        object: 'list',
+        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? floatsToBase64(v) : v })),
+        model: model.id,
+        usage,
+      },
+      batches,
+      dashscopeRequestIds: requestIds,
+    };
+  };
+}

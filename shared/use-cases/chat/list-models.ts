@@ -1,0 +1,73 @@
+// GET /v1/models: the catalogue in OpenAI's list shape, each entry extended with what the app needs to pick
+// a model (kind, capabilities, limits, list prices in CNY).
+import { MODELS, type Model } from '../../catalog/catalog.ts';
+
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: 'dashscope';
+  kind: Model['kind'];
+  description: string;
+  capabilities: Record<string, unknown>;
+  limits: Record<string, number>;
+  price: Record<string, unknown> & { currency: 'CNY' };
+  unverified?: boolean;
+}
+
+function capabilities(m: Model): Record<string, unknown> {
+  switch (m.kind) {
+    case 'chat':
+      return {
+        thinking: m.thinking,
+        thinking_stream_only: m.thinkingStreamOnly,
+        ...(m.maxThinkingBudget !== undefined ? { max_thinking_budget: m.maxThinkingBudget } : {}),
+        json_mode: m.jsonMode,
+        tools: m.tools,
+        context_tokens: m.contextTokens,
+      };
+    case 'embedding':
+      return { dimensions: m.dimensions, default_dimensions: m.defaultDimensions, max_batch: m.maxBatch, max_tokens_per_text: m.maxTokensPerText };
+    case 'text-to-image':
+      return { max_images: m.maxImages };
+    case 'text-to-video':
+    case 'image-to-video':
+      return { durations: m.durations, default_duration: m.defaultDuration, sizes: m.sizes, default_size: m.defaultSize };
+    case 'text-to-speech':
+      return { max_characters: m.maxCharacters, voices: m.voices, languages: m.languages };
+  }
+}
+
+function price(m: Model): ModelEntry['price'] {
+  switch (m.kind) {
+    case 'chat':
+      return { currency: 'CNY', unit: '1M tokens', input: m.price.input, output: m.price.output };
+    case 'embedding':
+      return { currency: 'CNY', unit: '1M tokens', input: m.price.input };
+    case 'text-to-image':
+      return { currency: 'CNY', unit: 'image', per_image: m.price.perImage };
+    case 'text-to-video':
+    case 'image-to-video':
+      return { currency: 'CNY', unit: 'second', per_second: m.price.perSecond };
+    case 'text-to-speech':
+      return { currency: 'CNY', unit: '10k characters', per_10k_characters: m.price.per10kCharacters };
+  }
+}
+
+export function listModels(kinds?: readonly Model['kind'][]): { object: 'list'; data: ModelEntry[] } {
+  return {
+    object: 'list',
+    data: MODELS.filter((m) => !kinds || kinds.includes(m.kind)).map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: 0,
+      owned_by: 'dashscope',
+      kind: m.kind,
+      description: m.description,
+      capabilities: capabilities(m),
+      limits: { ...m.limits },
+      price: price(m),
+      ...(m.unverified ? { unverified: true } : {}),
+    })),
+  };
+}

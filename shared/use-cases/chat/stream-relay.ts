@@ -1,0 +1,101 @@
+// The streaming hot path: each upstream chunk goes to the sink the moment it arrives (tool-call deltas
+// repaired, the usage chunk dropped unless the client asked for it). Nothing is validated or logged per
+// chunk here; the DashScope client already checked the chunk's minimal shape.
+import type { Deps } from '../../deps/deps.ts';
+import { DashScopeStreamError } from '../../dashscope/errors.ts';
+import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
+import { CompletionAssembler } from './completion-assembler.ts';
+import type { UpstreamChatBody } from './chat-upstream-body.ts';
+import { createToolCallFixer } from './tool-call-deltas.ts';
+import { isAbort, toUpstreamError } from './upstream-error.ts';
+
+/** Where the relayed chunks go: the SSE writer of the HTTP entry point. */
+export interface ChatStreamSink {
+  /** Sends the response head; called once, right before the first chunk. */
+  open(info: { dashscopeRequestId?: string }): void;
+  /** Writes one chunk at once; a returned promise means the client is slow: wait for it before the next. */
+  chunk(chunk: ChatChunk): void | Promise<void>;
+  /** Ends the stream normally (`data: [DONE]`). */
+  done(): void;
+  /** Ends the stream with an error event in the public error shape. */
+  fail(error: unknown): void;
+}
+
+export interface RelayOptions {
+  signal: AbortSignal;
+  /** Absent when the chunks are only assembled (a non-streamed answer built from a stream). */
+  sink?: ChatStreamSink;
+  /** Forward the usage chunk to the client (it asked with stream_options.include_usage). */
+  includeUsage: boolean;
+  /** Keep what the assistant said (for a non-streamed answer or a conversation to save). */
+  assemble: boolean;
+  /** performance.now() when the request arrived, for time to first token. */
+  startedAt: number;
+}
+
+export interface RelayResult {
+  dashscopeRequestId?: string;
+  usage?: ChatUsage;
+  /** Time to the first generated token (not the opening role chunk). */
+  ttftMs?: number;
+  assembled?: CompletionAssembler;
+  /** At least one chunk arrived (and, with a sink, the response head was sent). */
+  opened: boolean;
+  /** Upstream sent a finish reason (on every choice, when assembling). */
+  finished: boolean;
+  /** The client went away; the upstream call was cancelled. */
+  aborted: boolean;
+  /** The stream broke after the client saw its first chunk (the sink has not been told yet). */
+  error?: unknown;
+}
+
+/** Retries of a stream whose connection broke after its head but before a single chunk reached the client. */
+const EMPTY_STREAM_RETRIES = 1;
+/** Only a broken connection is worth it; an error DashScope itself reported in the stream is final. */
+const retryableBeforeFirstChunk = (e: unknown) => e instanceof DashScopeStreamError && e.code === 'stream_interrupted';
+
+/** The chunk carries generated text (reasoning, answer or tool arguments), not just the opening role. */
+const hasToken = (chunk: ChatChunk) =>
+  chunk.choices.some((c) => Boolean(c.delta?.content || c.delta?.reasoning_content || c.delta?.tool_calls?.length));
+
+export async function relayChatStream(dashscope: Deps['dashscope'], body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
+  for (let attempt = 0; ; attempt++) {
+    const assembled = o.assemble ? new CompletionAssembler() : undefined;
+    const fix = createToolCallFixer();
+    let opened = false;
+    let dashscopeRequestId: string | undefined;
+    let usage: ChatUsage | undefined;
+    let ttftMs: number | undefined;
+    let sawFinish = false;
+    try {
+      // Retries of 429/5xx happen inside chatStream, before its response head: nothing was sent yet.
+      const upstream = await dashscope.chatStream(body, { signal: o.signal });
+      dashscopeRequestId = upstream.requestId;
+      for await (const raw of upstream.stream) {
+        const chunk = raw as ChatChunk;
+        if (!opened) {
+          opened = true;
+          o.sink?.open({ dashscopeRequestId });
+        }
+        if (ttftMs === undefined && hasToken(chunk)) ttftMs = performance.now() - o.startedAt;
+        if (chunk.usage) usage = chunk.usage;
+        assembled?.add(chunk);
+        if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
+        if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
+        fix(chunk);
+        const wait = o.sink.chunk(chunk);
+        if (wait) await wait;
+        if (o.signal.aborted) break;
+      }
+      if (o.signal.aborted) return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: true };
+      const finished = assembled ? assembled.finished : sawFinish;
+      return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished, aborted: false };
+    } catch (e) {
+      if (isAbort(e, o.signal)) return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: true };
+      if (!opened && retryableBeforeFirstChunk(e) && attempt < EMPTY_STREAM_RETRIES) continue;
+      const error = toUpstreamError(e);
+      if (!opened) throw error;
+      return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: false, error };
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The chat-stream stack for tests: the DashScope emulator, local deps on a temporary DATA_DIR pointed at it,
+// and createHttpHandler served on 127.0.0.1:0. Records what went upstream (bodies) and every log line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../../dev/emulator/server.ts';
+import type { EmulatorOptions } from '../../dev/emulator/options.ts';
+import { createHttpHandler } from '../../functions/chat-stream/index.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { createLocalDeps } from '../../shared/deps/local-deps.ts';
+import { createLogger } from '../../shared/log/logger.ts';
+
+export interface UpstreamCall {
+  op: 'chat' | 'chatStream' | 'embed';
+  body: Record<string, unknown> & { model: string; messages?: unknown[] };
+}
+
+export type ChatStack = Awaited<ReturnType<typeof startChatStack>>;
+
+export async function startChatStack(options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {}) {
+  const emu = await startEmulator({ port: 0, chunkDelayMs: 1, ...options.emulator });
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-stream-'));
+  const config = loadConfig({
+    DASHSCOPE_API_KEY: emu.apiKey,
+    DASHSCOPE_BASE_URL: emu.url,
+    DATA_DIR: dataDir,
+    DASHSCOPE_MAX_RETRIES: '2',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const deps = createLocalDeps(config, { logger: createLogger('info', {}, (line) => logs.push(JSON.parse(line) as Record<string, unknown>)) });
+
+  const upstream: UpstreamCall[] = [];
+  const real = deps.dashscope;
+  deps.dashscope = new Proxy(real, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === 'chat' || prop === 'chatStream' || prop === 'embed') {
+        return (body: UpstreamCall['body'], opts: unknown) => {
+          upstream.push({ op: prop, body: structuredClone(body) });
+          return (value as (b: unknown, o: unknown) => unknown).call(target, body, opts);
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+
+  const server = createServer(createHttpHandler(deps));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    emu,
+    deps,
+    config,
+    logs,
+    upstream,
+    /** Request-log lines of chat-stream (one per request). */
+    requestLogs: () => logs.filter((l) => l.msg === 'request'),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.close();
+      await emu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `ms`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 3_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
