@@ -1,0 +1,124 @@
+// The DashScope emulator: one HTTP server (plain node:http) serving `/compatible-mode/v1/*`, `/api/v1/*`,
+// result files under `/results/` and the control API under `/_emulator/`. `startEmulator` is the
+// programmatic entry used by tests, benches and the local runtime (see README.md).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createScaledClock, type EmulatorClock } from './clock.ts';
+import { handleControl } from './control.ts';
+import type { EmulatorEnv } from './env.ts';
+import { FaultQueue, parseShortFaults, type FaultRule, type QueuedFault } from './faults.ts';
+import { FileStore } from './files.ts';
+import { FineTuneStore } from './fine-tune-store.ts';
+import { handleRequest } from './handle-request.ts';
+import { expectedMedia, type ExpectedMedia } from './media.ts';
+import { resolveOptions, type EmulatorOptions } from './options.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { RequestLog, type RequestLogEntry } from './request-log.ts';
+import { ResultSigner } from './results.ts';
+import { TaskStore, type TaskState } from './task-store.ts';
+
+export type { EmulatorOptions } from './options.ts';
+export type { RequestLogEntry } from './request-log.ts';
+
+export interface TaskSnapshot {
+  taskId: string;
+  model: string;
+  status: TaskState;
+  requestId: string;
+  /** Emulator-clock epoch ms. */
+  createdAt: number;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:<port>`: base of `/compatible-mode/v1` and `/api/v1`. */
+  readonly url: string;
+  readonly port: number;
+  /** The (first) key it accepts. */
+  readonly apiKey: string;
+  readonly faults: {
+    add(rule: FaultRule): string;
+    remove(id: string): boolean;
+    clear(): void;
+    list(): QueuedFault[];
+  };
+  /** The request log (a snapshot, oldest first). */
+  readonly requests: RequestLogEntry[];
+  readonly clock: EmulatorClock;
+  readonly media: {
+    /** Content type, size and sha256 of what a result URL serves (generated, not fetched). */
+    expected(url: string): Promise<ExpectedMedia>;
+    expectedSha256(url: string): Promise<string>;
+  };
+  readonly tasks: { list(): TaskSnapshot[] };
+  /** Clears faults, the request log, tasks, files, fine-tune jobs and rate-limit windows. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const opts = resolveOptions(options);
+  const runWide = typeof options.faults === 'string' ? parseShortFaults(options.faults) : [...(options.faults ?? [])];
+  const clock = createScaledClock(opts.timeScale);
+  let origin = '';
+  const env: EmulatorEnv = {
+    options: opts,
+    clock,
+    limits: new RateLimiter(opts.rateLimits, opts.taskQueryQps),
+    tasks: new TaskStore(clock, opts.taskTtlMs),
+    files: new FileStore(),
+    fineTunes: new FineTuneStore(clock),
+    results: new ResultSigner(opts.signingSecret),
+    origin: () => origin,
+  };
+  const queue = new FaultQueue();
+  const log = new RequestLog(opts.maxLoggedRequests, opts.logRequests);
+  const reset = () => {
+    queue.clear();
+    log.clear();
+    env.tasks.clear();
+    env.files.clear();
+    env.fineTunes.clear();
+    env.limits.clear();
+  };
+  const control = { queue, log, reset, nowMs: () => clock.nowMs(), advance: (ms: number) => (clock.advance(ms), clock.nowMs()) };
+
+  const server: Server = createServer({ requestTimeout: 0, keepAliveTimeout: 5_000 }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const done = url.pathname.startsWith('/_emulator/')
+      ? handleControl(req, res, url.pathname, url.searchParams, control)
+      : handleRequest(req, res, { env, queue, runWide, log }, url.pathname, url.searchParams);
+    done.catch((e: unknown) => {
+      console.error('[emulator] request failed', e);
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  origin = `http://${host}:${port}`;
+
+  return {
+    url: origin,
+    port,
+    apiKey: opts.apiKeys[0]!,
+    faults: { add: (r) => queue.add(r), remove: (id) => queue.remove(id), clear: () => queue.clear(), list: () => queue.list() },
+    get requests() {
+      return log.list();
+    },
+    clock,
+    media: { expected: expectedMedia, expectedSha256: async (u) => (await expectedMedia(u)).sha256 },
+    tasks: {
+      list: () =>
+        env.tasks.all().map((t) => ({ taskId: t.taskId, model: t.model.id, status: env.tasks.stateOf(t), requestId: t.requestId, createdAt: t.createdAt })),
+    },
+    reset,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

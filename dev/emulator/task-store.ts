@@ -1,0 +1,100 @@
+// Native async tasks (image, video) kept in memory. A task's status is a pure function of the emulator
+// clock (PENDING until its slot frees and `pendingMs` passed, RUNNING for `runningMs`, then SUCCEEDED or
+// FAILED), so no timers run and `clock.advance` moves every task at once. Tasks beyond a model's
+// concurrency wait PENDING for a free slot; data older than the TTL answers UNKNOWN.
+import { randomUUID } from 'node:crypto';
+import type { ImageModel, VideoModel } from '../../shared/catalog/catalog.ts';
+import type { EmulatorClock } from './clock.ts';
+import type { TaskTiming } from './options.ts';
+
+export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
+
+export interface TaskSpec {
+  model: ImageModel | VideoModel;
+  requestId: string;
+  prompt: string;
+  promptExtend: boolean;
+  /** Images per task (1 for video). */
+  n: number;
+  /** `W*H` for images and t2v, `480P`… for i2v. */
+  size: string;
+  durationS: number;
+  videoBytes: number;
+  /** Set when the task is bound to fail (bad input found late, or an injected `task-fail`). */
+  failure?: { code: string; message: string };
+  /** Leading image results replaced by DataInspectionFailed items. */
+  partialFailed: number;
+}
+
+export interface TaskRecord extends TaskSpec {
+  taskId: string;
+  createdAt: number;
+  runAt: number;
+  endAt: number;
+  canceledAt?: number;
+}
+
+export class TaskStore {
+  private readonly tasks = new Map<string, TaskRecord>();
+  /** Per model: the emulator time each concurrency slot becomes free. */
+  private readonly slots = new Map<string, number[]>();
+  private created = 0;
+
+  constructor(
+    private readonly clock: EmulatorClock,
+    private readonly ttlMs: number,
+  ) {}
+
+  create(spec: TaskSpec, timing: TaskTiming, concurrency: number): TaskRecord {
+    const now = this.clock.nowMs();
+    if (++this.created % 256 === 0) this.prune(now);
+    let runAt = now + timing.pendingMs;
+    if (Number.isFinite(concurrency) && concurrency > 0) {
+      const slots = this.slots.get(spec.model.id) ?? Array.from({ length: concurrency }, () => -Infinity);
+      this.slots.set(spec.model.id, slots);
+      let best = 0;
+      for (let i = 1; i < slots.length; i++) if (slots[i]! < slots[best]!) best = i;
+      runAt = Math.max(runAt, slots[best]!);
+      slots[best] = runAt + timing.runningMs;
+    }
+    const task: TaskRecord = { ...spec, taskId: randomUUID(), createdAt: now, runAt, endAt: runAt + timing.runningMs };
+    this.tasks.set(task.taskId, task);
+    return task;
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    const t = this.tasks.get(taskId);
+    return t && this.clock.nowMs() - t.createdAt <= this.ttlMs ? t : undefined;
+  }
+
+  stateOf(t: TaskRecord, now = this.clock.nowMs()): TaskState {
+    if (now - t.createdAt > this.ttlMs) return 'UNKNOWN';
+    if (t.canceledAt !== undefined) return 'CANCELED';
+    if (now < t.runAt) return 'PENDING';
+    if (now < t.endAt) return 'RUNNING';
+    return t.failure ? 'FAILED' : 'SUCCEEDED';
+  }
+
+  /** Cancels a PENDING task; false in any other state. (A canceled queued task does not pull later ones forward.) */
+  cancel(t: TaskRecord): boolean {
+    const now = this.clock.nowMs();
+    if (this.stateOf(t, now) !== 'PENDING') return false;
+    t.canceledAt = now;
+    return true;
+  }
+
+  all(): TaskRecord[] {
+    return [...this.tasks.values()];
+  }
+
+  clear(): void {
+    this.tasks.clear();
+    this.slots.clear();
+  }
+
+  private prune(now: number): void {
+    for (const [id, t] of this.tasks) if (now - t.createdAt > this.ttlMs) this.tasks.delete(id);
+    const excess = this.tasks.size - 200_000;
+    if (excess > 0) [...this.tasks.keys()].slice(0, excess).forEach((id) => this.tasks.delete(id));
+  }
+}
