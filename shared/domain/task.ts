@@ -59,6 +59,11 @@ export interface Task {
   parameters: Record<string, unknown>;
   metadata?: Record<string, string>;
   idempotencyKey?: string;
+  /**
+   * When the create request was last sent upstream, written before sending: a QUEUED task without it was
+   * never sent (safe to submit); with it, the task may exist upstream and must be reconciled, not re-sent.
+   */
+  submitAttemptedAt?: string;
   dashscopeTaskId?: string;
   dashscopeRequestId?: string;
   outputs: TaskOutput[];

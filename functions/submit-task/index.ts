@@ -1,0 +1,57 @@
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger
+// (an app uploads a JSON request, the object key is its idempotency key). A web function: FC runs server.ts,
+// the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger.
+import type { Deps } from '../../shared/deps/deps.ts';
+import { getDeps } from '../../shared/deps/get-deps.ts';
+import { HttpError } from '../../shared/http/errors.ts';
+import { requestIdOf, sendError } from '../../shared/http/respond.ts';
+import { matchRoute } from '../../shared/http/router.ts';
+import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
+import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
+import { createInboxHandler } from './inbox-handler.ts';
+import { handleTaskRoute } from './task-routes.ts';
+
+export const FUNCTION_NAME = 'submit-task';
+
+export const routes = [
+  { method: 'POST', path: '/v1/tasks' },
+  { method: 'GET', path: '/v1/tasks' },
+  { method: 'GET', path: '/v1/tasks/:id' },
+  { method: 'DELETE', path: '/v1/tasks/:id' },
+] as const satisfies readonly RouteSpec[];
+
+export function createHttpHandler(deps: Deps): HttpHandler {
+  const taskDeps = taskDepsOf(deps);
+  const log = deps.logger.child({ fn: FUNCTION_NAME });
+  return async (req, res) => {
+    const startedAt = performance.now();
+    const requestId = requestIdOf(req);
+    const url = new URL(req.url ?? '/', 'http://local');
+    let status: number;
+    const note: Record<string, unknown> = {};
+    try {
+      const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
+      if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
+      if (found.kind === 'method-not-allowed') {
+        throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, { headers: { allow: found.allow.join(', ') } });
+      }
+      await handleTaskRoute(taskDeps, { req, res, requestId, url, match: found.match, note });
+      status = res.statusCode;
+    } catch (e) {
+      status = sendError(res, e, requestId);
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string') note.errorCode = code;
+      if (status >= 500) note.error = e;
+    }
+    const line = { requestId, method: req.method, path: url.pathname, status, ms: Math.round(performance.now() - startedAt), ...note };
+    if (status >= 500) log.error('request', line);
+    else log.info('request', line);
+  };
+}
+
+export function createEventHandler(deps: Deps): EventHandler {
+  return createInboxHandler(taskDepsOf(deps), deps.logger.child({ fn: FUNCTION_NAME }));
+}
+
+/** FC event entry (the OSS `inbox/` trigger): deps are built once per instance by the composition root. */
+export const handler: EventHandler = async (event, context) => createEventHandler(getDeps())(event, context);

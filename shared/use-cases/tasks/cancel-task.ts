@@ -1,0 +1,64 @@
+// cancelTask: DashScope cancels only PENDING tasks. A task not sent yet is canceled here; a PENDING one is
+// canceled upstream first; anything else gets a 409 saying why. The task is leased meanwhile so a poller
+// never works on it at the same time.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Task } from '../../domain/task.ts';
+import { HttpError } from '../../http/errors.ts';
+import { releaseLease, transitionHeld, type Held } from './lease.ts';
+import { getTaskOr404 } from './task-queries.ts';
+import type { TaskDeps } from './task-deps.ts';
+import { classifyUpstreamError } from './upstream-api.ts';
+
+/** DashScope's own words for a task that is no longer PENDING. */
+export const NOT_PENDING_MESSAGE = 'Failed to cancel the task, please confirm if the task is in PENDING status.';
+const CANCEL_LEASE_MS = 30_000;
+const LEASE_TRIES = 10;
+
+function notCancelable(message: string): HttpError {
+  return new HttpError(409, 'task_not_cancelable', message);
+}
+
+function check(task: Task): void {
+  if (task.status === 'RUNNING') throw notCancelable(NOT_PENDING_MESSAGE);
+  if (task.status !== 'QUEUED' && task.status !== 'PENDING') throw notCancelable(`task is ${task.status}; only PENDING tasks can be canceled`);
+  if (task.status === 'QUEUED' && task.submitAttemptedAt) throw notCancelable('task is being submitted and its outcome is not known yet; try again shortly');
+}
+
+async function lease(deps: TaskDeps, id: string, owner: string): Promise<Held> {
+  for (let i = 0; i < LEASE_TRIES; i++) {
+    const task = await getTaskOr404(deps.tasks, id);
+    check(task);
+    const now = deps.clock.now();
+    const leased = await deps.tasks.tryLease(id, owner, new Date(now.getTime() + CANCEL_LEASE_MS), now);
+    if (leased) {
+      check(leased);
+      return { task: leased, owner, published: true };
+    }
+    // A poller's lease lasts one query; a submitter's lasts until DashScope answers.
+    await sleep(50 * (i + 1));
+  }
+  throw notCancelable('task is being worked on; try again shortly');
+}
+
+export async function cancelTask(deps: TaskDeps, id: string, requestId: string): Promise<Task> {
+  const log = deps.logger.child({ taskId: id, requestId });
+  let held = await lease(deps, id, `cancel:${requestId}`);
+  try {
+    if (held.task.status === 'PENDING') {
+      try {
+        await deps.dashscope.cancelTask(held.task.dashscopeTaskId!);
+      } catch (e) {
+        const f = classifyUpstreamError(e);
+        if (f.kind === 'rejected' && (f.code === 'UnsupportedOperation' || f.status === 400)) throw notCancelable(f.message || NOT_PENDING_MESSAGE);
+        log.warn('cancel failed upstream', { code: f.code });
+        throw new HttpError(f.kind === 'rejected' ? 502 : 503, 'upstream_error', `DashScope could not cancel the task (${f.code})`, { cause: e });
+      }
+    }
+    held = await transitionHeld(deps, held, 'CANCELED', { dueAt: held.task.leaseUntil });
+    log.info('task canceled');
+  } catch (e) {
+    await releaseLease(deps, held).catch((err: unknown) => log.warn('could not release the lease; it will expire', { err }));
+    throw e;
+  }
+  return (await releaseLease(deps, held)) ?? held.task;
+}

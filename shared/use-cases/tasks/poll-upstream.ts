@@ -1,0 +1,111 @@
+// One poll of a PENDING/RUNNING task: ask DashScope, then reschedule with the type's backoff, or settle it.
+// On SUCCEEDED the manifest is written first and the task marked SUCCEEDED after: a crash in between leaves
+// a manifest whose task is still RUNNING, which the next poll completes (and re-fires the manifest's event).
+import { manifestKey } from '../../domain/manifest.ts';
+import type { Task, TaskError } from '../../domain/task.ts';
+import { nextPollAt } from './backoff.ts';
+import { computeCost } from './cost.ts';
+import { buildManifest, putManifest } from './manifest-writer.ts';
+import { releaseLease, transitionHeld, type Held } from './lease.ts';
+import type { Pacer } from './rate-limiter.ts';
+import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
+import { classifyUpstreamError, type UpstreamTask } from './upstream-api.ts';
+import { finishedAt, outputsFromUpstream } from './upstream-result.ts';
+
+export type PollOutcome = 'in-progress' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'query-failed';
+
+export interface PollCallOptions {
+  queryTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Settles `held` as terminal: the status write keeps the lease (and a dueAt), the release clears both. */
+async function settle(deps: TaskDeps, held: Held, to: 'FAILED' | 'CANCELED' | 'EXPIRED', error: TaskError, extra: Partial<Task> = {}): Promise<void> {
+  const next = await transitionHeld(deps, held, to, { ...extra, error, dueAt: held.task.leaseUntil });
+  await step(deps, 'poll:transitioned', held.task.id);
+  await releaseLease(deps, next);
+}
+
+async function succeed(deps: TaskDeps, held: Held, upstream: UpstreamTask, t: TaskTimings): Promise<PollOutcome> {
+  const task = held.task;
+  const now = deps.clock.now();
+  const outputs = outputsFromUpstream(task.type, upstream, now);
+  const usage = upstream.usage ?? undefined;
+  if (outputs.length === 0) {
+    await settle(deps, held, 'FAILED', { code: 'NoResults', message: 'DashScope reported SUCCEEDED without any result' }, usage ? { usage } : {});
+    return 'failed';
+  }
+  const draft: Task = { ...task, outputs, ...(usage ? { usage } : {}) };
+  const existed = (await deps.objects.head(manifestKey(task.id))) !== undefined;
+  const manifest = buildManifest(draft, finishedAt(upstream, now));
+  await putManifest(deps.objects, manifest);
+  await step(deps, 'poll:manifest-written', task.id);
+
+  const cost = computeCost(task, usage);
+  const next = await transitionHeld(deps, held, 'SUCCEEDED', {
+    outputs,
+    ...(usage ? { usage } : {}),
+    ...(cost ? { cost } : {}),
+    pollCount: 0,
+    dueAt: new Date(now.getTime() + t.redriveAfterMs).toISOString(),
+  });
+  await step(deps, 'poll:transitioned', task.id);
+  // A manifest that was already there was written by a poll that died before this transition: its event may
+  // have reached persist-to-oss while the task was not SUCCEEDED yet. Writing it again fires a fresh one.
+  if (existed) await putManifest(deps.objects, manifest);
+  await releaseLease(deps, next);
+  return 'succeeded';
+}
+
+/** Polls `held` (PENDING or RUNNING with a DashScope task id, lease ours) and releases the lease. */
+export async function pollUpstream(deps: TaskDeps, held: Held, t: TaskTimings, pacer: Pacer, opts: PollCallOptions): Promise<PollOutcome> {
+  const task = held.task;
+  const log = deps.logger.child({ taskId: task.id, dashscopeTaskId: task.dashscopeTaskId });
+  const now = () => deps.clock.now();
+  let upstream: UpstreamTask;
+  try {
+    await pacer.take(opts.signal);
+    upstream = await deps.dashscope.getTask(task.dashscopeTaskId!, { timeoutMs: opts.queryTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (e) {
+    const failure = classifyUpstreamError(e);
+    if (now().getTime() - new Date(task.createdAt).getTime() > t.maxUpstreamAgeMs) {
+      await settle(deps, held, 'EXPIRED', { code: 'UpstreamUnreachable', message: `DashScope did not report a result before the task aged out (last error ${failure.code}: ${failure.message})` });
+      return 'expired';
+    }
+    // Our key or DashScope failing is not the task's fault: back off and keep asking.
+    (failure.kind === 'rejected' ? log.error : log.warn)('task query failed; will retry', { code: failure.code, status: 'status' in failure ? failure.status : undefined });
+    const pollCount = task.pollCount + 1;
+    await releaseLease(deps, held, { pollCount, dueAt: nextPollAt(now(), task.type, pollCount, t).toISOString() });
+    return 'query-failed';
+  }
+  await step(deps, 'poll:queried', task.id);
+
+  const status = upstream.output.task_status;
+  const reason = (fallbackCode: string, fallback: string): TaskError => ({ code: upstream.output.code ?? fallbackCode, message: upstream.output.message ?? fallback });
+  switch (status) {
+    case 'SUCCEEDED':
+      return succeed(deps, held, upstream, t);
+    case 'FAILED':
+      await settle(deps, held, 'FAILED', reason('TaskFailed', 'DashScope reported the task FAILED'), upstream.usage ? { usage: upstream.usage } : {});
+      return 'failed';
+    case 'CANCELED':
+      await settle(deps, held, 'CANCELED', reason('Canceled', 'the task was canceled upstream'));
+      return 'canceled';
+    case 'UNKNOWN':
+      await settle(deps, held, 'EXPIRED', reason('TaskUnknown', 'DashScope no longer knows this task (it does not exist or is older than 24 hours)'));
+      return 'expired';
+    default: {
+      if (status !== 'PENDING' && status !== 'RUNNING' && status !== 'SUSPENDED') log.warn('unexpected task status; treating it as in progress', { upstreamStatus: status });
+      const pollCount = task.pollCount + 1;
+      const patch = { pollCount, dueAt: nextPollAt(now(), task.type, pollCount, t).toISOString() };
+      if (status === 'RUNNING' && task.status === 'PENDING') {
+        const next = await transitionHeld(deps, held, 'RUNNING', patch);
+        await step(deps, 'poll:transitioned', task.id);
+        await releaseLease(deps, next);
+      } else {
+        await releaseLease(deps, held, patch);
+      }
+      return 'in-progress';
+    }
+  }
+}

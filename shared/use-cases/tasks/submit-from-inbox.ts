@@ -1,0 +1,54 @@
+// submitFromInbox: an app that cannot call HTTP uploads a task request as JSON under `inbox/`; the upload's
+// OSS event submits it with the object key as its idempotency key, so a redelivered event finds the same
+// task. A request that can never succeed (not JSON, invalid) is reported and dropped, not retried.
+import { HttpError } from '../../http/errors.ts';
+import { submitTask, type SubmitResult } from './submit-task.ts';
+import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
+import { parseTaskRequest, TASK_MAX_BODY_BYTES } from './task-request.ts';
+
+export const INBOX_PREFIX = 'inbox/';
+
+export type InboxOutcome =
+  | { kind: 'submitted'; result: SubmitResult }
+  /** Gone before it was read (deleted): nothing to do. */
+  | { kind: 'missing' }
+  /** Never valid: not JSON, too large, or not a task request. */
+  | { kind: 'invalid'; code: string; message: string };
+
+async function readSmall(deps: TaskDeps, key: string): Promise<Buffer | 'too-large' | undefined> {
+  const meta = await deps.objects.head(key);
+  if (!meta) return undefined;
+  if (meta.bytes > TASK_MAX_BODY_BYTES) return 'too-large';
+  const { body } = await deps.objects.get(key);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > TASK_MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function submitFromInbox(deps: TaskDeps, key: string, timings: TaskTimings = defaultTimings(deps.config)): Promise<InboxOutcome> {
+  const raw = await readSmall(deps, key);
+  if (raw === undefined) return { kind: 'missing' };
+  if (raw === 'too-large') return { kind: 'invalid', code: 'request_too_large', message: `the request exceeds ${TASK_MAX_BODY_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    return { kind: 'invalid', code: 'invalid_json', message: `not valid JSON: ${(e as Error).message.slice(0, 200)}` };
+  }
+  try {
+    const parsed = parseTaskRequest(json);
+    // The app finds its task (and its events) by the key it uploaded.
+    const request = { ...parsed, metadata: { ...parsed.metadata, inboxKey: key.slice(0, 512) } };
+    const result = await submitTask(deps, { request, idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
+    return { kind: 'submitted', result };
+  } catch (e) {
+    // 4xx: the request (or an overwrite of it under the same key) can never be accepted as it is.
+    if (e instanceof HttpError && e.statusCode < 500) return { kind: 'invalid', code: e.code, message: e.message };
+    throw e;
+  }
+}

@@ -1,0 +1,77 @@
+// submitTask: an app's validated request becomes a QUEUED row (written before DashScope is called), then is
+// sent once. The Idempotency-Key is recorded before the row, so a repeat finds the same task, and a repeat
+// after the first request died between the two writes finishes that first task instead of making another.
+import type { Task } from '../../domain/task.ts';
+import { HttpError } from '../../http/errors.ts';
+import { TaskAlreadyExistsError } from '../../ports/task-store.ts';
+import { requestHash, type TaskRequest } from './task-request.ts';
+import { sendCreate, type CreateOutcome } from './send-create.ts';
+import { defaultTimings, requestKey, step, type TaskDeps, type TaskTimings } from './task-deps.ts';
+
+export interface SubmitInput {
+  request: TaskRequest;
+  idempotencyKey?: string;
+  /** Names the lease owner (the HTTP request id, or the inbox object key). */
+  requestId: string;
+}
+
+export type SubmitResult =
+  | { kind: 'replayed'; task: Task }
+  | { kind: CreateOutcome['kind']; task: Task; outcome: CreateOutcome };
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: TaskTimings = defaultTimings(deps.config)): Promise<SubmitResult> {
+  const { request, idempotencyKey } = input;
+  const now = deps.clock.now();
+  let taskId = deps.ids.next('task');
+
+  if (idempotencyKey !== undefined) {
+    const hash = requestHash(request);
+    const first = await deps.tasks.putIdempotencyKey({ key: requestKey(idempotencyKey), taskId, requestHash: hash, createdAt: now.toISOString() });
+    if (first) {
+      if (first.requestHash !== hash) {
+        throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request', { param: 'Idempotency-Key' });
+      }
+      const existing = await deps.tasks.get(first.taskId);
+      if (existing) return { kind: 'replayed', task: existing };
+      // The first request recorded the key and died before writing its row: this request writes it.
+      taskId = first.taskId;
+    }
+  }
+
+  const owner = `submit:${input.requestId}`;
+  const leaseUntil = new Date(now.getTime() + timings.submitLeaseMs).toISOString();
+  const row: Task = {
+    id: taskId,
+    type: request.type,
+    model: request.model,
+    status: 'QUEUED',
+    input: request.input,
+    parameters: request.parameters,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    outputs: [],
+    pollCount: 0,
+    // If this submitter dies, poll-task takes the row over once the lease ends.
+    dueAt: leaseUntil,
+    leaseOwner: owner,
+    leaseUntil,
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  try {
+    await deps.tasks.create(row);
+  } catch (e) {
+    if (!(e instanceof TaskAlreadyExistsError)) throw e;
+    const existing = await deps.tasks.get(taskId);
+    if (existing) return { kind: 'replayed', task: existing };
+    throw e;
+  }
+  deps.logger.info('task queued', { taskId, type: row.type, model: row.model });
+  await step(deps, 'submit:row-written', taskId);
+
+  const outcome = await sendCreate(deps, { task: row, owner, published: true }, timings);
+  return { kind: outcome.kind, task: outcome.held.task, outcome };
+}

@@ -1,0 +1,112 @@
+// The part of the DashScope client the task use cases call (create, query, cancel, list native async tasks),
+// as a narrow interface so tests can stand in for it, and the one place that sorts the client's errors into
+// what a use case must do about them.
+import type { Task } from '../../domain/task.ts';
+import {
+  DashScopeAmbiguousError,
+  DashScopeApiError,
+  DashScopeConnectionError,
+  DashScopeError,
+  DashScopeResponseError,
+  isRetryableStatus,
+} from '../../dashscope/errors.ts';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface CreateTaskBody {
+  model: string;
+  input: Record<string, unknown>;
+  parameters: Record<string, unknown>;
+}
+
+export interface UpstreamResult {
+  url?: string | null;
+  code?: string | null;
+  message?: string | null;
+}
+
+/** DashScope's native task answer (`GET /api/v1/tasks/{id}`), already zod-parsed by the client. */
+export interface UpstreamTask {
+  request_id?: string | null;
+  output: {
+    task_id?: string | null;
+    task_status: string;
+    results?: readonly UpstreamResult[] | null;
+    video_url?: string | null;
+    code?: string | null;
+    message?: string | null;
+    end_time?: string | null;
+  };
+  usage?: Record<string, unknown> | null;
+}
+
+export interface ListTasksQuery {
+  start_time?: string;
+  end_time?: string;
+  model_name?: string;
+  status?: string;
+  page_no?: number;
+  page_size?: number;
+}
+
+export interface UpstreamListedTask {
+  task_id: string;
+  status?: string | null;
+  model_name?: string | null;
+  /** Epoch ms. */
+  gmt_create?: number | string | null;
+}
+
+export interface UpstreamTaskPage {
+  data?: readonly UpstreamListedTask[] | null;
+  total?: number | null;
+  total_page?: number | null;
+  page_no?: number | null;
+}
+
+export interface DashScopeTasks {
+  createTask(endpoint: string, body: CreateTaskBody, opts?: CallOptions): Promise<{ taskId: string; status: string; requestId: string }>;
+  getTask(taskId: string, opts?: CallOptions): Promise<UpstreamTask>;
+  cancelTask(taskId: string, opts?: CallOptions): Promise<unknown>;
+  listTasks(query: ListTasksQuery, opts?: CallOptions): Promise<UpstreamTaskPage>;
+}
+
+/**
+ * What a failed call means for the task:
+ * - `ambiguous`: a create was sent and its outcome is unknown; it must never be re-sent blindly;
+ * - `rejected`: DashScope answered a definite, non-retryable error (4xx other than 408/409/429);
+ * - `transient`: throttled, 5xx, timeouts, connection failures after the client's own retries: try later.
+ */
+export type UpstreamFailure =
+  | { kind: 'ambiguous'; code: string; message: string }
+  | { kind: 'rejected'; status: number; code: string; message: string; requestId?: string }
+  | { kind: 'transient'; status?: number; code: string; message: string };
+
+/**
+ * Sorts a failed call. `create`: the call was a task create, where an unreadable 2xx answer means the task
+ * was probably made, so it is ambiguous too.
+ */
+export function classifyUpstreamError(err: unknown, call: 'create' | 'other' = 'other'): UpstreamFailure {
+  if (err instanceof DashScopeAmbiguousError) return { kind: 'ambiguous', code: err.code, message: err.message };
+  if (call === 'create' && err instanceof DashScopeResponseError && err.status !== undefined && err.status < 300) {
+    return { kind: 'ambiguous', code: err.code, message: err.message };
+  }
+  // A create that failed without an HTTP answer may have reached DashScope unless it certainly did not.
+  if (call === 'create' && err instanceof DashScopeError && err.status === undefined && err.code !== 'missing_api_key' && !(err instanceof DashScopeConnectionError && err.beforeSend)) {
+    return { kind: 'ambiguous', code: err.code, message: err.message };
+  }
+  if (err instanceof DashScopeApiError && err.status < 500 && !isRetryableStatus(err.status)) {
+    return { kind: 'rejected', status: err.status, code: err.code, message: err.message, ...(err.requestId ? { requestId: err.requestId } : {}) };
+  }
+  if (err instanceof DashScopeError) return { kind: 'transient', ...(err.status !== undefined ? { status: err.status } : {}), code: err.code, message: err.message };
+  return { kind: 'transient', code: 'UpstreamError', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The create body DashScope receives for a task row. */
+export function createBodyOf(task: Pick<Task, 'model' | 'input' | 'parameters'>): CreateTaskBody {
+  return { model: task.model, input: task.input, parameters: task.parameters };
+}

@@ -1,0 +1,82 @@
+// The task use cases over the real local adapters (SQLite, a folder for OSS, the in-process bus) in a temp
+// dir, with a clock tests can move forward and timings shrunk to milliseconds so whole lifecycles run fast.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.ts';
+import { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
+import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { silentLogger } from '../../shared/log/logger.ts';
+import { uuidIds, type Clock } from '../../shared/ports/clock.ts';
+import type { DomainEvent } from '../../shared/ports/event-bus.ts';
+import type { PollOptions } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
+import { defaultTimings, type TaskDeps, type TaskTimings } from '../../shared/use-cases/tasks/task-deps.ts';
+import type { DashScopeTasks } from '../../shared/use-cases/tasks/upstream-api.ts';
+
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+}
+
+/** Real time plus whatever the test has skipped forward. */
+export function manualClock(): ManualClock {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+}
+
+const FAST = { firstMs: 5, factor: 1.5, maxMs: 40 };
+
+export function fastTimings(base: TaskTimings): TaskTimings {
+  return {
+    ...base,
+    leaseMs: 30_000,
+    submitLeaseMs: 60_000,
+    reconcileAfterMs: 1_000,
+    redriveAfterMs: 60_000,
+    retryBaseMs: 5,
+    schedules: { 'text-to-image': FAST, 'text-to-speech': FAST, 'text-to-video': { ...FAST, firstMs: 10 }, 'image-to-video': { ...FAST, firstMs: 10 } },
+    random: () => 0.5,
+  };
+}
+
+export interface TaskHarness {
+  dir: string;
+  clock: ManualClock;
+  deps: TaskDeps;
+  tasks: SqliteTaskStore;
+  events: LocalEventBus;
+  objects: LocalFsObjectStore;
+  timings: TaskTimings;
+  /** Poll options for a short, fast run. */
+  pollOptions(overrides?: Partial<PollOptions>): Partial<PollOptions>;
+  eventsOf(taskId: string): DomainEvent[];
+  close(): void;
+}
+
+export function createTaskHarness(dashscope: DashScopeTasks, env: Record<string, string> = {}): TaskHarness {
+  const dir = mkdtempSync(join(tmpdir(), 'tasks-'));
+  const clock = manualClock();
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RUNTIME_MODE: 'local', ...env });
+  const db = openDatabase(join(dir, 'local.db'));
+  const tasks = new SqliteTaskStore(db);
+  const events = new LocalEventBus({ file: join(dir, 'events.jsonl') });
+  const objects = new LocalFsObjectStore({ dataDir: dir, publicBaseUrl: () => 'http://127.0.0.1:9', clock });
+  const deps: TaskDeps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects };
+  const timings = fastTimings(defaultTimings(config));
+  return {
+    dir,
+    clock,
+    deps,
+    tasks,
+    events,
+    objects,
+    timings,
+    pollOptions: (o = {}) => ({ timings, queriesPerSecond: 1_000, maxRunMs: 5_000, idleCheckMs: 10, ...o }),
+    eventsOf: (id) => events.history().filter((e) => e.subject === id),
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
