@@ -1,0 +1,54 @@
+// The local runtime's HTTP server: one port for every http-triggered function (routed by the route table),
+// plus the runtime's own `GET /healthz` and `/_oss/*` object URLs. Unknown paths get a JSON 404, known paths
+// with the wrong method a JSON 405 with Allow, exactly like the functions' own errors.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
+import { HttpError } from '../../shared/http/errors.ts';
+import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
+import { matchRoute } from '../../shared/http/router.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import type { Invocations } from './invocations.ts';
+import { OBJECT_ROUTE_PREFIX, serveObject } from './object-route.ts';
+import { HEALTH_PATH, type RuntimeRoute } from './route-table.ts';
+
+export interface RuntimeServerOptions {
+  routes: readonly RuntimeRoute[];
+  objects: LocalFsObjectStore;
+  invocations: Invocations;
+  health: () => unknown;
+  log: Logger;
+}
+
+export function createRuntimeServer(options: RuntimeServerOptions): Server {
+  const { routes, objects, invocations, log } = options;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = requestIdOf(req);
+    // As on FC, the function sees the request id in x-fc-request-id (its requestIdOf() reads it).
+    req.headers['x-fc-request-id'] = requestId;
+    const method = req.method ?? 'GET';
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://local').pathname;
+    } catch {
+      return void sendError(res, new HttpError(400, 'invalid_url', 'request URL is malformed'), requestId);
+    }
+    if (path === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, options.health(), { 'x-request-id': requestId });
+    if (path.startsWith(OBJECT_ROUTE_PREFIX)) return serveObject(objects, req, res, requestId);
+    const found = matchRoute(routes, method, path);
+    if (found.kind === 'not-found') return void sendError(res, new HttpError(404, 'not_found', `no function serves ${method} ${path}`), requestId);
+    if (found.kind === 'method-not-allowed') {
+      const allow = [...new Set(found.allow)].join(', ');
+      return void sendError(res, new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow}`, { headers: { allow } }), requestId);
+    }
+    const { fn, trigger } = found.match.route;
+    try {
+      await invocations.track(fn, trigger, requestId, () => fn.http!(req, res));
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.statusCode >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
+      sendError(res, e, requestId);
+    }
+  };
+
+  return createServer((req, res) => void handle(req, res));
+}

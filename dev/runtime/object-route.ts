@@ -1,0 +1,51 @@
+// Serves the local object store's signed URLs (`/_oss/<key>?Expires=…&Signature=…`), standing in for OSS's
+// own endpoint: 403 for a bad or expired signature, 404 when absent, the stored type and length otherwise.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
+import { HttpError } from '../../shared/http/errors.ts';
+import { sendError } from '../../shared/http/respond.ts';
+import { ObjectNotFoundError } from '../../shared/ports/object-store.ts';
+
+export const OBJECT_ROUTE_PREFIX = '/_oss/';
+
+/** Answers a request whose path starts with OBJECT_ROUTE_PREFIX. */
+export async function serveObject(store: LocalFsObjectStore, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on object URLs`, { headers: { allow: 'GET, HEAD' } });
+    }
+    const url = new URL(req.url ?? '/', 'http://local');
+    let key: string;
+    try {
+      key = decodeURIComponent(url.pathname.slice(OBJECT_ROUTE_PREFIX.length));
+    } catch {
+      throw new HttpError(400, 'invalid_key', 'object key is not valid URL encoding');
+    }
+    // Only keys the store accepted can carry a valid signature, so nothing else reaches the file system.
+    const check = store.verifyUrl(key, url.searchParams.get('Expires'), url.searchParams.get('Signature'));
+    if (check === 'expired') throw new HttpError(403, 'url_expired', 'this object URL has expired');
+    if (check !== 'ok') throw new HttpError(403, 'signature_mismatch', 'the signature of this object URL is not valid');
+    const { meta, body } = await store.get(key).catch((e: unknown) => {
+      throw e instanceof ObjectNotFoundError ? new HttpError(404, 'no_such_key', `object ${key} does not exist`) : e;
+    });
+    res.writeHead(200, {
+      'content-type': meta.contentType,
+      'content-length': String(meta.bytes),
+      ...(meta.etag ? { etag: `"${meta.etag}"` } : {}),
+      'x-request-id': requestId,
+    });
+    if (req.method === 'HEAD') {
+      body.destroy();
+      res.end();
+      return;
+    }
+    await pipeline(body, res);
+  } catch (e) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, e, requestId);
+  }
+}

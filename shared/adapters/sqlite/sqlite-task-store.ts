@@ -1,0 +1,217 @@
+// TaskStore on SQLite (local mode). One row per task: the task as JSON plus the columns the queries need
+// (due_at, lease_until, status, created_at, as epoch ms), each indexed. Writes are conditional on the
+// version column (`WHERE id = ? AND version = ?`), so two writers never both win, even across processes.
+import { z } from 'zod';
+import { TASK_STATUSES, TASK_TYPES, type Task, type TaskStatus } from '../../domain/task.ts';
+import {
+  TaskAlreadyExistsError,
+  TaskConflictError,
+  TaskNotFoundError,
+  TaskStoreError,
+  type IdempotencyRecord,
+  type TaskPage,
+  type TaskPatch,
+  type TaskStore,
+} from '../../ports/task-store.ts';
+import { isConstraintError, type Database } from './database.ts';
+
+const errorSchema = z.object({ code: z.string(), message: z.string() });
+
+/**
+ * A stored row is foreign data: checked on the way out so a corrupt row fails loudly, not downstream. Loose,
+ * so a field the domain adds later is kept rather than silently dropped on the next read.
+ */
+const taskSchema: z.ZodType<Task> = z.object({
+  id: z.string(),
+  type: z.enum(TASK_TYPES),
+  model: z.string(),
+  status: z.enum(TASK_STATUSES),
+  input: z.record(z.string(), z.unknown()),
+  parameters: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.string()).optional(),
+  idempotencyKey: z.string().optional(),
+  submitAttemptedAt: z.string().optional(),
+  dashscopeTaskId: z.string().optional(),
+  dashscopeRequestId: z.string().optional(),
+  outputs: z.array(
+    z.object({
+      index: z.number(),
+      sourceUrl: z.string().optional(),
+      sourceExpiresAt: z.string().optional(),
+      key: z.string().optional(),
+      contentType: z.string().optional(),
+      bytes: z.number().optional(),
+      sha256: z.string().optional(),
+      error: errorSchema.optional(),
+    }).loose(),
+  ),
+  usage: z.record(z.string(), z.unknown()).optional(),
+  cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
+  error: errorSchema.optional(),
+  pollCount: z.number(),
+  dueAt: z.string().optional(),
+  leaseOwner: z.string().optional(),
+  leaseUntil: z.string().optional(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).loose();
+
+const cursorSchema = z.object({ c: z.number(), i: z.string() });
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  due_at INTEGER,
+  lease_until INTEGER,
+  created_at INTEGER NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_due ON tasks (due_at, id) WHERE due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_status ON tasks (status, created_at, id);
+CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_at, id);
+CREATE INDEX IF NOT EXISTS tasks_lease ON tasks (lease_until) WHERE lease_until IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  task_id TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+`;
+
+interface Row {
+  data: string;
+}
+
+/** ISO time → epoch ms for an indexed column; an unparsable time is a caller bug, not a row to store. */
+function ms(iso: string | undefined, field: string): number | null {
+  if (iso === undefined) return null;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new TaskStoreError(`${field} is not an ISO time: ${iso.slice(0, 40)}`);
+  return t;
+}
+
+function parseRow(row: Row): Task {
+  const r = taskSchema.safeParse(JSON.parse(row.data));
+  if (!r.success) throw new TaskStoreError(`stored task row is malformed: ${r.error.issues[0]?.message ?? 'unknown'}`);
+  return r.data;
+}
+
+/** Applies a patch: present keys overwrite, keys present with `undefined` clear the field. */
+function applyPatch(task: Task, patch: TaskPatch): Task {
+  const next: Record<string, unknown> = { ...task };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+  }
+  return next as unknown as Task;
+}
+
+export class SqliteTaskStore implements TaskStore {
+  constructor(private readonly db: Database) {
+    db.exec(SCHEMA);
+  }
+
+  async create(task: Task): Promise<void> {
+    try {
+      this.db
+        .prepare('INSERT INTO tasks (id, version, status, due_at, lease_until, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(task.id, task.version, task.status, ms(task.dueAt, 'dueAt'), ms(task.leaseUntil, 'leaseUntil'), ms(task.createdAt, 'createdAt'), JSON.stringify(task));
+    } catch (e) {
+      if (isConstraintError(e)) throw new TaskAlreadyExistsError(task.id);
+      throw e;
+    }
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const row = this.db.prepare('SELECT data FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return row ? parseRow(row) : undefined;
+  }
+
+  async update(id: string, expectedVersion: number, patch: TaskPatch, now: Date): Promise<Task> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT data FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      if (!row) throw new TaskNotFoundError(id);
+      const current = parseRow(row);
+      if (current.version !== expectedVersion) throw new TaskConflictError(id, expectedVersion);
+      const next: Task = { ...applyPatch(current, patch), id, createdAt: current.createdAt, version: expectedVersion + 1, updatedAt: now.toISOString() };
+      this.write(next, expectedVersion);
+      return next;
+    }).immediate();
+  }
+
+  async listDue(now: Date, limit: number): Promise<Task[]> {
+    const t = now.getTime();
+    const rows = this.db
+      .prepare(
+        `SELECT data FROM tasks WHERE due_at IS NOT NULL AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY due_at, id LIMIT ?`,
+      )
+      .all(t, t, Math.max(0, Math.floor(limit))) as Row[];
+    return rows.map(parseRow);
+  }
+
+  async tryLease(id: string, owner: string, until: Date, now: Date): Promise<Task | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT data FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      if (!row) return undefined;
+      const current = parseRow(row);
+      const held = current.leaseUntil !== undefined && Date.parse(current.leaseUntil) > now.getTime() && current.leaseOwner !== owner;
+      if (held) return undefined;
+      const next: Task = { ...current, leaseOwner: owner, leaseUntil: until.toISOString(), version: current.version + 1, updatedAt: now.toISOString() };
+      this.write(next, current.version);
+      return next;
+    }).immediate();
+  }
+
+  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string): Promise<TaskPage> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const n = Math.max(1, Math.floor(limit));
+    const rows = this.db
+      .prepare(
+        `SELECT data, created_at, id FROM tasks
+         WHERE (@status IS NULL OR status = @status) AND (@c IS NULL OR (created_at, id) > (@c, @i))
+         ORDER BY created_at, id LIMIT @n`,
+      )
+      .all({ status: status ?? null, c: after?.c ?? null, i: after?.i ?? '', n: n + 1 }) as (Row & { created_at: number; id: string })[];
+    const page = rows.slice(0, n);
+    const last = page[page.length - 1];
+    return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodeCursor(last.created_at, last.id) } : {}) };
+  }
+
+  async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
+    return this.db.transaction(() => {
+      const inserted = this.db
+        .prepare('INSERT INTO idempotency (key, task_id, request_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING')
+        .run(record.key, record.taskId, record.requestHash, record.createdAt);
+      if (inserted.changes === 1) return undefined;
+      const row = this.db.prepare('SELECT key, task_id, request_hash, created_at FROM idempotency WHERE key = ?').get(record.key) as
+        | { key: string; task_id: string; request_hash: string; created_at: string }
+        | undefined;
+      if (!row) throw new TaskStoreError(`idempotency key ${record.key} vanished`);
+      return { key: row.key, taskId: row.task_id, requestHash: row.request_hash, createdAt: row.created_at };
+    }).immediate();
+  }
+
+  /** The conditional write itself; TaskConflictError when the row is no longer at `expectedVersion`. */
+  private write(next: Task, expectedVersion: number): void {
+    const r = this.db
+      .prepare('UPDATE tasks SET version = ?, status = ?, due_at = ?, lease_until = ?, data = ? WHERE id = ? AND version = ?')
+      .run(next.version, next.status, ms(next.dueAt, 'dueAt'), ms(next.leaseUntil, 'leaseUntil'), JSON.stringify(next), next.id, expectedVersion);
+    if (r.changes !== 1) throw new TaskConflictError(next.id, expectedVersion);
+  }
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify({ c: createdAt, i: id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { c: number; i: string } {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw new TaskStoreError('invalid page cursor');
+  }
+}

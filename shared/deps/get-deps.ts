@@ -1,0 +1,46 @@
+// The process-wide Deps for entry points that FC calls directly (`handler` exports): built once from the
+// environment. Cloud mode needs the cloud root, which is not in this build yet, so it fails with a clear
+// ConfigError; local mode uses deps injected by the local runtime (setDeps) or the local root if loaded.
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import type { Deps } from './deps.ts';
+
+let current: Deps | undefined;
+let localRoot: ((config: Config) => Deps) | undefined;
+
+/** The Deps of this process, built on first use. Throws ConfigError when the environment cannot be served. */
+export function getDeps(): Deps {
+  if (current) return current;
+  const config = loadConfig();
+  if (config.mode === 'cloud') {
+    throw new ConfigError(
+      'RUNTIME_MODE is cloud (or FC_FUNCTION_NAME is set), but the cloud adapters (Table Store, EventBridge, OSS) are ' +
+        'not part of this build yet: missing shared/adapters/tablestore, shared/adapters/eventbridge, shared/adapters/oss ' +
+        'and the cloud composition root shared/deps/cloud-deps.ts. Run locally with `npm start`.',
+      ['RUNTIME_MODE'],
+    );
+  }
+  if (!localRoot) {
+    throw new ConfigError(
+      'local mode: no Deps were provided. Run the functions through the local runtime (`npm start`), which injects ' +
+        'them with setDeps(), or import shared/deps/local-deps.ts first.',
+      ['RUNTIME_MODE'],
+    );
+  }
+  current = localRoot(config);
+  return current;
+}
+
+/** Injects the Deps this process uses (the local runtime, tests). */
+export function setDeps(deps: Deps): void {
+  current = deps;
+}
+
+/** Forgets the process Deps without closing them (tests). */
+export function resetDeps(): void {
+  current = undefined;
+}
+
+/** Called by the local composition root when it is loaded; never imported by function bundles. */
+export function registerLocalRoot(build: (config: Config) => Deps): void {
+  localRoot = build;
+}

@@ -1,0 +1,60 @@
+// The local composition root: SQLite for tasks and conversations, a folder for OSS and an in-process bus,
+// all under DATA_DIR, plus the DashScope client (real or the emulator, as the config says). Only the local
+// runtime and tests import this file; no function bundle may (it drags in the native SQLite module).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalEventBus } from '../adapters/local-bus/local-event-bus.ts';
+import { LocalFsObjectStore } from '../adapters/local-fs/local-fs-object-store.ts';
+import { openDatabase } from '../adapters/sqlite/database.ts';
+import { SqliteConversationStore } from '../adapters/sqlite/sqlite-conversation-store.ts';
+import { SqliteTaskStore } from '../adapters/sqlite/sqlite-task-store.ts';
+import type { Config } from '../config/config.ts';
+import { createDashScopeClient } from '../dashscope/client.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { systemClock, uuidIds, type Clock } from '../ports/clock.ts';
+import type { Deps } from './deps.ts';
+import { registerLocalRoot } from './get-deps.ts';
+
+export interface LocalDepsOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Origin that serves `/_oss/*` (the runtime's URL, known once it listens); default PUBLIC_BASE_URL or 127.0.0.1:listenPort. */
+  publicBaseUrl?: () => string;
+}
+
+/** Deps with the local adapters' extra surface (bus subscriptions, object notices) visible to the runtime. */
+export interface LocalDeps extends Deps {
+  events: LocalEventBus;
+  objects: LocalFsObjectStore;
+}
+
+export function createLocalDeps(config: Config, options: LocalDepsOptions = {}): LocalDeps {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(join(config.DATA_DIR, 'local.db'));
+  const publicBaseUrl = options.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.listenPort}`);
+  let closed = false;
+  return {
+    config,
+    logger,
+    clock,
+    ids: uuidIds,
+    dashscope: createDashScopeClient(config, logger),
+    tasks: new SqliteTaskStore(db),
+    conversations: new SqliteConversationStore(db),
+    events: new LocalEventBus({
+      file: join(config.DATA_DIR, 'events.jsonl'),
+      onDeliveryError: (error, event) => logger.error('event delivery failed', { eventId: event.id, eventType: event.type, error }),
+    }),
+    objects: new LocalFsObjectStore({ dataDir: config.DATA_DIR, publicBaseUrl, clock }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
+
+// A process that has loaded the local root can build local deps on demand through getDeps().
+registerLocalRoot(createLocalDeps);

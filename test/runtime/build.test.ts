@@ -1,0 +1,47 @@
+// The build's guard: a function bundle that would carry a local adapter fails the build with the import
+// chain that pulled it in; a clean one becomes a runnable Node 20 ESM bundle that fails clearly in cloud mode.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildFunctions, ForbiddenImportError } from '../../scripts/build.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixtures = join(import.meta.dirname, 'fixtures');
+const outDirs: string[] = [];
+const outDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'build-'));
+  outDirs.push(d);
+  return join(d, 'dist');
+};
+afterEach(() => {
+  for (const d of outDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('build', () => {
+  it('fails when a function bundle would contain a local adapter, naming the import chain', async () => {
+    const out = outDir();
+    const err = await buildFunctions({ root, functionsDir: join(fixtures, 'build-leaky'), outDir: out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForbiddenImportError);
+    expect((err as Error).message).toContain('test/runtime/fixtures/build-leaky/leaky-fn/index.ts → shared/adapters/local-bus/local-event-bus.ts');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bundles index.ts and server.ts of a clean function into ESM that loads and fails clearly in cloud mode', async () => {
+    const out = outDir();
+    const built = await buildFunctions({ root, functionsDir: join(fixtures, 'build-clean'), outDir: out });
+    expect(built.map((b) => b.outfile)).toEqual([join(out, 'clean-fn', 'index.mjs'), join(out, 'clean-fn', 'server.mjs')]);
+    expect(existsSync(join(out, 'clean-fn', 'index.mjs.map'))).toBe(true);
+    const mod = (await import(pathToFileURL(join(out, 'clean-fn', 'index.mjs')).href)) as { marker: string; handler: (e: Buffer, c: unknown) => Promise<unknown> };
+    expect(mod.marker).toBe('clean-fixture');
+    const saved = { ...process.env };
+    try {
+      process.env.RUNTIME_MODE = 'cloud';
+      process.env.DASHSCOPE_API_KEY = 'sk-test-not-used';
+      await expect(mod.handler(Buffer.from('{}'), { requestId: 'r' })).rejects.toThrow(/cloud adapters \(Table Store, EventBridge, OSS\) are not part of this build/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
