@@ -2,6 +2,7 @@
 // runtime in dev/): handler shapes, the FC context, and the trigger payloads, parsed with zod.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { Deps } from '../deps/deps.ts';
 
 export interface FcContext {
   requestId: string;
@@ -31,8 +32,8 @@ export interface RouteSpec {
  */
 export interface FunctionModule {
   routes?: readonly RouteSpec[];
-  createHttpHandler?: (deps: import('../deps/deps.ts').Deps) => HttpHandler;
-  createEventHandler?: (deps: import('../deps/deps.ts').Deps) => EventHandler;
+  createHttpHandler?: (deps: Deps) => HttpHandler;
+  createEventHandler?: (deps: Deps) => EventHandler;
   handler?: EventHandler;
 }
 
