@@ -14,7 +14,8 @@ export const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = 
   QUEUED: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
   PENDING: ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
   RUNNING: ['SUCCEEDED', 'FAILED', 'CANCELED', 'EXPIRED'],
-  SUCCEEDED: ['PERSISTED', 'EXPIRED'],
+  // FAILED from SUCCEEDED: every output was refused (not allowlisted, too large…), so nothing can be kept.
+  SUCCEEDED: ['PERSISTED', 'EXPIRED', 'FAILED'],
   PERSISTED: [],
   FAILED: [],
   CANCELED: [],

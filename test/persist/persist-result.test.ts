@@ -173,6 +173,7 @@ describe('persistResult: refusals', () => {
     await persistResult(harness.deps, key);
     const task = await harness.task(taskId);
     expect(task.outputs[0]?.error).toMatchObject({ code: 'RedirectRefused' });
+    expect(task.status).toBe('FAILED');
     expect(task.error).toMatchObject({ code: 'NothingPersisted' });
     expect(victim.connections).toBe(0);
   });

@@ -28,7 +28,7 @@ export interface PersistDeps extends TransitionDeps {
 }
 
 export type PersistOutcome =
-  | { outcome: 'persisted' | 'expired' | 'duplicate'; task: Task }
+  | { outcome: 'persisted' | 'expired' | 'failed' | 'duplicate'; task: Task }
   | { outcome: 'skipped'; task: Task; reason: string };
 
 const NOT_YET_SUCCEEDED = new Set(['QUEUED', 'PENDING', 'RUNNING']);
@@ -51,10 +51,13 @@ export async function persistResult(deps: PersistDeps, manifestKey: string, sign
     throw new PersistRetryableError(task.id, transient.map((r) => ({ index: r.index, code: r.error.code, message: r.error.message })));
   }
   const expired = results.filter((r) => r.kind === 'expired');
+  const copied = results.some((r) => r.kind === 'copied');
+  // PERSISTED means the outputs are in the bucket: with none copied (all refused) the task failed instead.
+  const final = expired.length ? 'EXPIRED' : copied ? 'PERSISTED' : 'FAILED';
   for (let attempt = 0; ; attempt++) {
     const patch = finalPatch(task, results);
     try {
-      task = await transitionTask(deps, task, expired.length ? 'EXPIRED' : 'PERSISTED', patch);
+      task = await transitionTask(deps, task, final, patch);
       break;
     } catch (err) {
       if (err instanceof EventPublishError) {
@@ -76,7 +79,7 @@ export async function persistResult(deps: PersistDeps, manifestKey: string, sign
     refused: results.filter((r) => r.kind === 'refused').length,
     expired: expired.length,
   });
-  return { outcome: task.status === 'EXPIRED' ? 'expired' : 'persisted', task };
+  return { outcome: task.status === 'EXPIRED' ? 'expired' : task.status === 'FAILED' ? 'failed' : 'persisted', task };
 }
 
 /** Reads the task, waiting a little for a manifest that overtook its SUCCEEDED write; throws if it never comes. */
