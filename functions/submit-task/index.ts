@@ -43,7 +43,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
       if (typeof code === 'string') note.errorCode = code;
       if (status >= 500) note.error = e;
     }
-    const line = { requestId, method: req.method, path: url.pathname, status, ms: Math.round(performance.now() - startedAt), ...note };
+    const line = { requestId, method: req.method, path: url.pathname, status, latencyMs: Math.round(performance.now() - startedAt), ...note };
     if (status >= 500) log.error('request', line);
     else log.info('request', line);
   };
