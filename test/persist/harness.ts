@@ -102,7 +102,8 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       for await (const c of body) h.update(c as Buffer);
       return h.digest('hex');
     },
-    eventsOf: (type, taskId) => events.history().filter((e) => e.type === type && e.subject === taskId).length,
+    // distinct event ids: what a consumer that drops duplicates (on source + id) sees
+    eventsOf: (type, taskId) => new Set(events.history().filter((e) => e.type === type && e.subject === taskId).map((e) => e.id)).size,
     async close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });

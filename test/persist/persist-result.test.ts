@@ -80,7 +80,7 @@ describe('persistResult: copying', () => {
     expect(task.error).toBeUndefined();
   });
 
-  it('treats a second delivery as a duplicate: verifies, writes nothing, publishes nothing', async () => {
+  it('treats a second delivery as a duplicate: verifies, writes nothing, re-publishes only the same event id', async () => {
     const s = await media({ '/a': PNG });
     harness = createHarness({ allowlist: [s.origin] });
     const { taskId, key } = await harness.seed([url(0, `${s.origin}/a`)]);
@@ -91,6 +91,20 @@ describe('persistResult: copying', () => {
     expect((await harness.task(taskId)).version).toBe(version);
     expect(harness.eventsOf('task.persisted', taskId)).toBe(1);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it('publishes task.persisted on the next delivery when an invocation died between the status write and the publish', async () => {
+    const s = await media({ '/a': PNG });
+    harness = createHarness({ allowlist: [s.origin] });
+    const { taskId, key } = await harness.seed([url(0, `${s.origin}/a`)]);
+    // The instance dies right after the PERSISTED write: the publish never happens.
+    const dying = { ...harness.deps, events: { publish: () => Promise.reject(new Error('instance stopped')) } };
+    await expect(persistResult(dying, key)).rejects.toThrow('instance stopped');
+    expect((await harness.task(taskId)).status).toBe('PERSISTED');
+    expect(harness.eventsOf('task.persisted', taskId)).toBe(0);
+    const retry = await persistResult(harness.deps, key);
+    expect(retry.outcome).toBe('duplicate');
+    expect(harness.eventsOf('task.persisted', taskId)).toBe(1);
   });
 
   it('lets three concurrent deliveries race: one object per output, PERSISTED once, one event', async () => {

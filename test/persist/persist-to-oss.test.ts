@@ -78,7 +78,8 @@ async function seed(outputs: ManifestOutput[]): Promise<{ taskId: string; event:
 }
 
 const ctx = (n = 0) => ({ requestId: `req-${seq}-${n}`, retryCount: n });
-const persistedEvents = (taskId: string) => deps.events.history().filter((e) => e.type === 'task.persisted' && e.subject === taskId);
+// one per distinct id: a consumer drops duplicates on (source, id)
+const persistedEvents = (taskId: string) => [...new Map(deps.events.history().filter((e) => e.type === 'task.persisted' && e.subject === taskId).map((e) => [e.id, e])).values()];
 const mediaKeysOf = (task: Task) => task.outputs.map((o) => o.key);
 
 describe('persist-to-oss with the emulator', () => {

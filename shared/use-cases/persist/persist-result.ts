@@ -100,7 +100,10 @@ async function readySucceeded(deps: PersistDeps, taskId: string, signal?: AbortS
 async function settled(deps: PersistDeps, task: Task, log: Logger): Promise<PersistOutcome> {
   if (task.status === 'PERSISTED' || task.status === 'EXPIRED') {
     await verifyPersisted(deps.objects, task);
-    log.info('duplicate manifest event: stored outputs verified', { status: task.status });
+    // The delivery may be FC's retry of an invocation that died between the status write and the publish:
+    // publish again under the same stable id (consumers drop duplicates) rather than risk losing the event.
+    await republishTaskEvent(deps, task);
+    log.info('duplicate manifest event: stored outputs verified, event re-published', { status: task.status });
     return { outcome: 'duplicate', task };
   }
   const reason = `task is ${task.status}; a manifest for it is not persisted`;
