@@ -32,7 +32,7 @@ describe('submit-task inbox trigger', () => {
     expect(task).toMatchObject({ status: 'PENDING', metadata: { order: '7', inboxKey: 'inbox/app/req-1.json' } });
   });
 
-  it('drops a request that can never be valid, without failing the invocation', async () => {
+  it('refuses a request that can never be valid without failing the invocation, and writes why under inbox-errors/', async () => {
     await upload('inbox/bad.json', '{"type": "text-to-image"');
     await upload('inbox/invalid.json', JSON.stringify({ type: 'text-to-image', input: {} }));
     const r = (await handle(Buffer.from(JSON.stringify({ events: [
@@ -41,6 +41,14 @@ describe('submit-task inbox trigger', () => {
       { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'results/manifests/x.json' } } },
     ] })), ctx)) as { handled: { outcome: string }[] };
     expect(r.handled.map((x) => x.outcome)).toEqual(['invalid', 'invalid']);
+    const report = async (key: string) => {
+      const { body } = await h.objects.get(key);
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(c as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; error: { code: string; message: string } };
+    };
+    expect(await report('inbox-errors/bad.json.error.json')).toMatchObject({ key: 'inbox/bad.json', error: { code: 'invalid_json' } });
+    expect(await report('inbox-errors/invalid.json.error.json')).toMatchObject({ key: 'inbox/invalid.json', error: { code: 'invalid_request', message: expect.stringContaining('prompt') } });
     expect((await h.tasks.listByStatus(undefined, 10)).tasks).toEqual([]);
     expect(ds.creates).toEqual([]);
   });

@@ -1,12 +1,17 @@
 // submitFromInbox: an app that cannot call HTTP uploads a task request as JSON under `inbox/`; the upload's
 // OSS event submits it with the object key as its idempotency key, so a redelivered event finds the same
-// task. A request that can never succeed (not JSON, invalid) is reported and dropped, not retried.
+// task. A request that can never succeed (not JSON, invalid) is not retried: its error is written next to
+// it under `inbox-errors/` (outside the trigger's prefix) so the app that uploaded it can see why.
 import { HttpError } from '../../http/errors.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from './task-request.ts';
 
 export const INBOX_PREFIX = 'inbox/';
+export const INBOX_ERRORS_PREFIX = 'inbox-errors/';
+
+/** Where the error report of a refused upload goes: `inbox/a/b.json` → `inbox-errors/a/b.json.error.json`. */
+export const inboxErrorKey = (key: string): string => `${INBOX_ERRORS_PREFIX}${key.slice(INBOX_PREFIX.length)}.error.json`;
 
 export type InboxOutcome =
   | { kind: 'submitted'; result: SubmitResult }
@@ -31,6 +36,15 @@ async function readSmall(deps: TaskDeps, key: string): Promise<Buffer | 'too-lar
 }
 
 export async function submitFromInbox(deps: TaskDeps, key: string, timings: TaskTimings = defaultTimings(deps.config)): Promise<InboxOutcome> {
+  const outcome = await submitUpload(deps, key, timings);
+  if (outcome.kind === 'invalid') {
+    const report = { key, error: { code: outcome.code, message: outcome.message }, at: deps.clock.now().toISOString() };
+    await deps.objects.put(inboxErrorKey(key), Buffer.from(JSON.stringify(report, null, 2)), { contentType: 'application/json' });
+  }
+  return outcome;
+}
+
+async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): Promise<InboxOutcome> {
   const raw = await readSmall(deps, key);
   if (raw === undefined) return { kind: 'missing' };
   if (raw === 'too-large') return { kind: 'invalid', code: 'request_too_large', message: `the request exceeds ${TASK_MAX_BODY_BYTES} bytes` };
