@@ -1,5 +1,5 @@
 // Server-Sent Events onto a node:http response: headers that stop every proxy from buffering, Nagle off,
-// each chunk written the moment it is given, and always an end — `data: [DONE]`, or an error event in the
+// each chunk sent in the tick it is given, and always an end — `data: [DONE]`, or an error event in the
 // public error shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/errors.ts';
@@ -19,16 +19,37 @@ export interface SseSink extends ChatStreamSink {
 
 export function createSseSink(res: ServerResponse, requestId: string, headers: Record<string, string> = {}): SseSink {
   let opened = false;
+  // Events given within one tick (those of one upstream read) leave in one write at the end of the tick, as
+  // node:http's own cork would send them, but without a chunked-encoding frame and a socket write per event.
+  let pending = '';
+  /** The last write filled the socket's buffer: the producer waits for it to drain. */
+  let blocked: Promise<void> | undefined;
+
   const waitForDrain = () =>
     new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
+        blocked = undefined;
         resolve();
       };
       res.on('drain', done);
       res.on('close', done);
     });
+
+  const flush = () => {
+    const text = pending;
+    pending = '';
+    if (text === '' || res.writableEnded || res.destroyed) return;
+    if (!res.write(text)) blocked ??= waitForDrain();
+  };
+
+  /** Ends the response with what is pending plus a last event. */
+  const end = (last: string) => {
+    const text = pending + last;
+    pending = '';
+    res.end(text);
+  };
 
   const open = (info: { dashscopeRequestId?: string }) => {
     if (opened) return;
@@ -47,16 +68,17 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
     },
     open,
     chunk(chunk: ChatChunk) {
-      if (res.write(`data: ${JSON.stringify(chunk)}\n\n`) || res.destroyed) return;
-      return waitForDrain();
+      if (pending === '') process.nextTick(flush);
+      pending += `data: ${JSON.stringify(chunk)}\n\n`;
+      return blocked;
     },
     done() {
-      if (!res.writableEnded) res.end('data: [DONE]\n\n');
+      if (!res.writableEnded) end('data: [DONE]\n\n');
     },
     fail(error) {
       if (res.writableEnded) return;
       open({});
-      res.end(`data: ${JSON.stringify(toErrorResponse(error, requestId).body)}\n\n`);
+      end(`data: ${JSON.stringify(toErrorResponse(error, requestId).body)}\n\n`);
     },
   };
 }

@@ -1,24 +1,24 @@
-// DashScope's OpenAI-compatible mode (/compatible-mode/v1) through the openai SDK: chat, chat streams,
-// embeddings and file uploads. The SDK builds requests; retries, deadlines, errors and stream reading are
-// ours, so they behave exactly as on the native endpoints.
+// DashScope's OpenAI-compatible mode (/compatible-mode/v1): chat and chat streams over undici directly (the
+// hot path; compat-chat-http.ts says why), embeddings and file uploads through the openai SDK. The SDK builds
+// those requests; retries, deadlines and errors are ours, so they behave exactly as on the native endpoints.
 import OpenAI, { toFile } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
 import type { FilePurpose } from 'openai/resources/files';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
 import { emit } from './call-options.ts';
+import { CompatChatHttp } from './compat-chat-http.ts';
 import { captureOption, createCompatFetch } from './compat-fetch.ts';
 import type { FetchCapture } from './compat-fetch.ts';
 import { Deadline } from './deadline.ts';
 import { DashScopeConnectionError, DashScopeError, DashScopeResponseError, missingApiKeyError } from './errors.ts';
-import { readEvents } from './event-stream.ts';
 import { toRequestFailure } from './failure.ts';
-import { chatChunks } from './chat-chunks.ts';
+import { NativeTransport } from './native-http.ts';
+import type { TransportConfig } from './native-http.ts';
 import { withRetry } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
-import { chatCompletionSchema, embeddingResponseSchema, fileObjectSchema } from './schemas.ts';
+import { embeddingResponseSchema, fileObjectSchema } from './schemas.ts';
 import type { DashScopeFileObject } from './schemas.ts';
-import type { TransportConfig } from './native-http.ts';
 
 /** DashScope's additions to the OpenAI chat body; passed through untouched. */
 export interface DashScopeChatExtras {
@@ -39,7 +39,6 @@ export interface DashScopeChatExtras {
 export type DashScopeChatBody = Omit<ChatCompletionCreateParamsBase, 'stream' | 'messages'> &
   DashScopeChatExtras & { messages: readonly unknown[]; stream?: boolean | null };
 
-type SdkChatBody = ChatCompletionCreateParamsBase;
 type RequestOptions = NonNullable<Parameters<OpenAI['embeddings']['create']>[1]>;
 
 // the SDK's own timer must never fire before ours (setTimeout's largest delay)
@@ -48,10 +47,10 @@ const SDK_TIMEOUT_MS = 2_147_483_647;
 interface Attempt {
   signal: AbortSignal;
   capture: FetchCapture;
-  deadline: Deadline;
 }
 
 export class CompatibleApi {
+  private readonly chatHttp: CompatChatHttp;
   private readonly sdk: OpenAI;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
@@ -64,6 +63,8 @@ export class CompatibleApi {
     this.retry = cfg.retry;
     this.timeoutMs = cfg.timeoutMs;
     this.onEvent = cfg.onEvent;
+    const prefix = new URL(cfg.origin).pathname.replace(/\/+$/, '');
+    this.chatHttp = new CompatChatHttp(new NativeTransport(cfg), `${prefix}/compatible-mode/v1/chat/completions`);
     this.sdk = new OpenAI({
       // a key is checked per call (missing_api_key); the SDK refuses to be built without one
       apiKey: cfg.apiKey || 'unset',
@@ -79,28 +80,13 @@ export class CompatibleApi {
     });
   }
 
-  async chat(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ completion: ChatCompletion; requestId: string }> {
-    return this.call('chat', opts, async (a) => {
-      const { data, response } = await this.sdk.chat.completions.create({ ...(body as SdkChatBody), stream: false }, this.sdkOptions(a, opts)).withResponse();
-      const requestId = response.headers.get('x-request-id') ?? requestIdFromChatId(data.id);
-      check(chatCompletionSchema, data, 'chat completion', response.status, requestId);
-      return { completion: data, requestId };
-    });
+  chat(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ completion: ChatCompletion; requestId: string }> {
+    return this.chatHttp.chat(body, opts);
   }
 
   /** Resolves once the response headers arrived (retries happen only before that). */
-  async chatStream(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
-    return this.call(
-      'chatStream',
-      opts,
-      async (a) => {
-        const response = await this.sdk.chat.completions.create({ ...(body as SdkChatBody), stream: true }, this.sdkOptions(a, opts)).asResponse();
-        const requestId = response.headers.get('x-request-id') ?? '';
-        if (!response.body) throw new DashScopeResponseError('DashScope answered a stream request without a body', { status: response.status, requestId });
-        return { requestId, stream: chatChunks(readEvents(response.body, a.deadline, requestId), requestId) };
-      },
-      true,
-    );
+  chatStream(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
+    return this.chatHttp.chatStream(body, opts);
   }
 
   /** Always asks for `encoding_format: 'float'` (base64 support upstream is unverified). */
@@ -128,8 +114,8 @@ export class CompatibleApi {
     return { signal: a.signal, maxRetries: 0, headers: opts.headers, fetchOptions: captureOption(a.capture) as RequestOptions['fetchOptions'] };
   }
 
-  /** One retried call; the deadline of a successful stream attempt is handed to the stream (keepOpen). */
-  private async call<T>(operation: string, opts: CallOptions, run: (a: Attempt) => Promise<T>, keepOpen = false): Promise<T> {
+  /** One retried SDK call. */
+  private async call<T>(operation: string, opts: CallOptions, run: (a: Attempt) => Promise<T>): Promise<T> {
     if (!this.hasKey) throw missingApiKeyError();
     let attempts = 0;
     return withRetry(
@@ -137,17 +123,15 @@ export class CompatibleApi {
         attempts = n;
         const deadline = new Deadline(opts.timeoutMs ?? this.timeoutMs, opts.signal);
         const capture: FetchCapture = {};
-        let ok = false;
         try {
           if (deadline.reason) throw deadline.reason;
-          const result = await run({ signal: deadline.signal, capture, deadline });
-          ok = true;
+          const result = await run({ signal: deadline.signal, capture });
           emit(this.onEvent, { kind: 'response', operation, status: capture.status ?? 200, attempts, requestId: capture.requestId ?? '' });
           return result;
         } catch (err) {
           throw toCompatFailure(err, deadline, capture);
         } finally {
-          if (!ok || !keepOpen) deadline.dispose();
+          deadline.dispose();
         }
       },
       this.retry,
@@ -182,11 +166,6 @@ function check<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   throw new DashScopeResponseError(`DashScope sent a ${what} of unexpected shape (${issue?.path.join('.') || 'root'}: ${issue?.message})`, { status, requestId });
-}
-
-/** Compat chat ids are `chatcmpl-<request id>`. */
-function requestIdFromChatId(id: string | undefined): string {
-  return id?.startsWith('chatcmpl-') ? id.slice('chatcmpl-'.length) : '';
 }
 
 function pickBodyRequestId(data: unknown): string {

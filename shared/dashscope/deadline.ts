@@ -6,7 +6,12 @@ import type { DashScopeError } from './errors.ts';
 export class Deadline {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  /** The clock runs (restart) rather than being paused; a timer that fires while paused does nothing. */
+  private running = false;
   private readonly onCallerAbort = () => this.fire(new DashScopeAbortedError(this.caller?.reason));
+  private readonly onTimeout = () => {
+    if (this.running) this.fire(new DashScopeTimeoutError(this.timeoutMs));
+  };
   /** Why the signal fired: set once, by whichever came first. */
   reason: DashScopeError | undefined;
 
@@ -30,13 +35,15 @@ export class Deadline {
   /** Starts the timeout again: used between the chunks of a stream, where it is an idle timeout. */
   restart(): void {
     if (this.fired) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(new DashScopeTimeoutError(this.timeoutMs)), this.timeoutMs);
+    this.running = true;
+    // re-arming the same timer costs far less than a new one per stream chunk
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(this.onTimeout, this.timeoutMs);
   }
 
   /** Stops the clock while the consumer of a stream holds a chunk: its slowness is not upstream's idleness. */
   pause(): void {
-    clearTimeout(this.timer);
+    this.running = false;
   }
 
   /** Cancels the attempt for a reason of our own (e.g. the consumer stopped reading a stream). */
@@ -46,7 +53,9 @@ export class Deadline {
 
   /** Stops the timer and detaches from the caller's signal; the signal itself stays as it is. */
   dispose(): void {
+    this.running = false;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 

@@ -1,6 +1,7 @@
-// Reads an SSE response body as events, for compat chat and native streams alike: an idle deadline that only
-// runs while waiting on DashScope, typed errors once the stream has started, and cancellation of the upstream
-// request whenever the consumer stops early (break, throw) or the caller aborts.
+// Reads a native SSE response body as events (compat chat has its own leaner reader, chat-chunks.ts): an idle
+// deadline that only runs while waiting on DashScope, typed errors once the stream has started, and
+// cancellation of the upstream request whenever the consumer stops early (break, throw) or the caller aborts.
+// The stream-failure helpers below serve both readers.
 import type { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
 import { parseErrorEnvelope } from './schemas.ts';

@@ -1,8 +1,7 @@
-// Transport for DashScope's native API (/api/v1): undici `request` over one pooled keep-alive Agent, the
-// shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON answers and SSE streams.
-// Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
+// Transport for DashScope's native API (/api/v1), and for compatible-mode chat: undici `request` over one
+// pooled keep-alive Agent, the shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON
+// answers and streams. Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
 import { createHash } from 'node:crypto';
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
@@ -46,7 +45,12 @@ export interface OpenResponse {
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 export class NativeTransport {
-  constructor(private readonly cfg: TransportConfig) {}
+  /** Scheme, host and port: request paths are absolute, so any path on the configured origin is not used. */
+  private readonly origin: string;
+
+  constructor(private readonly cfg: TransportConfig) {
+    this.origin = new URL(cfg.origin).origin;
+  }
 
   /** Sends the request (with retries) and returns the zod-parsed JSON answer and DashScope's request id. */
   async json<S extends z.ZodType>(req: NativeRequest, schema: S, opts: CallOptions = {}): Promise<{ data: z.infer<S>; requestId: string }> {
@@ -81,7 +85,12 @@ export class NativeTransport {
    */
   async stream(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
     const headers = { Accept: 'text/event-stream', 'X-DashScope-SSE': 'enable', ...req.headers };
-    return this.run({ ...req, headers }, opts, async (res) => res, true);
+    return this.open({ ...req, headers }, opts);
+  }
+
+  /** Like `stream`, with the request's own headers only (e.g. a compatible-mode chat stream). */
+  async open(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
+    return this.run(req, opts, async (res) => res, true);
   }
 
   private async run<T>(req: NativeRequest, opts: CallOptions, onOk: (res: OpenResponse) => Promise<T>, keepOpen = false): Promise<T> {
@@ -90,7 +99,7 @@ export class NativeTransport {
     return withRetry(
       async (n) => {
         attempts = n;
-        const sentAt = new Date();
+        const sentAt = req.nonIdempotent ? new Date() : undefined;
         const progress = { dispatched: false };
         try {
           const res = await this.send(req, body, opts, progress);
@@ -104,7 +113,7 @@ export class NativeTransport {
         } catch (err) {
           if (!req.nonIdempotent || !progress.dispatched || !(err instanceof DashScopeError) || isCertainlyNotCreated(err)) throw err;
           throw new DashScopeAmbiguousError(
-            { method: req.method, path: req.path, model: modelOf(req.json), sentAt, failedAt: new Date(), bodySha256: sha256(body ?? ''), attempts: n },
+            { method: req.method, path: req.path, model: modelOf(req.json), sentAt: sentAt ?? new Date(), failedAt: new Date(), bodySha256: sha256(body ?? ''), attempts: n },
             err,
           );
         }
@@ -124,8 +133,10 @@ export class NativeTransport {
     let res: Dispatcher.ResponseData;
     progress.dispatched = true;
     try {
-      res = await request(this.url(req), {
-        dispatcher: this.cfg.agent,
+      // the Agent's own request: undici's top-level `request` would parse the URL again on every call
+      res = await this.cfg.agent.request({
+        origin: this.origin,
+        path: this.pathOf(req),
         method: req.method,
         headers: this.headers(req, opts, body !== undefined),
         body,
@@ -145,10 +156,13 @@ export class NativeTransport {
     }
   }
 
-  private url(req: NativeRequest): string {
-    const url = new URL(req.path, this.cfg.origin);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    return url.toString();
+  /** Path and query string; `req.path` is absolute and already encoded. */
+  private pathOf(req: NativeRequest): string {
+    if (!req.query) return req.path;
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query)) if (v !== undefined) search.set(k, String(v));
+    const q = search.toString();
+    return q ? `${req.path}${req.path.includes('?') ? '&' : '?'}${q}` : req.path;
   }
 
   private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {

@@ -67,7 +67,10 @@ export const chatCompletionSchema = z.looseObject({
   usage,
 });
 
-/** Minimal check of a compatible-mode `chat.completion.chunk` (the usage chunk has `choices: []`). */
+/**
+ * Minimal shape of a compatible-mode `chat.completion.chunk` (the usage chunk has `choices: []`). Streams are
+ * checked per chunk by an equivalent hand check (`shapeProblem` in chat-chunks.ts, tested against this).
+ */
 export const chatCompletionChunkSchema = z.looseObject({
   id: z.string().nullish(),
   choices: z.array(

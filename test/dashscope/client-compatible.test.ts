@@ -269,6 +269,57 @@ describe('chatStream', () => {
     expect((await server.settled(1)).aborted).toBe(true);
   });
 
+  it('hands the connection back after [DONE] without cancelling the request, so the next stream reuses it', async () => {
+    const ports: number[] = [];
+    const { client, server } = await setup((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      sseHead(res, RID);
+      // the body ends a little after [DONE], as it may upstream: cancelling at [DONE] would cut the connection
+      res.write(`data: ${JSON.stringify(chunk('one'))}\n\ndata: [DONE]\n\n`, () => setTimeout(() => res.end(), 5));
+    });
+    for (let i = 0; i < 2; i++) {
+      const out = await collect((await client.chatStream(body)).stream);
+      expect(out.map((c) => c.choices[0]?.delta.content)).toEqual(['one']);
+      expect((await server.settled(i + 1)).aborted).toBe(false);
+      // undici lets a freed connection sit for one turn of the event loop before it reuses it
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(ports[1]).toBe(ports[0]);
+  });
+
+  it('stops at [DONE] even when DashScope keeps the response open, and closes it once the deadline passes', async () => {
+    const { client, server } = await setup(
+      (_req, res) => {
+        sseHead(res, RID);
+        res.write(`data: ${JSON.stringify(chunk('done'))}\n\ndata: [DONE]\n\n`);
+      },
+      { timeoutMs: 200 },
+    );
+    const out = await collect((await client.chatStream(body)).stream);
+    expect(out.map((c) => c.choices[0]?.delta.content)).toEqual(['done']);
+    expect((await server.settled(1)).aborted).toBe(true);
+  });
+
+  it('rejects a chunk whose choices are not objects as invalid_chunk, and cancels the request', async () => {
+    const { client, server } = await setup((_req, res) => {
+      sseHead(res, RID);
+      res.write('data: {"choices":[null]}\n\n');
+    });
+    await expect(collect((await client.chatStream(body)).stream)).rejects.toMatchObject({ code: 'invalid_chunk', requestId: RID });
+    expect((await server.settled(1)).aborted).toBe(true);
+  });
+
+  it('keeps a path prefix of the configured origin, as a base URL', async () => {
+    const { server } = await setup((_req, res) => {
+      sseHead(res, RID);
+      res.end('data: [DONE]\n\n');
+    });
+    const client = new DashScopeClient({ origin: `${server.url}/gateway/`, apiKey: 'sk-test-key', timeoutMs: 5_000, maxRetries: 0 });
+    clients.push(client);
+    await collect((await client.chatStream(body)).stream);
+    expect(server.requests[0]?.path).toBe('/gateway/compatible-mode/v1/chat/completions');
+  });
+
   it('fails with stream_timeout when DashScope goes silent mid-stream', async () => {
     const { client, server } = await setup(
       (_req, res) => {

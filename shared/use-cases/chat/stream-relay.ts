@@ -13,7 +13,7 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
-  /** Writes one chunk at once; a returned promise means the client is slow: wait for it before the next. */
+  /** Sends one chunk within the current tick; a returned promise means the client is slow: wait for it before the next. */
   chunk(chunk: ChatChunk): void | Promise<void>;
   /** Ends the stream normally (`data: [DONE]`). */
   done(): void;

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Deadline } from './deadline.ts';
+import { DashScopeAbortedError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
+
+describe('Deadline', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('fires with DashScopeTimeoutError once its time has run out', () => {
+    const d = new Deadline(100);
+    vi.advanceTimersByTime(99);
+    expect(d.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(d.signal.aborted).toBe(true);
+    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+  });
+
+  it('counts from the last restart: an idle timeout between stream chunks', () => {
+    const d = new Deadline(100);
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(80);
+      d.restart();
+    }
+    expect(d.fired).toBe(false);
+    vi.advanceTimersByTime(100);
+    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+  });
+
+  it('does not fire while paused, and runs again from a restart after a long pause', () => {
+    const d = new Deadline(100);
+    d.pause();
+    vi.advanceTimersByTime(1_000);
+    expect(d.fired).toBe(false);
+    d.restart();
+    vi.advanceTimersByTime(99);
+    expect(d.fired).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+  });
+
+  it("follows the caller's abort with DashScopeAbortedError, also when the caller had aborted already", () => {
+    const caller = new AbortController();
+    const d = new Deadline(100, caller.signal);
+    caller.abort();
+    expect(d.reason).toBeInstanceOf(DashScopeAbortedError);
+    expect(new Deadline(100, caller.signal).reason).toBeInstanceOf(DashScopeAbortedError);
+  });
+
+  it('keeps the first reason: a later timeout or abort does not replace it', () => {
+    const caller = new AbortController();
+    const d = new Deadline(100, caller.signal);
+    const own = new DashScopeStreamError('stream_interrupted', 'stopped');
+    d.abort(own);
+    caller.abort();
+    vi.advanceTimersByTime(200);
+    expect(d.reason).toBe(own);
+    expect(d.signal.reason).toBe(own);
+  });
+
+  it('never fires once disposed, and stops listening to the caller', () => {
+    const caller = new AbortController();
+    const d = new Deadline(100, caller.signal);
+    d.dispose();
+    vi.advanceTimersByTime(1_000);
+    caller.abort();
+    expect(d.fired).toBe(false);
+    expect(d.signal.aborted).toBe(false);
+  });
+});
