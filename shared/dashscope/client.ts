@@ -1,6 +1,7 @@
-// The one DashScope client: built once per process, shared by every use case. Compatible mode goes through
-// the openai SDK, the native API through undici; both share one keep-alive connection pool, one retry policy,
-// per-call deadlines and the typed errors of errors.ts. It never logs; `onEvent` is there for metrics.
+// The one DashScope client: built once per process, shared by every use case. Compatible-mode embeddings and
+// uploads go through the openai SDK; compatible-mode chat (the latency-critical path, see compat-chat-http.ts)
+// and the native API go through undici. All share one keep-alive connection pool, one retry policy, per-call
+// deadlines and the typed errors of errors.ts. It never logs; `onEvent` is there for metrics.
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
