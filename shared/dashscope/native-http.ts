@@ -179,7 +179,8 @@ export class NativeTransport {
 
 /** DashScope refused it (an error status), or it never left this machine: no task can exist. */
 function isCertainlyNotCreated(err: DashScopeError): boolean {
-  if (err instanceof DashScopeApiError) return true;
+  // A 504 is a gateway that stopped waiting for DashScope after forwarding the request: the task may exist.
+  if (err instanceof DashScopeApiError) return err.status !== 504;
   return err instanceof DashScopeConnectionError && err.beforeSend;
 }
 

@@ -168,6 +168,16 @@ describe('ambiguous task creation', () => {
     expect(emu.tasks.list()).toHaveLength(1);
   });
 
+  it('a 504 from a gateway is ambiguous for a create: not re-sent, while a 503 is retried', async () => {
+    emu.faults.add({ match: { path: T2I }, times: 1, fault: { kind: 'status', status: 504 } });
+    const err = await client.createTask('text2image', t2iBody).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DashScopeAmbiguousError);
+    expect(requestsTo(T2I)).toHaveLength(1);
+    emu.faults.add({ match: { path: T2I }, times: 1, fault: { kind: 'status', status: 503 } });
+    await expect(client.createTask('text2image', t2iBody)).resolves.toMatchObject({ status: 'PENDING' });
+    expect(requestsTo(T2I)).toHaveLength(3);
+  });
+
   it('the reconciliation window of the error finds the created task with listTasks', async () => {
     emu.faults.add({ match: { path: T2I }, times: 1, fault: { kind: 'reset-after-commit' } });
     const err = (await client.createTask('text2image', t2iBody).catch((e: unknown) => e)) as DashScopeAmbiguousError;
