@@ -67,9 +67,9 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    chunk(chunk: ChatChunk) {
+    chunk(chunk: ChatChunk, json?: string) {
       if (pending === '') process.nextTick(flush);
-      pending += `data: ${JSON.stringify(chunk)}\n\n`;
+      pending += `data: ${json ?? JSON.stringify(chunk)}\n\n`;
       return blocked;
     },
     done() {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chatChunks, shapeProblem } from './chat-chunks.ts';
+import { chatChunks, chunkSourceText, shapeProblem } from './chat-chunks.ts';
 import { Deadline } from './deadline.ts';
 import { DashScopeAbortedError } from './errors.ts';
 import { chatCompletionChunkSchema } from './schemas.ts';
@@ -36,6 +36,16 @@ async function collect(body: ScriptedBody, deadline = new Deadline(5_000)): Prom
 }
 
 describe('chatChunks', () => {
+  it('remembers the exact text of each one-line chunk so it can be relayed without serialising it again', async () => {
+    const spaced = '{ "id": "chatcmpl-1", "choices": [ { "index": 0, "delta": { "content": "a" } } ] }';
+    const multiline = '{"id": "chatcmpl-1",\ndata: "choices": [{"index": 0, "delta": {"content": "b"}}]}';
+    const body = new ScriptedBody([Buffer.from(`data: ${spaced}\n\ndata: ${multiline}\n\ndata: [DONE]\n\n`)]);
+    const texts: (string | undefined)[] = [];
+    for await (const c of chatChunks(body, new Deadline(5_000), 'rid')) texts.push(chunkSourceText(c));
+    // a multi-line data event cannot be relayed as one line: it is serialised again instead
+    expect(texts).toEqual([spaced, undefined]);
+  });
+
   it('keeps multi-byte characters whole when the reads cut through them', async () => {
     const wire = Buffer.from(`data: ${chunk('你好，世界')}\n\ndata: ${chunk('🙂')}\n\ndata: [DONE]\n\n`);
     for (let cut = 1; cut < wire.length; cut += 7) {

@@ -86,6 +86,16 @@ function release(body: ChatStreamBody, reads: AsyncIterableIterator<Buffer>, dea
     .finally(() => deadline.dispose());
 }
 
+const sourceText = new WeakMap<object, string>();
+
+/**
+ * The JSON text a chunk was parsed from, when it is one line (so it can be relayed as one `data:` line without
+ * serialising the chunk again). Only valid while the chunk is unchanged: a caller that edits it must not use it.
+ */
+export function chunkSourceText(chunk: object): string | undefined {
+  return sourceText.get(chunk);
+}
+
 /** The chunk in an event; undefined for `[DONE]`. Throws DashScopeStreamError for errors and odd shapes. */
 function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk | undefined {
   const data = event.data;
@@ -100,6 +110,7 @@ function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk | unde
   if (failure) throw failure;
   const problem = shapeProblem(value);
   if (problem) throw new DashScopeStreamError('invalid_chunk', `DashScope sent a stream chunk of unexpected shape (${problem})`, { requestId });
+  if (!data.includes('\n') && !data.includes('\r')) sourceText.set(value as object, data);
   return value as ChatCompletionChunk;
 }
 

@@ -2,6 +2,7 @@
 // repaired, the usage chunk dropped unless the client asked for it). Nothing is validated or logged per
 // chunk here; the DashScope client already checked the chunk's minimal shape.
 import type { Deps } from '../../deps/deps.ts';
+import { chunkSourceText } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
@@ -13,8 +14,11 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
-  /** Sends one chunk within the current tick; a returned promise means the client is slow: wait for it before the next. */
-  chunk(chunk: ChatChunk): void | Promise<void>;
+  /**
+   * Sends one chunk within the current tick (`json`, when given, is its exact JSON text, so it need not be
+   * serialised again); a returned promise means the client is slow: wait for it before the next.
+   */
+  chunk(chunk: ChatChunk, json?: string): void | Promise<void>;
   /** Ends the stream normally (`data: [DONE]`). */
   done(): void;
   /** Ends the stream with an error event in the public error shape. */
@@ -82,8 +86,8 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
         assembled?.add(chunk);
         if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
         if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
-        fix(chunk);
-        const wait = o.sink.chunk(chunk);
+        // relay DashScope's own text unless the chunk was repaired: no second serialisation per chunk
+        const wait = o.sink.chunk(chunk, fix(chunk) ? undefined : chunkSourceText(raw as object));
         if (wait) await wait;
         if (o.signal.aborted) break;
       }

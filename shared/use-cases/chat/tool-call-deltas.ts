@@ -6,15 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatChunk } from './chat-chunk.ts';
 
-export type ToolCallFixer = (chunk: ChatChunk) => void;
+/** Returns true when it changed the chunk. */
+export type ToolCallFixer = (chunk: ChatChunk) => boolean;
 
 export function createToolCallFixer(newId: () => string = () => `call_${randomBytes(12).toString('hex')}`): ToolCallFixer {
   /** (choice, index) → whether the call's name was sent already. */
   const named = new Map<number, boolean>();
   return (chunk) => {
+    let changed = false;
     for (const choice of chunk.choices) {
       const calls = choice.delta?.tool_calls;
       if (!calls) continue;
+      changed = true;
       for (const call of calls) {
         const key = choice.index * 65_536 + call.index;
         const hasName = Boolean(call.function?.name);
@@ -33,5 +36,6 @@ export function createToolCallFixer(newId: () => string = () => `call_${randomBy
         else delete call.function.name;
       }
     }
+    return changed;
   };
 }
