@@ -5,18 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { chatCompletionChunkSchema } from './schemas.ts';
 import { httpStatusComment, parseSse, SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
-
-/** Deterministic PRNG (mulberry32), so a failing slice pattern can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the emulator's seedable PRNG, so a failing slice pattern can be replayed
+import { prng } from '../../dev/emulator/text-gen.ts';
 
 /** Cuts bytes into slices of 1..maxSlice bytes (cutting through multi-byte characters and line ends). */
 function slices(bytes: Uint8Array, random: () => number, maxSlice: number): Uint8Array[] {
