@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
-import { matchRoute } from '../../shared/http/router.ts';
+import { requireRoute, type RouteMatch } from '../../shared/http/router.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { Invocations } from './invocations.ts';
 import { OBJECT_ROUTE_PREFIX, serveObject } from './object-route.ts';
@@ -35,13 +35,13 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     }
     if (path === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, options.health(), { 'x-request-id': requestId });
     if (path.startsWith(OBJECT_ROUTE_PREFIX)) return serveObject(objects, req, res, requestId);
-    const found = matchRoute(routes, method, path);
-    if (found.kind === 'not-found') return void sendError(res, new HttpError(404, 'not_found', `no function serves ${method} ${path}`), requestId);
-    if (found.kind === 'method-not-allowed') {
-      const allow = [...new Set(found.allow)].join(', ');
-      return void sendError(res, new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow}`, { headers: { allow } }), requestId);
+    let found: RouteMatch<(typeof routes)[number]>;
+    try {
+      found = requireRoute(routes, method, path);
+    } catch (e) {
+      return void sendError(res, e, requestId);
     }
-    const { fn, trigger } = found.match.route;
+    const { fn, trigger } = found.route;
     try {
       await invocations.track(fn, trigger, requestId, () => fn.http!(req, res));
     } catch (e) {

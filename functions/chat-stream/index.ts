@@ -4,9 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson, validate } from '../../shared/http/body.ts';
-import { HttpError, toErrorResponse } from '../../shared/http/errors.ts';
+import { toErrorResponse } from '../../shared/http/errors.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
-import { matchRoute } from '../../shared/http/router.ts';
+import { requireRoute } from '../../shared/http/router.ts';
 import type { HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { UpstreamError } from '../../shared/use-cases/chat/chat-errors.ts';
 import { createEmbedder } from '../../shared/use-cases/chat/create-embeddings.ts';
@@ -39,13 +39,9 @@ export function createHttpHandler(deps: Deps): HttpHandler {
   const log = deps.logger.child({ fn: 'chat-stream' });
 
   const serve = async (req: IncomingMessage, res: ServerResponse, call: CallInfo, path: string): Promise<void> => {
-    const found = matchRoute(routes, req.method ?? 'GET', path);
-    if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
-    if (found.kind === 'method-not-allowed') {
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, { headers: { allow: found.allow.join(', ') } });
-    }
+    const found = requireRoute(routes, req.method ?? 'GET', path);
     const json = (body: unknown) => sendJson(res, 200, body, { 'x-request-id': call.requestId });
-    switch (found.match.route.path) {
+    switch (found.route.path) {
       case '/healthz':
         return json({ status: 'ok', fn: 'chat-stream' });
       case '/v1/models':

@@ -3,9 +3,8 @@
 // the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { getDeps } from '../../shared/deps/get-deps.ts';
-import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError } from '../../shared/http/respond.ts';
-import { matchRoute } from '../../shared/http/router.ts';
+import { requireRoute } from '../../shared/http/router.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
@@ -30,12 +29,8 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     let status: number;
     const note: Record<string, unknown> = {};
     try {
-      const found = matchRoute(routes, req.method ?? 'GET', url.pathname);
-      if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
-      if (found.kind === 'method-not-allowed') {
-        throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, { headers: { allow: found.allow.join(', ') } });
-      }
-      await handleTaskRoute(taskDeps, { req, res, requestId, url, match: found.match, note });
+      const match = requireRoute(routes, req.method ?? 'GET', url.pathname);
+      await handleTaskRoute(taskDeps, { req, res, requestId, url, match, note });
       status = res.statusCode;
     } catch (e) {
       status = sendError(res, e, requestId);

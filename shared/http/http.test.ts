@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { readJson, validate } from './body.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { sendError, sendJson } from './respond.ts';
-import { matchRoute } from './router.ts';
+import { matchRoute, requireRoute } from './router.ts';
 
 describe('matchRoute', () => {
   const routes = [
@@ -73,5 +73,14 @@ describe('readJson and validate', () => {
     const r = await post('{"n":"three"}', { 'content-type': 'application/json' });
     expect(r.status).toBe(400);
     expect(r.json.error?.message).toMatch(/^n: /);
+  });
+});
+
+describe('requireRoute', () => {
+  const routes = [{ method: 'GET', path: '/v1/tasks/:id' }] as const;
+  it('returns the match or throws the public 404/405 errors', () => {
+    expect(requireRoute(routes, 'GET', '/v1/tasks/t1').params).toEqual({ id: 't1' });
+    expect(() => requireRoute(routes, 'GET', '/nope')).toThrow(expect.objectContaining({ statusCode: 404, code: 'not_found' }));
+    expect(() => requireRoute(routes, 'POST', '/v1/tasks/t1')).toThrow(expect.objectContaining({ statusCode: 405, code: 'method_not_allowed', extra: { headers: { allow: 'GET' } } }));
   });
 });

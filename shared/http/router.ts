@@ -1,5 +1,6 @@
 // Route matching for HTTP functions: `:name` segments, method check (405 with Allow), 404 otherwise.
 import type { HttpMethod, RouteSpec } from '../runtime/fc.ts';
+import { HttpError } from './errors.ts';
 
 export interface RouteMatch<R extends RouteSpec = RouteSpec> {
   route: R;
@@ -42,4 +43,13 @@ export function matchRoute<R extends RouteSpec>(routes: readonly R[], method: st
     allow.push(route.method);
   }
   return allow.length ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
+}
+
+/** The matched route, or the HttpError every HTTP entry point answers: 404, or 405 with an Allow header. */
+export function requireRoute<R extends RouteSpec>(routes: readonly R[], method: string, path: string): RouteMatch<R> {
+  const found = matchRoute(routes, method, path);
+  if (found.kind === 'match') return found.match;
+  if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${method} ${path}`);
+  const allow = found.allow.join(', ');
+  throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow}`, { headers: { allow } });
 }

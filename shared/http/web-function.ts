@@ -8,7 +8,7 @@ import type { FcContext, FunctionModule } from '../runtime/fc.ts';
 import { readBody } from './body.ts';
 import { HttpError } from './errors.ts';
 import { requestIdOf, sendError, sendJson } from './respond.ts';
-import { matchRoute } from './router.ts';
+import { requireRoute } from './router.ts';
 
 /** FC's limit for a synchronous invocation payload. */
 const MAX_EVENT_BYTES = 32 * 1024 * 1024;
@@ -111,11 +111,8 @@ export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: nu
         return sendJson(res, 200, { ok: true }, { 'x-fc-status': '200' });
       }
       if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, { ok: true, function: deps.config.FC_FUNCTION_NAME ?? null });
-      const found = matchRoute(routes, req.method ?? 'GET', path);
-      if (found.kind === 'not-found' || !http) throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
-      if (found.kind === 'method-not-allowed') {
-        throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, { headers: { allow: found.allow.join(', ') } });
-      }
+      if (!http) throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
+      requireRoute(routes, req.method ?? 'GET', path);
       await http(req, res);
     } catch (e) {
       if (!(e instanceof HttpError) || e.statusCode >= 500) log.error('request failed', { requestId, error: e });
