@@ -6,37 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDashScopeClient, DashScopeClient } from '../../shared/dashscope/client.ts';
-import type { DashScopeClientEvent } from '../../shared/dashscope/call-options.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeStreamError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import { json, sseHead, startTinyServer } from './tiny-server.ts';
-import type { Handler, TinyServer } from './tiny-server.ts';
+import { clientHarness } from './client-harness.ts';
 
 const RID = '9d3c0a58-7a8b-4c1d-9e2f-3a4b5c6d7e8f';
-const servers: TinyServer[] = [];
-const clients: DashScopeClient[] = [];
+const { servers, clients, setup, closeAll } = clientHarness({ workspace: 'llm-test' });
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function setup(handler: Handler, over: Partial<ConstructorParameters<typeof DashScopeClient>[0]> = {}) {
-  const server = await startTinyServer(handler);
-  servers.push(server);
-  const events: DashScopeClientEvent[] = [];
-  const client = new DashScopeClient({
-    origin: server.url,
-    apiKey: 'sk-test-key',
-    workspace: 'llm-test',
-    timeoutMs: 5_000,
-    maxRetries: 2,
-    retry: { sleep: async () => {} },
-    onEvent: (e) => events.push(e),
-    ...over,
-  });
-  clients.push(client);
-  return { server, client, events, retries: () => events.filter((e) => e.kind === 'retry').length };
-}
+afterEach(closeAll);
 
 const completion = (content: string) => ({
   id: `chatcmpl-${RID}`,

@@ -2,8 +2,6 @@
 // zod-parsed answers, the retry rules of creates (never re-sent once they may have arrived) and native SSE.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DashScopeClient } from '../../shared/dashscope/client.ts';
-import type { DashScopeClientEvent } from '../../shared/dashscope/call-options.ts';
 import {
   DashScopeAbortedError,
   DashScopeAmbiguousError,
@@ -14,35 +12,14 @@ import {
   DashScopeTimeoutError,
 } from '../../shared/dashscope/errors.ts';
 import { formatListTime, taskServicePath } from '../../shared/dashscope/tasks.ts';
-import { json, sseHead, startTinyServer } from './tiny-server.ts';
-import type { Handler, TinyServer } from './tiny-server.ts';
+import { json, sseHead } from './tiny-server.ts';
+import { clientHarness } from './client-harness.ts';
 
 const RID = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
 const TASK = '0385dc79-5ff8-4d82-bcb6-xxxxxx';
-const servers: TinyServer[] = [];
-const clients: DashScopeClient[] = [];
+const { servers, setup, closeAll } = clientHarness();
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function setup(handler: Handler, over: Partial<ConstructorParameters<typeof DashScopeClient>[0]> = {}) {
-  const server = await startTinyServer(handler);
-  servers.push(server);
-  const events: DashScopeClientEvent[] = [];
-  const client = new DashScopeClient({
-    origin: server.url,
-    apiKey: 'sk-test-key',
-    timeoutMs: 5_000,
-    maxRetries: 2,
-    retry: { sleep: async () => {} },
-    onEvent: (e) => events.push(e),
-    ...over,
-  });
-  clients.push(client);
-  return { server, client, events };
-}
+afterEach(closeAll);
 
 const created = { output: { task_status: 'PENDING', task_id: TASK }, request_id: RID };
 const t2i = { model: 'wan2.2-t2i-flash', input: { prompt: 'a red fox' }, parameters: { size: '1024*1024', n: 1 } };
