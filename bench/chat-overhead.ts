@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { Agent } from 'undici';
 import { startChild, type ChildServer, type ChildSpec } from './lib/child.ts';
-import { chatBody, firstByteMs, runConcurrent, runSequential, timeOne, type Target } from './lib/measure.ts';
+import { chatBody, firstByteMs, runConcurrent, runSequential, timeOne, type Outcome, type Target } from './lib/measure.ts';
 import { measureAborts } from './lib/abort-probe.ts';
 import { holdStreams } from './lib/hold-streams.ts';
 import { mb, scenarioTable, verdictLine, verdicts, type ScenarioResult, type Verdict } from './lib/report.ts';
@@ -14,7 +14,7 @@ import { ms, summarize } from './lib/stats.ts';
 const QUICK = process.argv.includes('--quick');
 const PLAN = QUICK
   ? { sequential: 100, concurrent: 200, concurrency: 50, perWorker: 2, warmup: 20, aborts: 10, streams: 1000, holdMs: 1_500 }
-  : { sequential: 400, concurrent: 600, concurrency: 50, perWorker: 2, warmup: 50, aborts: 20, streams: 1000, holdMs: 3_000 };
+  : { sequential: 400, concurrent: 1200, concurrency: 50, perWorker: 2, warmup: 50, aborts: 20, streams: 1000, holdMs: 3_000 };
 /** Reply length of the emulator, so every target streams the same number of chunks. */
 const REPLY_TOKENS = 32;
 /** Inter-chunk delay of the slow emulator that keeps streams open (RSS) and lets aborts land mid-stream. */
@@ -57,7 +57,9 @@ async function startStack(chunkDelayMs: number, portkey: ChildServer) {
       headers: { ...auth, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${emu.url}${compat}` },
     },
   };
-  return { emu, chat, bare, targets, close: () => close(emu, chat, bare) };
+  /** The process doing each target's work (direct: the emulator itself). */
+  const servers: Record<Role, ChildServer> = { direct: emu, bare, chat, portkey };
+  return { emu, chat, bare, targets, servers, close: () => close(emu, chat, bare) };
 }
 
 async function probe(t: Target, stream: boolean): Promise<string | undefined> {
@@ -103,17 +105,40 @@ async function latencyPhase(portkey: ChildServer, notes: string[]): Promise<Scen
       const skipped = stream ? skipStreamed : skipPlain;
       const targets = all.filter((x) => !skipped.has(x.name));
       const base = { dispatcher, stream, warmup: PLAN.warmup };
+      const cpuBefore = await cpuTimes(stack.servers);
       const t0 = Date.now();
       const outcomes = concurrent
         ? await runConcurrent(targets, { ...base, perTarget: PLAN.concurrent, concurrency: PLAN.concurrency, perWorker: PLAN.perWorker })
         : await runSequential(targets, { ...base, perTarget: PLAN.sequential });
       const took = ((Date.now() - t0) / 1000).toFixed(1);
+      const cpu = cpuPerRequest(cpuBefore, await cpuTimes(stack.servers), outcomes);
       const title = `${stream ? 'streamed' : 'not streamed'}, ${concurrent ? `${PLAN.concurrency} concurrent` : 'sequential'}`;
-      results.push({ title, took: `${took} s`, outcomes, skipped });
+      results.push({ title, took: `${took} s`, outcomes, skipped, cpu });
     }
   }
   await stack.close();
   return results;
+}
+
+async function cpuTimes(servers: Record<Role, ChildServer>): Promise<Record<Role, number>> {
+  const roles = Object.keys(servers) as Role[];
+  const times = await Promise.all(roles.map(async (r) => (await servers[r].usage()).cpuMicros));
+  return Object.fromEntries(roles.map((r, i) => [r, times[i]!])) as Record<Role, number>;
+}
+
+/**
+ * CPU time each server spent per request it handled during a scenario, warm-up included. A proxy is idle
+ * while the other targets run, so its whole CPU time is its own requests'; the emulator serves every
+ * target's requests, so its time is divided by all of them. Targets left out of the scenario are not listed.
+ */
+function cpuPerRequest(before: Record<Role, number>, after: Record<Role, number>, outcomes: Map<string, Outcome>): Map<string, number> {
+  const out = new Map<string, number>();
+  const all = [...outcomes.values()].reduce((n, o) => n + o.sent, 0);
+  for (const role of Object.keys(NAMES) as Role[]) {
+    const sent = role === 'direct' ? all : outcomes.get(NAMES[role])?.sent;
+    if (sent) out.set(NAMES[role], (after[role] - before[role]) / sent);
+  }
+  return out;
 }
 
 async function slowUpstreamPhase(portkey: ChildServer): Promise<{ lines: string[]; verdicts: Verdict[] }> {

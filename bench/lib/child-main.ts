@@ -1,5 +1,5 @@
 // Entry of a bench child process (forked by child.ts): starts the server named by its spec on 127.0.0.1,
-// reports its URL over IPC, answers RSS requests, and exits on 'close' or when the parent goes away.
+// reports its URL over IPC, answers usage requests (RSS, CPU time), and exits on 'close' or when the parent goes away.
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,10 @@ let shutdown: () => Promise<void> = async () => {};
 let fetchShim = false;
 
 process.on('message', (m: ToChild) => {
-  if (m.type === 'rss') reply({ type: 'rss', seq: m.seq, rss: process.memoryUsage.rss() });
+  if (m.type === 'usage') {
+    const cpu = process.cpuUsage();
+    reply({ type: 'usage', seq: m.seq, rss: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system });
+  }
   else if (m.type === 'fetch-shim') fetchShim = true;
   else if (m.type === 'close') void shutdown().finally(() => process.exit(0));
 });

@@ -1,5 +1,5 @@
 // Runs one bench server in its own Node process (so its RSS and event loop are its own) and talks to it
-// over IPC: 'ready' with its URL, RSS on request, 'close' to stop. The child side is child-main.ts.
+// over IPC: 'ready' with its URL, RSS and CPU time on request, 'close' to stop. The child side is child-main.ts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,17 +9,26 @@ export type ChildSpec =
   | { kind: 'bare-proxy'; upstream: string }
   | { kind: 'portkey' };
 
-export type ToChild = { type: 'rss'; seq: number } | { type: 'fetch-shim' } | { type: 'close' };
+export type ToChild = { type: 'usage'; seq: number } | { type: 'fetch-shim' } | { type: 'close' };
+/** What a child has used so far, measured inside it. */
+export interface Usage {
+  /** Resident set size in bytes (process.memoryUsage.rss()). */
+  rss: number;
+  /** CPU time (user + system) since the process started, in microseconds (process.cpuUsage()). */
+  cpuMicros: number;
+}
 export type FromChild =
   | { type: 'ready'; url: string; apiKey?: string }
-  | { type: 'rss'; seq: number; rss: number }
+  | ({ type: 'usage'; seq: number } & Usage)
   | { type: 'error'; message: string };
 
 export interface ChildServer {
   url: string;
   apiKey?: string;
   pid: number;
-  /** The child's resident set size in bytes, measured inside it (process.memoryUsage.rss()); NaN once it has exited. */
+  /** The child's RSS and CPU time so far, measured inside it; NaN once it has exited. */
+  usage(): Promise<Usage>;
+  /** The child's resident set size in bytes; NaN once it has exited. */
   rss(): Promise<number>;
   /** Portkey only: re-wrap its upstream fetch() responses (see child-main.ts). */
   enableFetchShim(): void;
@@ -55,27 +64,30 @@ export async function startChild(spec: ChildSpec, startTimeoutMs = 30_000): Prom
     });
   });
   let seq = 0;
-  const pending = new Map<number, (rss: number) => void>();
+  const pending = new Map<number, (u: Usage) => void>();
+  const gone: Usage = { rss: Number.NaN, cpuMicros: Number.NaN };
   child.on('message', (m: FromChild) => {
-    if (m.type === 'rss') pending.get(m.seq)?.(m.rss);
+    if (m.type === 'usage') pending.get(m.seq)?.({ rss: m.rss, cpuMicros: m.cpuMicros });
   });
   child.once('exit', () => {
-    for (const settle of pending.values()) settle(Number.NaN);
+    for (const settle of pending.values()) settle(gone);
   });
+  const usage = () =>
+    new Promise<Usage>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(gone);
+      const id = ++seq;
+      pending.set(id, (u) => {
+        pending.delete(id);
+        resolve(u);
+      });
+      send(child, { type: 'usage', seq: id });
+    });
   return {
     url: ready.url,
     ...(ready.apiKey ? { apiKey: ready.apiKey } : {}),
     pid: child.pid!,
-    rss: () =>
-      new Promise<number>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(Number.NaN);
-        const id = ++seq;
-        pending.set(id, (rss) => {
-          pending.delete(id);
-          resolve(rss);
-        });
-        send(child, { type: 'rss', seq: id });
-      }),
+    usage,
+    rss: async () => (await usage()).rss,
     enableFetchShim: () => send(child, { type: 'fetch-shim' }),
     close: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

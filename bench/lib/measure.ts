@@ -19,6 +19,8 @@ export interface Sample {
 export interface Outcome {
   samples: Sample[];
   errors: number;
+  /** Every request sent to the target, warm-up included (for CPU time per request). */
+  sent: number;
   firstError?: string;
 }
 
@@ -59,15 +61,17 @@ export interface RunOptions {
 }
 
 function emptyOutcomes(targets: readonly Target[]): Map<string, Outcome> {
-  return new Map(targets.map((t) => [t.name, { samples: [], errors: 0 }]));
+  return new Map(targets.map((t) => [t.name, { samples: [], errors: 0, sent: 0 }]));
 }
 
-async function record(outcome: Outcome | undefined, run: () => Promise<Sample>): Promise<void> {
+/** Runs one request; its sample (or failure) counts only when `measured` (warm-up requests are just sent). */
+async function record(outcome: Outcome, measured: boolean, run: () => Promise<Sample>): Promise<void> {
+  outcome.sent++;
   try {
     const s = await run();
-    outcome?.samples.push(s);
+    if (measured) outcome.samples.push(s);
   } catch (e) {
-    if (!outcome) return;
+    if (!measured) return;
     outcome.errors++;
     outcome.firstError ??= e instanceof Error ? e.message : String(e);
   }
@@ -80,7 +84,7 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
   for (let round = -o.warmup; round < o.perTarget; round++) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(((round % targets.length) + targets.length) % targets.length + k) % targets.length]!;
-      await record(round < 0 ? undefined : out.get(t.name), () => timeOne(o.dispatcher, t, body, o.stream));
+      await record(out.get(t.name)!, round >= 0, () => timeOne(o.dispatcher, t, body, o.stream));
     }
   }
   return out;
@@ -97,7 +101,7 @@ export async function runConcurrent(targets: readonly Target[], o: RunOptions & 
   const phase = async (t: Target, requests: number, measured: boolean) => {
     let left = requests;
     const worker = async () => {
-      while (left-- > 0) await record(measured ? out.get(t.name) : undefined, () => timeOne(o.dispatcher, t, body, o.stream));
+      while (left-- > 0) await record(out.get(t.name)!, measured, () => timeOne(o.dispatcher, t, body, o.stream));
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency, requests) }, worker));
   };

@@ -10,6 +10,8 @@ export interface ScenarioResult {
   outcomes: Map<string, Outcome>;
   /** Targets left out of this scenario, with the reason. */
   skipped: Map<string, string>;
+  /** CPU time per request in microseconds, by target (direct: the emulator's own share). */
+  cpu?: Map<string, number>;
 }
 
 export interface Verdict {
@@ -59,7 +61,8 @@ export function scenarioTable(r: ScenarioResult): string {
   const noise = halfSplitSpread(r, 'bare proxy');
   const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? `${x.toFixed(2)}×` : 'n/a');
   const noiseLine = `  sampling noise: the bare proxy's +TTFB from its even vs odd samples differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
-  return [`${r.title}${r.took ? ` (${r.took})` : ''}`, table(rows), noiseLine, ...notes, ...skipped].join('\n');
+  const cpu = r.cpu?.size ? [`  CPU per request (µs, in the server's own process): ${[...r.cpu].map(([n, us]) => `${n === 'direct' ? 'emulator' : n} ${us.toFixed(0)}`).join(', ')}`] : [];
+  return [`${r.title}${r.took ? ` (${r.took})` : ''}`, table(rows), noiseLine, ...cpu, ...notes, ...skipped].join('\n');
 }
 
 /** chat-stream's added TTFB against the bare proxy's (≤ 1.5×) and Portkey's (below), at p50 and p99. */
