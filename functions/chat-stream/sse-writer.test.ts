@@ -4,10 +4,10 @@ import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../shared/http/errors.ts';
-import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
 import { createSseSink } from './sse-writer.ts';
 
-const chunk = (content: string): ChatChunk => ({ id: 'c1', created: 1, model: 'qwen-plus', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+/** A chunk's JSON text, as the relay hands it to the sink. */
+const chunk = (content: string): string => JSON.stringify({ id: 'c1', created: 1, model: 'qwen-plus', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Just enough of a ServerResponse to watch writes and play a full socket buffer. */

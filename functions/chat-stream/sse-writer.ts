@@ -3,7 +3,6 @@
 // public error shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/errors.ts';
-import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
 
 export const SSE_HEADERS = {
@@ -67,9 +66,9 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    chunk(chunk: ChatChunk, json?: string) {
+    chunk(json: string) {
       if (pending === '') process.nextTick(flush);
-      pending += `data: ${json ?? JSON.stringify(chunk)}\n\n`;
+      pending += `data: ${json}\n\n`;
       return blocked;
     },
     done() {

@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chatChunks, chunkSourceText, shapeProblem } from './chat-chunks.ts';
+import { chatChunks, relayChunks, shapeProblem, type RelayChunk } from './chat-chunks.ts';
 import { Deadline } from './deadline.ts';
-import { DashScopeAbortedError } from './errors.ts';
+import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
 import { chatCompletionChunkSchema } from './schemas.ts';
 
 /** A response body that hands out the given reads one by one and records how it was let go. */
@@ -36,16 +36,6 @@ async function collect(body: ScriptedBody, deadline = new Deadline(5_000)): Prom
 }
 
 describe('chatChunks', () => {
-  it('remembers the exact text of each one-line chunk so it can be relayed without serialising it again', async () => {
-    const spaced = '{ "id": "chatcmpl-1", "choices": [ { "index": 0, "delta": { "content": "a" } } ] }';
-    const multiline = '{"id": "chatcmpl-1",\ndata: "choices": [{"index": 0, "delta": {"content": "b"}}]}';
-    const body = new ScriptedBody([Buffer.from(`data: ${spaced}\n\ndata: ${multiline}\n\ndata: [DONE]\n\n`)]);
-    const texts: (string | undefined)[] = [];
-    for await (const c of chatChunks(body, new Deadline(5_000), 'rid')) texts.push(chunkSourceText(c));
-    // a multi-line data event cannot be relayed as one line: it is serialised again instead
-    expect(texts).toEqual([spaced, undefined]);
-  });
-
   it('keeps multi-byte characters whole when the reads cut through them', async () => {
     const wire = Buffer.from(`data: ${chunk('你好，世界')}\n\ndata: ${chunk('🙂')}\n\ndata: [DONE]\n\n`);
     for (let cut = 1; cut < wire.length; cut += 7) {
@@ -74,6 +64,90 @@ describe('chatChunks', () => {
     for await (const _c of chatChunks(body, deadline, 'rid')) break;
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.reason).toBeInstanceOf(DashScopeAbortedError);
+  });
+});
+
+async function relayed(text: string, reads = 1): Promise<RelayChunk[][]> {
+  const wire = Buffer.from(text);
+  const size = Math.ceil(wire.length / reads);
+  const body = new ScriptedBody(Array.from({ length: reads }, (_, i) => wire.subarray(i * size, (i + 1) * size)));
+  const out: RelayChunk[][] = [];
+  for await (const read of relayChunks(body, new Deadline(5_000), 'rid')) out.push(read);
+  return out;
+}
+
+const fixturesDir = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/dashscope');
+const fixtureFiles = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((f) => f.endsWith('.chunks.txt')) : [];
+if (fixtureFiles.length === 0) console.log(`skipping recorded chunks: no *.chunks.txt in ${fixturesDir}`);
+const fixtureLines = (file: string) => readFileSync(join(fixturesDir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+
+describe('relayChunks', () => {
+  const content = chunk('Hello');
+  const finish = chunk('', 'stop');
+  const usage = JSON.stringify({ id: 'chatcmpl-1', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+
+  it('hands out the chunks each read completed, with their exact text', async () => {
+    const reads = await relayed(`data: ${content}\n\ndata: ${chunk(' world')}\n\ndata: ${finish}\n\ndata: [DONE]\n\n`, 2);
+    expect(reads.length).toBe(2);
+    expect(reads.flat().map((r) => r.json)).toEqual([content, chunk(' world'), finish]);
+  });
+
+  it('leaves plain text chunks unparsed until read, and parses the rest on arrival', async () => {
+    const [read] = await relayed(`data: ${content}\n\ndata: ${finish}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`);
+    expect(read?.map((r) => r.plain)).toEqual([true, false, false]);
+    expect(read?.[0]?.chunk.choices[0]?.delta.content).toBe('Hello');
+    expect(read?.[0]?.plain).toBe(false);
+    expect(read?.[2]?.chunk.usage?.total_tokens).toBe(5);
+  });
+
+  it('parses every chunk whose text might carry a finish reason, usage, tool calls or an error', async () => {
+    const base = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'qwen-plus' };
+    const texts: [string, boolean][] = [
+      // [text, plain]
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], usage: null }), true],
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'say "usage":{} and "finish_reason":"stop"' } }] }), true],
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: 'length' }] }), false],
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }, { index: 1, delta: {}, finish_reason: 'stop' }] }), false],
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: '', function: { arguments: '{' } }] } }] }), false],
+      [JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'x' } }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }), false],
+      [JSON.stringify({ ...base, choices: [] }), false],
+      ['{"choices" : [ {"index":0,"delta":{"content":"x"},"finish_reason" : "stop"} ]}', false],
+      // two data lines make one chunk text with a line end in it
+      ['{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":\ndata: null}]}', false],
+    ];
+    for (const [text, plain] of texts) {
+      const [read] = await relayed(`data: ${text}\n\n`);
+      expect(read?.[0]?.plain, text).toBe(plain);
+    }
+    // a chunk sent over several data lines cannot be relayed as one line: no text, so it is serialised again
+    const [multi] = await relayed('data: {"choices":[{"index":0,\ndata: "delta":{"content":"x"}}]}\n\n');
+    expect(multi?.[0]?.json).toBeUndefined();
+    expect(multi?.[0]?.chunk.choices[0]?.delta.content).toBe('x');
+  });
+
+  it('fails on an error frame, whichever envelope or event carries it', async () => {
+    const frames = [
+      'data: {"error":{"code":"Throttling","message":"slow down"}}\n\n',
+      'data: {"code":"InternalError","message":"boom","request_id":"r-1"}\n\n',
+      `event: error\ndata: ${content}\n\n`,
+    ];
+    for (const frame of frames) await expect(relayed(`data: ${content}\n\n${frame}`), frame).rejects.toBeInstanceOf(DashScopeStreamError);
+  });
+
+  it.skipIf(fixtureFiles.length === 0)('leaves only chunks without finish reason, usage or tool calls unparsed, in every recorded stream', async () => {
+    let unparsed = 0;
+    for (const file of fixtureFiles) {
+      const lines = fixtureLines(file);
+      const read = (await relayed(`${lines.map((l) => `data: ${l}\n\n`).join('')}data: [DONE]\n\n`)).flat();
+      expect(read.map((r) => r.json)).toEqual(lines);
+      const plain = read.filter((r) => r.plain);
+      const parsed = lines.map((l) => JSON.parse(l) as { choices: { finish_reason?: string | null; delta?: { tool_calls?: unknown } }[]; usage?: unknown });
+      const needed = parsed.filter((c) => c.usage != null || c.choices.length === 0 || c.choices.some((x) => x.finish_reason != null || x.delta?.tool_calls != null));
+      // every chunk the relay must look at was parsed; the others were not
+      expect(read.length - plain.length, file).toBe(needed.length);
+      unparsed += plain.length;
+    }
+    expect(unparsed).toBeGreaterThan(100);
   });
 });
 
@@ -109,13 +183,9 @@ describe('shapeProblem', () => {
     }
   });
 
-  const fixturesDir = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/dashscope');
-  const files = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((f) => f.endsWith('.chunks.txt')) : [];
-  if (files.length === 0) console.log(`skipping recorded chunks: no *.chunks.txt in ${fixturesDir}`);
-
-  it.skipIf(files.length === 0)('accepts every recorded DashScope chunk', () => {
-    for (const file of files) {
-      const lines = readFileSync(join(fixturesDir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  it.skipIf(fixtureFiles.length === 0)('accepts every recorded DashScope chunk', () => {
+    for (const file of fixtureFiles) {
+      const lines = fixtureLines(file);
       for (const line of lines) expect(shapeProblem(JSON.parse(line)), `${file}: ${line.slice(0, 80)}`).toBeUndefined();
     }
   });

@@ -1,8 +1,10 @@
 // Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → checked
-// `chat.completion.chunk` objects. An error sent inside the stream (either envelope, or `event: error`) becomes
-// a DashScopeStreamError with its code. This runs for every chunk of every streamed answer, so the normal path
-// is kept cheap: a hand check of the minimal shape instead of a schema, no Error objects, and after `[DONE]`
-// the rest of the body is read off quietly (no abort), so the keep-alive connection goes back to the pool.
+// `chat.completion.chunk` objects (chatChunks), or, for a relay, RelayChunks that keep each chunk's text and
+// leave plain text chunks unparsed (relayChunks). An error sent inside the stream (either envelope, or
+// `event: error`) becomes a DashScopeStreamError with its code. This runs for every chunk of every streamed
+// answer, so the normal path is kept cheap: a hand check of the minimal shape instead of a schema, no Error
+// objects, one await per read of the body, and after `[DONE]` the rest of the body is read off quietly (no
+// abort), so the keep-alive connection goes back to the pool.
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Deadline } from './deadline.ts';
@@ -25,6 +27,22 @@ const AFTER_DONE_BYTES = 64 * 1024;
  * stopping early (break, a thrown error, the caller's abort) cancels the upstream request.
  */
 export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  for await (const read of readEvents(body, deadline, requestId, (event) => toChunk(event, requestId))) yield* read;
+}
+
+/**
+ * The same stream for relaying it: the chunks each read of the body completed, as RelayChunks (their JSON
+ * text, parsed only when they carry more than generated text). One await per read rather than per chunk.
+ */
+export function relayChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<RelayChunk[], void, undefined> {
+  return readEvents(body, deadline, requestId, (event) => toRelayChunk(event, requestId));
+}
+
+/**
+ * The reading loop both share: bytes → SSE events → `convert`, yielded in the groups one read completed,
+ * up to `[DONE]` (or the end of the body). `convert` may throw (an error frame): the request is then cancelled.
+ */
+async function* readEvents<T>(body: ChatStreamBody, deadline: Deadline, requestId: string, convert: (event: SseEvent) => T): AsyncGenerator<T[], void, undefined> {
   const parser = new SseParser();
   // node's decoder: like the parser's own TextDecoder (UTF-8 split across reads), at a fraction of the cost
   const decoder = new StringDecoder('utf8');
@@ -33,6 +51,18 @@ export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requ
   let bytes = 0;
   let ended = false;
   let done = false;
+  /** Converts the events before `[DONE]`; sets `done` when it is among them. */
+  const convertAll = (events: SseEvent[]): T[] => {
+    const out: T[] = [];
+    for (const event of events) {
+      if (isDone(event)) {
+        done = true;
+        break;
+      }
+      out.push(convert(event));
+    }
+    return out;
+  };
   try {
     for (;;) {
       deadline.restart();
@@ -49,21 +79,13 @@ export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requ
         break;
       }
       bytes += next.value.length;
-      for (const event of parser.push(decoder.write(next.value))) {
-        const chunk = toChunk(event, requestId);
-        if (chunk === undefined) {
-          done = true;
-          return;
-        }
-        yield chunk;
-      }
+      const out = convertAll(parser.push(decoder.write(next.value)));
+      if (out.length > 0) yield out;
+      if (done) return;
     }
     // the body ended without `[DONE]`: whatever complete event is left still counts
-    for (const event of [...parser.push(decoder.end()), ...parser.end()]) {
-      const chunk = toChunk(event, requestId);
-      if (chunk === undefined) return;
-      yield chunk;
-    }
+    const out = convertAll([...parser.push(decoder.end()), ...parser.end()]);
+    if (out.length > 0) yield out;
   } finally {
     if (ended) deadline.dispose();
     else if (done) release(body, reads, deadline, bytes);
@@ -86,20 +108,57 @@ function release(body: ChatStreamBody, reads: AsyncIterableIterator<Buffer>, dea
     .finally(() => deadline.dispose());
 }
 
-const sourceText = new WeakMap<object, string>();
-
 /**
- * The JSON text a chunk was parsed from, when it is one line (so it can be relayed as one `data:` line without
- * serialising the chunk again). Only valid while the chunk is unchanged: a caller that edits it must not use it.
+ * One chunk of a relayed stream. A chunk is *plain* when its text shows it carries nothing but generated text
+ * (or the opening role): one line of an ordinary event, a non-empty `choices`, and no finish reason, usage,
+ * tool calls, error or code other than null. Nearly every chunk of a stream is plain; those are not parsed (a
+ * relay sends their text on as it came) unless someone reads `chunk`. Every other chunk is parsed and checked
+ * on arrival, so an error frame still fails the stream where it occurs.
  */
-export function chunkSourceText(chunk: object): string | undefined {
-  return sourceText.get(chunk);
+export class RelayChunk {
+  constructor(
+    /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
+    readonly json: string | undefined,
+    private parsed: ChatCompletionChunk | undefined,
+    private readonly requestId = '',
+  ) {}
+
+  /** A chunk already in hand (tests, and chunks built rather than read). */
+  static of(chunk: ChatCompletionChunk, json: string | undefined = JSON.stringify(chunk)): RelayChunk {
+    return new RelayChunk(json, chunk);
+  }
+
+  /** Nothing in it but generated text (or the role), and not parsed yet: see the class comment. */
+  get plain(): boolean {
+    return this.parsed === undefined;
+  }
+
+  /** The chunk itself; a plain one is parsed (and checked) on first use. */
+  get chunk(): ChatCompletionChunk {
+    this.parsed ??= toChunk({ event: 'message', data: this.json ?? '', comments: [] }, this.requestId);
+    return this.parsed;
+  }
 }
 
-/** The chunk in an event; undefined for `[DONE]`. Throws DashScopeStreamError for errors and odd shapes. */
-function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk | undefined {
+/**
+ * In a chunk's text: a field the relay acts on holding anything but null, an empty `choices`, or a line end,
+ * i.e. a chunk that must be parsed. Quotes inside JSON strings are escaped, so generated text cannot match;
+ * an unusual spelling (extra spaces, say) only costs a parse, never a missed field.
+ */
+const MUST_PARSE = /"(?:finish_reason|usage|tool_calls|error|code)"\s*:\s*(?!null\s*[,}\]])|"choices"\s*:\s*\[\s*\]|[\r\n]/;
+
+function toRelayChunk(event: SseEvent, requestId: string): RelayChunk {
   const data = event.data;
-  if (data.length < 16 && data.trim() === '[DONE]') return undefined;
+  if (event.event === 'message' && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId);
+  const chunk = toChunk(event, requestId);
+  return new RelayChunk(data.includes('\n') || data.includes('\r') ? undefined : data, chunk, requestId);
+}
+
+const isDone = (event: SseEvent) => event.data.length < 16 && event.data.trim() === '[DONE]';
+
+/** The chunk in an event (not `[DONE]`). Throws DashScopeStreamError for errors and odd shapes. */
+function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk {
+  const data = event.data;
   let value: unknown;
   try {
     value = JSON.parse(data);
@@ -110,7 +169,6 @@ function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk | unde
   if (failure) throw failure;
   const problem = shapeProblem(value);
   if (problem) throw new DashScopeStreamError('invalid_chunk', `DashScope sent a stream chunk of unexpected shape (${problem})`, { requestId });
-  if (!data.includes('\n') && !data.includes('\r')) sourceText.set(value as object, data);
   return value as ChatCompletionChunk;
 }
 

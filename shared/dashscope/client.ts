@@ -9,6 +9,7 @@ import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/reso
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
+import type { RelayChunk } from './chat-chunks.ts';
 import { CompatibleApi } from './compatible.ts';
 import type { DashScopeChatBody } from './compatible.ts';
 import { FineTunesApi } from './fine-tunes.ts';
@@ -79,6 +80,15 @@ export class DashScopeClient {
   /** Resolves when the response headers arrived; iterate `stream` for chunks; breaking out cancels upstream. */
   chatStream(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
     return this.compatible.chatStream(body, opts);
+  }
+
+  /**
+   * chatStream for relaying a stream on: iterates the chunks each read of the body completed, as RelayChunks
+   * (each chunk's text as sent; chunks carrying only generated text are parsed only when read). Same retries,
+   * errors and cancellation as chatStream.
+   */
+  chatRelay(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
+    return this.compatible.chatRelay(body, opts);
   }
 
   /** Embeddings (compatible mode), always as floats. */

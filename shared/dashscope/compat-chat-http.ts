@@ -7,7 +7,7 @@
 // envelope, request ids and headers. Embeddings and file uploads still go through the SDK (compatible.ts).
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CallOptions } from './call-options.ts';
-import { chatChunks } from './chat-chunks.ts';
+import { chatChunks, relayChunks, type RelayChunk } from './chat-chunks.ts';
 import type { NativeTransport } from './native-http.ts';
 import { chatCompletionSchema } from './schemas.ts';
 
@@ -28,8 +28,18 @@ export class CompatChatHttp {
 
   /** Resolves once the response head arrived (retries happen only before that). */
   async chatStream(body: object, opts: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
-    const res = await this.http.open({ operation: 'chatStream', method: 'POST', path: this.path, json: { ...body, stream: true } }, opts);
+    const res = await this.open(body, opts);
     return { requestId: res.requestId, stream: chatChunks(res.body, res.deadline, res.requestId) };
+  }
+
+  /** chatStream for relaying: the chunks each read completed, plain text chunks left unparsed (RelayChunk). */
+  async chatRelay(body: object, opts: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
+    const res = await this.open(body, opts);
+    return { requestId: res.requestId, stream: relayChunks(res.body, res.deadline, res.requestId) };
+  }
+
+  private open(body: object, opts: CallOptions) {
+    return this.http.open({ operation: 'chatStream', method: 'POST', path: this.path, json: { ...body, stream: true } }, opts);
   }
 }
 

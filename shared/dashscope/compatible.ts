@@ -7,6 +7,7 @@ import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/reso
 import type { FilePurpose } from 'openai/resources/files';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
 import { emit } from './call-options.ts';
+import type { RelayChunk } from './chat-chunks.ts';
 import { CompatChatHttp } from './compat-chat-http.ts';
 import { captureOption, createCompatFetch } from './compat-fetch.ts';
 import type { FetchCapture } from './compat-fetch.ts';
@@ -87,6 +88,10 @@ export class CompatibleApi {
   /** Resolves once the response headers arrived (retries happen only before that). */
   chatStream(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
     return this.chatHttp.chatStream(body, opts);
+  }
+
+  chatRelay(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
+    return this.chatHttp.chatRelay(body, opts);
   }
 
   /** Always asks for `encoding_format: 'float'` (base64 support upstream is unverified). */

@@ -13,7 +13,7 @@ import { createLocalDeps } from '../../shared/deps/local-deps.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 
 export interface UpstreamCall {
-  op: 'chat' | 'chatStream' | 'embed';
+  op: 'chat' | 'chatRelay' | 'embed';
   body: Record<string, unknown> & { model: string; messages?: unknown[] };
 }
 
@@ -39,7 +39,7 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
-      if (prop === 'chat' || prop === 'chatStream' || prop === 'embed') {
+      if (prop === 'chat' || prop === 'chatRelay' || prop === 'embed') {
         return (body: UpstreamCall['body'], opts: unknown) => {
           upstream.push({ op: prop, body: structuredClone(body) });
           return (value as (b: unknown, o: unknown) => unknown).call(target, body, opts);

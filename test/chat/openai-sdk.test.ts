@@ -38,7 +38,7 @@ describe('chat completions through the openai SDK', () => {
     expect(chunks.some((c) => c.usage)).toBe(false);
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
     // usage is always requested upstream, so the call is accounted even when the client did not ask
-    expect(stack.upstream[before]).toMatchObject({ op: 'chatStream', body: { stream: true, stream_options: { include_usage: true } } });
+    expect(stack.upstream[before]).toMatchObject({ op: 'chatRelay', body: { stream: true, stream_options: { include_usage: true } } });
 
     const withUsage = await client.chat.completions.create({ model: 'qwen-plus', messages: ask('Describe the sea.'), stream: true, stream_options: { include_usage: true } });
     const last = [];
@@ -68,7 +68,7 @@ describe('chat completions through the openai SDK', () => {
     expect(msg.reasoning_content?.length).toBeGreaterThan(0);
     expect(msg.content?.length).toBeGreaterThan(0);
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
-    expect(stack.upstream.slice(before).map((u) => u.op)).toEqual(['chatStream']);
+    expect(stack.upstream.slice(before).map((u) => u.op)).toEqual(['chatRelay']);
   });
 
   it('maps reasoning_effort onto thinking', async () => {

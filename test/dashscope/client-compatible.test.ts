@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDashScopeClient, DashScopeClient } from '../../shared/dashscope/client.ts';
+import type { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeStreamError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import { json, sseHead, startTinyServer } from './tiny-server.ts';
 import { clientHarness } from './client-harness.ts';
@@ -148,6 +149,76 @@ describe('createDashScopeClient', () => {
     const client = createDashScopeClient(loadConfig({ DASHSCOPE_BASE_URL: 'http://127.0.0.1:9' }));
     clients.push(client);
     await expect(client.getTask('t1')).rejects.toMatchObject({ code: 'missing_api_key', statusCode: 500 });
+  });
+});
+
+describe('chatRelay', () => {
+  /** Every RelayChunk the stream hands out, with the read it came in. */
+  async function reads(stream: AsyncIterable<RelayChunk[]>): Promise<RelayChunk[][]> {
+    const out: RelayChunk[][] = [];
+    for await (const read of stream) out.push(read);
+    return out;
+  }
+
+  it('hands out each chunk with DashScope\'s exact text, grouped by read, plain text chunks unparsed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const texts = [JSON.stringify(chunk('a')), JSON.stringify(chunk('b')), JSON.stringify({ ...chunk(''), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })];
+    const { client, server } = await setup(async (_req, res) => {
+      sseHead(res, RID);
+      res.write(`data: ${texts[0]}\n\n`);
+      await gate;
+      res.end(`data: ${texts[1]}\n\ndata: ${texts[2]}\n\ndata: [DONE]\n\n`);
+    });
+    const { requestId, stream } = await client.chatRelay(body);
+    expect(requestId).toBe(RID);
+    const it = stream[Symbol.asyncIterator]();
+    const first = (await it.next()).value as RelayChunk[];
+    expect(first.map((c) => [c.json, c.plain])).toEqual([[texts[0], true]]);
+    release();
+    const second = (await it.next()).value as RelayChunk[];
+    expect(second.map((c) => [c.json, c.plain])).toEqual([
+      [texts[1], true],
+      [texts[2], false],
+    ]);
+    expect(second[1]?.chunk.choices[0]?.finish_reason).toBe('stop');
+    expect((await it.next()).done).toBe(true);
+    expect((await server.settled(1)).aborted).toBe(false);
+  });
+
+  it('fails with the code of an error frame and cancels the request, as chatStream does', async () => {
+    const { client, server } = await setup((_req, res) => {
+      sseHead(res, RID);
+      res.write(`data: ${JSON.stringify(chunk('a'))}\n\n`);
+      res.write(`data: ${JSON.stringify({ error: { code: 'data_inspection_failed', message: 'Output data may contain inappropriate content.' }, request_id: RID })}\n\n`);
+    });
+    const err = await reads((await client.chatRelay(body)).stream).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DashScopeStreamError);
+    expect(err).toMatchObject({ code: 'data_inspection_failed', requestId: RID });
+    expect((await server.settled(1)).aborted).toBe(true);
+  });
+
+  it('turns a reset after the first chunk into stream_interrupted and never re-sends', async () => {
+    const { client, server } = await setup((_req, res) => {
+      sseHead(res, RID);
+      res.write(`data: ${JSON.stringify(chunk('partial'))}\n\n`, () => setTimeout(() => res.socket?.destroy(), 10));
+    });
+    const err = await reads((await client.chatRelay(body)).stream).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'stream_interrupted', requestId: RID });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('cancels the upstream request when the consumer stops reading', async () => {
+    const { client, server } = await setup((_req, res) => {
+      sseHead(res, RID);
+      const timer = setInterval(() => res.write(`data: ${JSON.stringify(chunk('tick'))}\n\n`), 5);
+      res.on('close', () => clearInterval(timer));
+    });
+    for await (const read of (await client.chatRelay(body)).stream) {
+      expect(read[0]?.chunk.choices[0]?.delta.content).toBe('tick');
+      break;
+    }
+    expect((await server.settled(1)).aborted).toBe(true);
   });
 });
 

@@ -1,8 +1,10 @@
 // The chat use case against a scripted DashScope stream: what the sink is told in each ending.
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
 import { loadConfig } from '../../config/config.ts';
+import { RelayChunk } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { Deps } from '../../deps/deps.ts';
 import { silentLogger } from '../../log/logger.ts';
@@ -19,8 +21,13 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null): Ch
   choices: [{ index: 0, delta, finish_reason: finish }],
 });
 
+/** The scripted chunks as the client's relay stream hands them out: one read per chunk, already parsed. */
+async function* asReads(script: () => AsyncGenerator<ChatChunk>): AsyncGenerator<RelayChunk[]> {
+  for await (const c of script()) yield [RelayChunk.of(c as unknown as ChatCompletionChunk)];
+}
+
 function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
-  const dashscope = { chatStream: async () => ({ requestId: 'rid-1', stream: script() }) } as unknown as Deps['dashscope'];
+  const dashscope = { chatRelay: async () => ({ requestId: 'rid-1', stream: asReads(script) }) } as unknown as Deps['dashscope'];
   return {
     dashscope,
     conversations: new SqliteConversationStore(new Database(':memory:')),
@@ -35,7 +42,7 @@ function recordingSink() {
   const events: string[] = [];
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
-    chunk: (c) => void events.push(`chunk:${c.choices[0]?.delta?.content ?? ''}`),
+    chunk: (json) => void events.push(`chunk:${(JSON.parse(json) as ChatChunk).choices[0]?.delta?.content ?? ''}`),
     done: () => void events.push('done'),
     fail: (e) => void events.push(`fail:${(e as { code?: string }).code}`),
   };

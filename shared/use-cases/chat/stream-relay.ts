@@ -1,8 +1,9 @@
 // The streaming hot path: each upstream chunk goes to the sink the moment it arrives (tool-call deltas
 // repaired, the usage chunk dropped unless the client asked for it). Nothing is validated or logged per
-// chunk here; the DashScope client already checked the chunk's minimal shape.
+// chunk here: the DashScope client checked the shape of every chunk it parsed, and a plain text chunk (see
+// RelayChunk) is sent on as DashScope wrote it, unparsed, once the first token was seen, unless the answer is
+// being assembled.
 import type { Deps } from '../../deps/deps.ts';
-import { chunkSourceText } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
@@ -15,10 +16,10 @@ export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
   /**
-   * Sends one chunk within the current tick (`json`, when given, is its exact JSON text, so it need not be
-   * serialised again); a returned promise means the client is slow: wait for it before the next.
+   * Sends one chunk, given as its JSON text (one line), within the current tick; a returned promise means
+   * the client is slow: wait for it before sending more.
    */
-  chunk(chunk: ChatChunk, json?: string): void | Promise<void>;
+  chunk(json: string): void | Promise<void>;
   /** Ends the stream normally (`data: [DONE]`). */
   done(): void;
   /** Ends the stream with an error event in the public error shape. */
@@ -72,22 +73,30 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
     let ttftMs: number | undefined;
     let sawFinish = false;
     try {
-      // Retries of 429/5xx happen inside chatStream, before its response head: nothing was sent yet.
-      const upstream = await dashscope.chatStream(body, { signal: o.signal });
+      // Retries of 429/5xx happen inside chatRelay, before its response head: nothing was sent yet.
+      const upstream = await dashscope.chatRelay(body, { signal: o.signal });
       dashscopeRequestId = upstream.requestId;
-      for await (const raw of upstream.stream) {
-        const chunk = raw as ChatChunk;
+      for await (const read of upstream.stream) {
         if (!opened) {
           opened = true;
           o.sink?.open({ dashscopeRequestId });
         }
-        if (ttftMs === undefined && hasToken(chunk)) ttftMs = performance.now() - o.startedAt;
-        if (chunk.usage) usage = chunk.usage;
-        assembled?.add(chunk);
-        if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
-        if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
-        // relay DashScope's own text unless the chunk was repaired: no second serialisation per chunk
-        const wait = o.sink.chunk(chunk, fix(chunk) ? undefined : chunkSourceText(raw as object));
+        let wait: void | Promise<void> = undefined;
+        for (const item of read) {
+          // the common case: a chunk of generated text, relayed as it came
+          if (item.plain && !assembled && ttftMs !== undefined && item.json !== undefined) {
+            wait = o.sink?.chunk(item.json);
+            continue;
+          }
+          const chunk = item.chunk as ChatChunk;
+          if (ttftMs === undefined && hasToken(chunk)) ttftMs = performance.now() - o.startedAt;
+          if (chunk.usage) usage = chunk.usage;
+          assembled?.add(chunk);
+          if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
+          if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
+          // DashScope's own text unless the chunk was repaired: no second serialisation per chunk
+          wait = o.sink.chunk(fix(chunk) || item.json === undefined ? JSON.stringify(chunk) : item.json);
+        }
         if (wait) await wait;
         if (o.signal.aborted) break;
       }
