@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chatChunks, relayChunks, shapeProblem, type RelayChunk } from './chat-chunks.ts';
+import { chatChunks, pumpRelayChunks, shapeProblem, type RelayChunk } from './chat-chunks.ts';
 import { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
 import { chatCompletionChunkSchema } from './schemas.ts';
@@ -72,7 +72,7 @@ async function relayed(text: string, reads = 1): Promise<RelayChunk[][]> {
   const size = Math.ceil(wire.length / reads);
   const body = new ScriptedBody(Array.from({ length: reads }, (_, i) => wire.subarray(i * size, (i + 1) * size)));
   const out: RelayChunk[][] = [];
-  for await (const read of relayChunks(body, new Deadline(5_000), 'rid')) out.push(read);
+  await pumpRelayChunks(body, new Deadline(5_000), 'rid', (read) => void out.push(read));
   return out;
 }
 
@@ -81,7 +81,7 @@ const fixtureFiles = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((
 if (fixtureFiles.length === 0) console.log(`skipping recorded chunks: no *.chunks.txt in ${fixturesDir}`);
 const fixtureLines = (file: string) => readFileSync(join(fixturesDir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
 
-describe('relayChunks', () => {
+describe('pumpRelayChunks', () => {
   const content = chunk('Hello');
   const finish = chunk('', 'stop');
   const usage = JSON.stringify({ id: 'chatcmpl-1', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
@@ -90,6 +90,53 @@ describe('relayChunks', () => {
     const reads = await relayed(`data: ${content}\n\ndata: ${chunk(' world')}\n\ndata: ${finish}\n\ndata: [DONE]\n\n`, 2);
     expect(reads.length).toBe(2);
     expect(reads.flat().map((r) => r.json)).toEqual([content, chunk(' world'), finish]);
+  });
+
+  it('holds the next read back while the consumer waits, and drains the body after [DONE] without cancelling', async () => {
+    const body = new ScriptedBody([Buffer.from(`data: ${content}\n\n`), Buffer.from(`data: ${finish}\n\ndata: [DONE]\n\n`), Buffer.from(': trailing\n\n')]);
+    const deadline = new Deadline(5_000);
+    const seen: string[] = [];
+    let release!: () => void;
+    const pumped = pumpRelayChunks(body, deadline, 'rid', (read) => {
+      seen.push(...read.map((r) => String(r.json)));
+      if (seen.length === 1) return new Promise<void>((r) => (release = r));
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual([content]);
+    release();
+    await pumped;
+    expect(seen).toEqual([content, finish]);
+    if (!body.closed) await new Promise((r) => body.once('close', r));
+    expect(body.dumped).toBe(true);
+    expect(deadline.signal.aborted).toBe(false);
+  });
+
+  it('cancels the request when the consumer throws, and rejects with what it threw', async () => {
+    const body = new ScriptedBody([Buffer.from(`data: ${content}\n\n`), Buffer.from(`data: ${content}\n\n`)]);
+    const deadline = new Deadline(5_000);
+    const oops = new Error('consumer failed');
+    await expect(
+      pumpRelayChunks(body, deadline, 'rid', () => {
+        throw oops;
+      }),
+    ).rejects.toBe(oops);
+    expect(deadline.reason).toBeInstanceOf(DashScopeAbortedError);
+  });
+
+  it('delivers a last event not followed by a blank line when the body ends without [DONE]', async () => {
+    const reads = await relayed(`data: ${content}\n\ndata: ${finish}`);
+    expect(reads.flat().map((r) => r.json)).toEqual([content, finish]);
+  });
+
+  it('fails with stream_interrupted when the body breaks', async () => {
+    const body = new ScriptedBody([Buffer.from(`data: ${content}\n\n`)]);
+    const seen: RelayChunk[][] = [];
+    const pumped = pumpRelayChunks(body, new Deadline(5_000), 'rid', (read) => {
+      seen.push(read);
+      setImmediate(() => body.destroy(new Error('socket hang up')));
+    });
+    await expect(pumped).rejects.toMatchObject({ code: 'stream_interrupted', requestId: 'rid' });
+    expect(seen).toHaveLength(1);
   });
 
   it('leaves plain text chunks unparsed until read, and parses the rest on arrival', async () => {

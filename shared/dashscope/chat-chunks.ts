@@ -1,10 +1,11 @@
 // Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → checked
-// `chat.completion.chunk` objects (chatChunks), or, for a relay, RelayChunks that keep each chunk's text and
-// leave plain text chunks unparsed (relayChunks). An error sent inside the stream (either envelope, or
-// `event: error`) becomes a DashScopeStreamError with its code. This runs for every chunk of every streamed
-// answer, so the normal path is kept cheap: a hand check of the minimal shape instead of a schema, no Error
-// objects, one await per read of the body, and after `[DONE]` the rest of the body is read off quietly (no
-// abort), so the keep-alive connection goes back to the pool.
+// `chat.completion.chunk` objects pulled one by one (chatChunks), or, for a relay, RelayChunks pushed a read at
+// a time that keep each chunk's text and leave plain text chunks unparsed (pumpRelayChunks). An error sent
+// inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError with its code. The
+// relay path runs for every chunk of every streamed answer, so it is kept cheap: no parse for plain chunks, a
+// hand check of the minimal shape instead of a schema for the others, no Error objects, no promise per read;
+// and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection goes back to the pool.
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Deadline } from './deadline.ts';
@@ -13,9 +14,8 @@ import { streamErrorOf, toStreamFailure } from './event-stream.ts';
 import { SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
 
-/** What the reader needs of a response body: undici's body (a node Readable with `dump`) fits. */
-export interface ChatStreamBody {
-  iterator(options: { destroyOnReturn: boolean }): AsyncIterableIterator<Buffer>;
+/** What the readers need of a response body: undici's body (a node Readable with `dump`) fits. */
+export interface ChatStreamBody extends Readable {
   dump(options: { limit: number }): Promise<unknown>;
 }
 
@@ -27,22 +27,6 @@ const AFTER_DONE_BYTES = 64 * 1024;
  * stopping early (break, a thrown error, the caller's abort) cancels the upstream request.
  */
 export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  for await (const read of readEvents(body, deadline, requestId, (event) => toChunk(event, requestId))) yield* read;
-}
-
-/**
- * The same stream for relaying it: the chunks each read of the body completed, as RelayChunks (their JSON
- * text, parsed only when they carry more than generated text). One await per read rather than per chunk.
- */
-export function relayChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<RelayChunk[], void, undefined> {
-  return readEvents(body, deadline, requestId, (event) => toRelayChunk(event, requestId));
-}
-
-/**
- * The reading loop both share: bytes → SSE events → `convert`, yielded in the groups one read completed,
- * up to `[DONE]` (or the end of the body). `convert` may throw (an error frame): the request is then cancelled.
- */
-async function* readEvents<T>(body: ChatStreamBody, deadline: Deadline, requestId: string, convert: (event: SseEvent) => T): AsyncGenerator<T[], void, undefined> {
   const parser = new SseParser();
   // node's decoder: like the parser's own TextDecoder (UTF-8 split across reads), at a fraction of the cost
   const decoder = new StringDecoder('utf8');
@@ -51,24 +35,12 @@ async function* readEvents<T>(body: ChatStreamBody, deadline: Deadline, requestI
   let bytes = 0;
   let ended = false;
   let done = false;
-  /** Converts the events before `[DONE]`; sets `done` when it is among them. */
-  const convertAll = (events: SseEvent[]): T[] => {
-    const out: T[] = [];
-    for (const event of events) {
-      if (isDone(event)) {
-        done = true;
-        break;
-      }
-      out.push(convert(event));
-    }
-    return out;
-  };
   try {
     for (;;) {
       deadline.restart();
       let next: IteratorResult<Buffer>;
       try {
-        next = await reads.next();
+        next = (await reads.next()) as IteratorResult<Buffer>;
       } catch (err) {
         ended = true;
         throw toStreamFailure(err, deadline, requestId);
@@ -79,16 +51,22 @@ async function* readEvents<T>(body: ChatStreamBody, deadline: Deadline, requestI
         break;
       }
       bytes += next.value.length;
-      const out = convertAll(parser.push(decoder.write(next.value)));
-      if (out.length > 0) yield out;
-      if (done) return;
+      for (const event of parser.push(decoder.write(next.value))) {
+        if (isDone(event)) {
+          done = true;
+          return;
+        }
+        yield toChunk(event, requestId);
+      }
     }
     // the body ended without `[DONE]`: whatever complete event is left still counts
-    const out = convertAll([...parser.push(decoder.end()), ...parser.end()]);
-    if (out.length > 0) yield out;
+    for (const event of [...parser.push(decoder.end()), ...parser.end()]) {
+      if (isDone(event)) return;
+      yield toChunk(event, requestId);
+    }
   } finally {
     if (ended) deadline.dispose();
-    else if (done) release(body, reads, deadline, bytes);
+    else if (done) release(body, deadline, bytes, Promise.resolve(reads.return?.()));
     else {
       // stopping early: abort the request, so the upstream connection is closed and DashScope stops generating
       deadline.abort(new DashScopeAbortedError());
@@ -97,16 +75,107 @@ async function* readEvents<T>(body: ChatStreamBody, deadline: Deadline, requestI
   }
 }
 
-/** After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go. */
-function release(body: ChatStreamBody, reads: AsyncIterableIterator<Buffer>, deadline: Deadline, bytes: number): void {
+/**
+ * After `[DONE]`: once the reader has let go of the body (`detached`), read off what is left (normally just
+ * the end of the body) within the deadline, then let go.
+ */
+function release(body: ChatStreamBody, deadline: Deadline, bytes: number, detached: Promise<unknown> = Promise.resolve()): void {
   deadline.restart();
-  void (async () => {
-    await reads.return?.();
-    await body.dump({ limit: bytes + AFTER_DONE_BYTES });
-  })()
+  detached
+    .then(() => body.dump({ limit: bytes + AFTER_DONE_BYTES }))
     .catch(() => undefined)
     .finally(() => deadline.dispose());
 }
+
+/**
+ * A stream being relayed, read by push rather than by iteration: no promise per read unless the consumer
+ * asks to wait. See pumpRelayChunks.
+ */
+export interface RelayStream {
+  pump(onRead: (chunks: RelayChunk[]) => void | Promise<void>): Promise<void>;
+}
+
+/**
+ * Relays a stream by push: `onRead` gets the chunks each read of the body completed, as RelayChunks (their
+ * JSON text, parsed only when they carry more than generated text), in the tick the read arrived. A promise
+ * returned by `onRead` holds the next read back until it settles (the consumer's backpressure), with the idle
+ * deadline paused meanwhile. Resolves after `[DONE]`, whose rest of the body is read off quietly as in
+ * chatChunks, or at the end of the body. Rejects with the stream's failure (a broken connection, the idle
+ * timeout, the caller's abort), an error frame's DashScopeStreamError, or what `onRead` threw; in the last
+ * two cases the request is cancelled.
+ */
+export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, requestId: string, onRead: (chunks: RelayChunk[]) => void | Promise<void>): Promise<void> {
+  const parser = new SseParser();
+  const decoder = new StringDecoder('utf8');
+  let bytes = 0;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    /** Ends the pump once: stops listening, lets the body go as `how` says, then settles after `wait`. */
+    const finish = (how: 'done' | 'ended' | 'cancel' | 'failed', error?: unknown, wait?: Promise<void>) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      // the error listener stays: a body cancelled below still emits its abort
+      if (how === 'done') release(body, deadline, bytes);
+      else if (how === 'cancel') deadline.abort(new DashScopeAbortedError());
+      else deadline.dispose();
+      if (error !== undefined) reject(error);
+      else if (wait) wait.then(resolve, reject);
+      else resolve();
+    };
+    /** Hands the chunks of `events` before `[DONE]` to onRead; returns whether `[DONE]` was among them. */
+    const deliver = (events: SseEvent[]): { done: boolean; wait: void | Promise<void> } => {
+      const out: RelayChunk[] = [];
+      let done = false;
+      for (const event of events) {
+        if (isDone(event)) {
+          done = true;
+          break;
+        }
+        out.push(toRelayChunk(event, requestId));
+      }
+      return { done, wait: out.length > 0 ? onRead(out) : undefined };
+    };
+    const onData = (read: Buffer) => {
+      deadline.pause();
+      bytes += read.length;
+      let r: ReturnType<typeof deliver>;
+      try {
+        r = deliver(parser.push(decoder.write(read)));
+      } catch (e) {
+        return finish('cancel', e);
+      }
+      if (r.done) return finish('done', undefined, r.wait ?? undefined);
+      if (!r.wait) return deadline.restart();
+      body.pause();
+      r.wait.then(
+        () => {
+          if (settled) return;
+          deadline.restart();
+          body.resume();
+        },
+        (e: unknown) => finish('cancel', e),
+      );
+    };
+    const onEnd = () => {
+      // the body ended without `[DONE]`: whatever complete event is left still counts
+      let r: ReturnType<typeof deliver>;
+      try {
+        r = deliver([...parser.push(decoder.end()), ...parser.end()]);
+      } catch (e) {
+        return finish('failed', e);
+      }
+      finish('ended', undefined, r.wait ?? undefined);
+    };
+    const onError = (err: unknown) => finish('failed', toStreamFailure(err, deadline, requestId));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    deadline.restart();
+  });
+}
+
 
 /**
  * One chunk of a relayed stream. A chunk is *plain* when its text shows it carries nothing but generated text

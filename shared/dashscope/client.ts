@@ -9,7 +9,7 @@ import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/reso
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
-import type { RelayChunk } from './chat-chunks.ts';
+import type { RelayStream } from './chat-chunks.ts';
 import { CompatibleApi } from './compatible.ts';
 import type { DashScopeChatBody } from './compatible.ts';
 import { FineTunesApi } from './fine-tunes.ts';
@@ -83,11 +83,11 @@ export class DashScopeClient {
   }
 
   /**
-   * chatStream for relaying a stream on: iterates the chunks each read of the body completed, as RelayChunks
-   * (each chunk's text as sent; chunks carrying only generated text are parsed only when read). Same retries,
-   * errors and cancellation as chatStream.
+   * chatStream for relaying a stream on: `stream.pump(onRead)` pushes the chunks each read of the body
+   * completed, as RelayChunks (each chunk's text as sent; chunks carrying only generated text are parsed
+   * only when read). Same retries, errors and cancellation as chatStream.
    */
-  chatRelay(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
+  chatRelay(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: RelayStream }> {
     return this.compatible.chatRelay(body, opts);
   }
 

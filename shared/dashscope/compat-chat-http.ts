@@ -7,7 +7,7 @@
 // envelope, request ids and headers. Embeddings and file uploads still go through the SDK (compatible.ts).
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CallOptions } from './call-options.ts';
-import { chatChunks, relayChunks, type RelayChunk } from './chat-chunks.ts';
+import { chatChunks, pumpRelayChunks, type RelayStream } from './chat-chunks.ts';
 import type { NativeTransport } from './native-http.ts';
 import { chatCompletionSchema } from './schemas.ts';
 
@@ -32,10 +32,10 @@ export class CompatChatHttp {
     return { requestId: res.requestId, stream: chatChunks(res.body, res.deadline, res.requestId) };
   }
 
-  /** chatStream for relaying: the chunks each read completed, plain text chunks left unparsed (RelayChunk). */
-  async chatRelay(body: object, opts: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
-    const res = await this.open(body, opts);
-    return { requestId: res.requestId, stream: relayChunks(res.body, res.deadline, res.requestId) };
+  /** chatStream for relaying: the chunks each read completed, pushed, plain text chunks unparsed (RelayChunk). */
+  async chatRelay(body: object, opts: CallOptions): Promise<{ requestId: string; stream: RelayStream }> {
+    const { body: stream, deadline, requestId } = await this.open(body, opts);
+    return { requestId, stream: { pump: (onRead) => pumpRelayChunks(stream, deadline, requestId, onRead) } };
   }
 
   private open(body: object, opts: CallOptions) {

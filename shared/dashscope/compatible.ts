@@ -7,7 +7,7 @@ import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/reso
 import type { FilePurpose } from 'openai/resources/files';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
 import { emit } from './call-options.ts';
-import type { RelayChunk } from './chat-chunks.ts';
+import type { RelayStream } from './chat-chunks.ts';
 import { CompatChatHttp } from './compat-chat-http.ts';
 import { captureOption, createCompatFetch } from './compat-fetch.ts';
 import type { FetchCapture } from './compat-fetch.ts';
@@ -90,7 +90,7 @@ export class CompatibleApi {
     return this.chatHttp.chatStream(body, opts);
   }
 
-  chatRelay(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: AsyncIterable<RelayChunk[]> }> {
+  chatRelay(body: DashScopeChatBody, opts: CallOptions = {}): Promise<{ requestId: string; stream: RelayStream }> {
     return this.chatHttp.chatRelay(body, opts);
   }
 

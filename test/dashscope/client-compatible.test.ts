@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/config.ts';
 import { createDashScopeClient, DashScopeClient } from '../../shared/dashscope/client.ts';
-import type { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
+import type { RelayChunk, RelayStream } from '../../shared/dashscope/chat-chunks.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeStreamError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import { json, sseHead, startTinyServer } from './tiny-server.ts';
 import { clientHarness } from './client-harness.ts';
@@ -153,14 +153,14 @@ describe('createDashScopeClient', () => {
 });
 
 describe('chatRelay', () => {
-  /** Every RelayChunk the stream hands out, with the read it came in. */
-  async function reads(stream: AsyncIterable<RelayChunk[]>): Promise<RelayChunk[][]> {
+  /** Every group of RelayChunks the stream pushes. */
+  async function reads(stream: RelayStream): Promise<RelayChunk[][]> {
     const out: RelayChunk[][] = [];
-    for await (const read of stream) out.push(read);
+    await stream.pump((read) => void out.push(read));
     return out;
   }
 
-  it('hands out each chunk with DashScope\'s exact text, grouped by read, plain text chunks unparsed', async () => {
+  it('pushes each chunk with DashScope\'s exact text, grouped by read, plain text chunks unparsed', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const texts = [JSON.stringify(chunk('a')), JSON.stringify(chunk('b')), JSON.stringify({ ...chunk(''), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })];
@@ -172,17 +172,20 @@ describe('chatRelay', () => {
     });
     const { requestId, stream } = await client.chatRelay(body);
     expect(requestId).toBe(RID);
-    const it = stream[Symbol.asyncIterator]();
-    const first = (await it.next()).value as RelayChunk[];
-    expect(first.map((c) => [c.json, c.plain])).toEqual([[texts[0], true]]);
-    release();
-    const second = (await it.next()).value as RelayChunk[];
-    expect(second.map((c) => [c.json, c.plain])).toEqual([
-      [texts[1], true],
-      [texts[2], false],
+    const got: RelayChunk[][] = [];
+    await stream.pump((read) => {
+      got.push(read);
+      // the second read can only come once the first was pushed
+      if (got.length === 1) release();
+    });
+    expect(got.map((read) => read.map((c) => [c.json, c.plain]))).toEqual([
+      [[texts[0], true]],
+      [
+        [texts[1], true],
+        [texts[2], false],
+      ],
     ]);
-    expect(second[1]?.chunk.choices[0]?.finish_reason).toBe('stop');
-    expect((await it.next()).done).toBe(true);
+    expect(got[1]?.[1]?.chunk.choices[0]?.finish_reason).toBe('stop');
     expect((await server.settled(1)).aborted).toBe(false);
   });
 
@@ -208,16 +211,21 @@ describe('chatRelay', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('cancels the upstream request when the consumer stops reading', async () => {
+  it('cancels the upstream request when the caller aborts mid-stream, with DashScopeAbortedError', async () => {
     const { client, server } = await setup((_req, res) => {
       sseHead(res, RID);
       const timer = setInterval(() => res.write(`data: ${JSON.stringify(chunk('tick'))}\n\n`), 5);
       res.on('close', () => clearInterval(timer));
     });
-    for await (const read of (await client.chatRelay(body)).stream) {
-      expect(read[0]?.chunk.choices[0]?.delta.content).toBe('tick');
-      break;
-    }
+    const controller = new AbortController();
+    const { stream } = await client.chatRelay(body, { signal: controller.signal });
+    const err = await stream
+      .pump((read) => {
+        expect(read[0]?.chunk.choices[0]?.delta.content).toBe('tick');
+        controller.abort();
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DashScopeAbortedError);
     expect((await server.settled(1)).aborted).toBe(true);
   });
 });

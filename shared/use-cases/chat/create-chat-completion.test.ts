@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
 import { loadConfig } from '../../config/config.ts';
-import { RelayChunk } from '../../dashscope/chat-chunks.ts';
+import { RelayChunk, type RelayStream } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { Deps } from '../../deps/deps.ts';
 import { silentLogger } from '../../log/logger.ts';
@@ -21,13 +21,17 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null): Ch
   choices: [{ index: 0, delta, finish_reason: finish }],
 });
 
-/** The scripted chunks as the client's relay stream hands them out: one read per chunk, already parsed. */
-async function* asReads(script: () => AsyncGenerator<ChatChunk>): AsyncGenerator<RelayChunk[]> {
-  for await (const c of script()) yield [RelayChunk.of(c as unknown as ChatCompletionChunk)];
+/** The scripted chunks pushed as the client's relay stream pushes them: one read per chunk, already parsed. */
+function scripted(script: () => AsyncGenerator<ChatChunk>): RelayStream {
+  return {
+    async pump(onRead) {
+      for await (const c of script()) await onRead([RelayChunk.of(c as unknown as ChatCompletionChunk)]);
+    },
+  };
 }
 
 function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
-  const dashscope = { chatRelay: async () => ({ requestId: 'rid-1', stream: asReads(script) }) } as unknown as Deps['dashscope'];
+  const dashscope = { chatRelay: async () => ({ requestId: 'rid-1', stream: scripted(script) }) } as unknown as Deps['dashscope'];
   return {
     dashscope,
     conversations: new SqliteConversationStore(new Database(':memory:')),

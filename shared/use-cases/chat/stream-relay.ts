@@ -76,7 +76,8 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
       // Retries of 429/5xx happen inside chatRelay, before its response head: nothing was sent yet.
       const upstream = await dashscope.chatRelay(body, { signal: o.signal });
       dashscopeRequestId = upstream.requestId;
-      for await (const read of upstream.stream) {
+      // Called in the tick each upstream read arrives; the client's abort fails the pump (DashScopeAbortedError).
+      await upstream.stream.pump((read) => {
         if (!opened) {
           opened = true;
           o.sink?.open({ dashscopeRequestId });
@@ -97,9 +98,9 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
           // DashScope's own text unless the chunk was repaired: no second serialisation per chunk
           wait = o.sink.chunk(fix(chunk) || item.json === undefined ? JSON.stringify(chunk) : item.json);
         }
-        if (wait) await wait;
-        if (o.signal.aborted) break;
-      }
+        // a slow client holds the next read back until its socket drains
+        return wait;
+      });
       if (o.signal.aborted) return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: true };
       const finished = assembled ? assembled.finished : sawFinish;
       return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished, aborted: false };
