@@ -12,8 +12,11 @@ export interface SseEvent {
   id?: string;
   retry?: number;
   /** Comment lines (without the leading `:`) seen since the previous event. */
-  comments: string[];
+  readonly comments: readonly string[];
 }
+
+/** The comments of an event that had none: one shared empty list instead of a new one per event. */
+const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8');
@@ -24,11 +27,12 @@ export class SseParser {
   private skipLeadingLf = false;
   private started = false;
   private eventType = '';
-  private dataLines: string[] = [];
-  private hasData = false;
+  /** The event's `data:` lines: the first on its own (nearly every event has just one), the rest in a list. */
+  private data: string | undefined;
+  private moreData: string[] | undefined;
   private lastId: string | undefined;
   private retry: number | undefined;
-  private comments: string[] = [];
+  private comments: string[] | undefined;
 
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
@@ -90,7 +94,7 @@ export class SseParser {
   private processLine(line: string, out: SseEvent[]): void {
     if (line === '') return this.dispatch(out);
     if (line[0] === ':') {
-      this.comments.push(line.slice(1).trimStart());
+      (this.comments ??= []).push(line.slice(1).trimStart());
       return;
     }
     const colon = line.indexOf(':');
@@ -99,8 +103,8 @@ export class SseParser {
     if (value[0] === ' ') value = value.slice(1);
     switch (field) {
       case 'data':
-        this.dataLines.push(value);
-        this.hasData = true;
+        if (this.data === undefined) this.data = value;
+        else (this.moreData ??= []).push(value);
         break;
       case 'event':
         this.eventType = value;
@@ -117,17 +121,18 @@ export class SseParser {
   }
 
   private dispatch(out: SseEvent[]): void {
-    if (this.hasData) {
-      const event: SseEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n'), comments: this.comments };
+    if (this.data !== undefined) {
+      const data = this.moreData ? [this.data, ...this.moreData].join('\n') : this.data;
+      const event: SseEvent = { event: this.eventType || 'message', data, comments: this.comments ?? NO_COMMENTS };
       if (this.lastId !== undefined) event.id = this.lastId;
       if (this.retry !== undefined) event.retry = this.retry;
       out.push(event);
-      this.comments = [];
+      this.comments = undefined;
     }
     // an event without data is not dispatched; its type is dropped, its comments wait for the next event
     this.eventType = '';
-    this.dataLines = [];
-    this.hasData = false;
+    this.data = undefined;
+    this.moreData = undefined;
     this.retry = undefined;
   }
 }
