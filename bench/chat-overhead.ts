@@ -1,8 +1,10 @@
 // What chat-stream costs on top of DashScope: time to first byte and total time direct to the emulator
 // versus through chat-stream, a bare Node proxy (the floor for one hop) and the Portkey gateway, measured
 // interleaved; then chat-stream's RSS holding 1,000 open streams and how fast a client abort reaches upstream.
-// Run: npx tsx bench/chat-overhead.ts [--quick]
+// Run: npx tsx bench/chat-overhead.ts [--quick] [--profile DIR]
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 import { Agent } from 'undici';
 import { startChild, type ChildServer, type ChildSpec } from './lib/child.ts';
 import { chatBody, firstByteMs, runConcurrent, runSequential, timeOne, type Outcome, type Target } from './lib/measure.ts';
@@ -12,6 +14,8 @@ import { mb, scenarioTable, verdictLine, verdicts, type ScenarioResult, type Ver
 import { ms, summarize } from './lib/stats.ts';
 
 const QUICK = process.argv.includes('--quick');
+/** `--profile DIR`: a V8 CPU profile of the bare proxy and chat-stream per latency scenario, written to DIR. */
+const PROFILE_DIR = process.argv.includes('--profile') ? resolve(process.argv[process.argv.indexOf('--profile') + 1] ?? '.data/bench-profiles') : undefined;
 const PLAN = QUICK
   ? { sequential: 100, concurrent: 200, concurrency: 50, perWorker: 2, warmup: 20, aborts: 10, streams: 1000, holdMs: 1_500 }
   : { sequential: 400, concurrent: 1200, concurrency: 50, perWorker: 2, warmup: 50, aborts: 20, streams: 1000, holdMs: 3_000 };
@@ -105,6 +109,9 @@ async function latencyPhase(portkey: ChildServer, notes: string[]): Promise<Scen
       const skipped = stream ? skipStreamed : skipPlain;
       const targets = all.filter((x) => !skipped.has(x.name));
       const base = { dispatcher, stream, warmup: PLAN.warmup };
+      const title = `${stream ? 'streamed' : 'not streamed'}, ${concurrent ? `${PLAN.concurrency} concurrent` : 'sequential'}`;
+      const profiled = PROFILE_DIR ? [stack.bare, stack.chat] : [];
+      for (const c of profiled) c.startProfile();
       const cpuBefore = await cpuTimes(stack.servers);
       const t0 = Date.now();
       const outcomes = concurrent
@@ -112,7 +119,10 @@ async function latencyPhase(portkey: ChildServer, notes: string[]): Promise<Scen
         : await runSequential(targets, { ...base, perTarget: PLAN.sequential });
       const took = ((Date.now() - t0) / 1000).toFixed(1);
       const cpu = cpuPerRequest(cpuBefore, await cpuTimes(stack.servers), outcomes);
-      const title = `${stream ? 'streamed' : 'not streamed'}, ${concurrent ? `${PLAN.concurrency} concurrent` : 'sequential'}`;
+      if (PROFILE_DIR) {
+        const slug = title.replace(/[^a-z0-9]+/g, '-');
+        await Promise.all(profiled.map((c, i) => c.stopProfile(join(PROFILE_DIR, `${slug}.${i === 0 ? 'bare-proxy' : 'chat-stream'}.cpuprofile`))));
+      }
       results.push({ title, took: `${took} s`, outcomes, skipped, cpu });
     }
   }
@@ -188,6 +198,10 @@ async function main(): Promise<void> {
   console.log(`chat-overhead${QUICK ? ' --quick' : ''}: node ${process.version}, ${os.cpus().length} CPUs, each server in its own process on 127.0.0.1`);
   console.log('TTFB: request sent → first body byte. +TTFB: the target\'s percentile minus direct\'s percentile (not per-request pairs). Times in ms.');
   console.log(`emulator: ${REPLY_TOKENS}-token replies, chunks back to back; targets interleaved round robin. Load average ${loadAverage()}.`);
+  if (PROFILE_DIR) {
+    await mkdir(PROFILE_DIR, { recursive: true });
+    console.log(`CPU profiles of the bare proxy and chat-stream per scenario go to ${PROFILE_DIR} (profiling slows both)`);
+  }
   const portkey = await child({ kind: 'portkey' });
   const notes: string[] = [];
   const scenarios = await latencyPhase(portkey, notes);

@@ -1,7 +1,8 @@
 // Entry of a bench child process (forked by child.ts): starts the server named by its spec on 127.0.0.1,
 // reports its URL over IPC, answers usage requests (RSS, CPU time), and exits on 'close' or when the parent goes away.
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -16,11 +17,32 @@ let shutdown: () => Promise<void> = async () => {};
 
 let fetchShim = false;
 
+/** The V8 CPU profiler of this process, through the inspector (chat-overhead --profile). */
+const profiler = {
+  session: undefined as Session | undefined,
+  async start() {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.start');
+  },
+  async stop(file: string) {
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    await writeFile(file, JSON.stringify(profile));
+  },
+};
+
 process.on('message', (m: ToChild) => {
   if (m.type === 'usage') {
     const cpu = process.cpuUsage();
     reply({ type: 'usage', seq: m.seq, rss: process.memoryUsage.rss(), cpuMicros: cpu.user + cpu.system });
   }
+  else if (m.type === 'profile-start') void profiler.start();
+  else if (m.type === 'profile-stop') void profiler.stop(m.file).then(() => reply({ type: 'profiled', seq: m.seq }));
   else if (m.type === 'fetch-shim') fetchShim = true;
   else if (m.type === 'close') void shutdown().finally(() => process.exit(0));
 });

@@ -9,7 +9,12 @@ export type ChildSpec =
   | { kind: 'bare-proxy'; upstream: string }
   | { kind: 'portkey' };
 
-export type ToChild = { type: 'usage'; seq: number } | { type: 'fetch-shim' } | { type: 'close' };
+export type ToChild =
+  | { type: 'usage'; seq: number }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; seq: number; file: string }
+  | { type: 'fetch-shim' }
+  | { type: 'close' };
 /** What a child has used so far, measured inside it. */
 export interface Usage {
   /** Resident set size in bytes (process.memoryUsage.rss()). */
@@ -20,6 +25,7 @@ export interface Usage {
 export type FromChild =
   | { type: 'ready'; url: string; apiKey?: string }
   | ({ type: 'usage'; seq: number } & Usage)
+  | { type: 'profiled'; seq: number }
   | { type: 'error'; message: string };
 
 export interface ChildServer {
@@ -30,6 +36,10 @@ export interface ChildServer {
   usage(): Promise<Usage>;
   /** The child's resident set size in bytes; NaN once it has exited. */
   rss(): Promise<number>;
+  /** Starts the V8 CPU profiler inside the child. */
+  startProfile(): void;
+  /** Stops it and writes the profile (a .cpuprofile, for Chrome DevTools) to `file`. */
+  stopProfile(file: string): Promise<void>;
   /** Portkey only: re-wrap its upstream fetch() responses (see child-main.ts). */
   enableFetchShim(): void;
   close(): Promise<void>;
@@ -66,8 +76,10 @@ export async function startChild(spec: ChildSpec, startTimeoutMs = 30_000): Prom
   let seq = 0;
   const pending = new Map<number, (u: Usage) => void>();
   const gone: Usage = { rss: Number.NaN, cpuMicros: Number.NaN };
+  const profiled = new Map<number, () => void>();
   child.on('message', (m: FromChild) => {
     if (m.type === 'usage') pending.get(m.seq)?.({ rss: m.rss, cpuMicros: m.cpuMicros });
+    if (m.type === 'profiled') profiled.get(m.seq)?.();
   });
   child.once('exit', () => {
     for (const settle of pending.values()) settle(gone);
@@ -88,6 +100,16 @@ export async function startChild(spec: ChildSpec, startTimeoutMs = 30_000): Prom
     pid: child.pid!,
     usage,
     rss: async () => (await usage()).rss,
+    startProfile: () => send(child, { type: 'profile-start' }),
+    stopProfile: (file) =>
+      new Promise<void>((resolve) => {
+        const id = ++seq;
+        profiled.set(id, () => {
+          profiled.delete(id);
+          resolve();
+        });
+        send(child, { type: 'profile-stop', seq: id, file });
+      }),
     enableFetchShim: () => send(child, { type: 'fetch-shim' }),
     close: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
