@@ -1,10 +1,11 @@
-// Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → checked
-// `chat.completion.chunk` objects pulled one by one (chatChunks), or, for a relay, RelayChunks pushed a read at
-// a time that keep each chunk's text and leave plain text chunks unparsed (pumpRelayChunks). An error sent
-// inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError with its code. The
-// relay path runs for every chunk of every streamed answer, so it is kept cheap: no parse for plain chunks, a
-// hand check of the minimal shape instead of a schema for the others, no Error objects, no promise per read;
-// and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection goes back to the pool.
+// Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → RelayChunks pushed a
+// read at a time, each keeping its text and leaving plain text chunks unparsed (pumpRelayChunks, the relay's
+// reader); chatChunks is the pull view of the same reader, yielding checked `chat.completion.chunk` objects one
+// by one. An error sent inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError
+// with its code. The push path runs for every chunk of every streamed answer, so it is kept cheap: no parse for
+// plain chunks, a hand check of the minimal shape instead of a schema for the others, no Error objects, no
+// promise per read; and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection
+// goes back to the pool.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
@@ -23,66 +24,50 @@ export interface ChatStreamBody extends Readable {
 const AFTER_DONE_BYTES = 64 * 1024;
 
 /**
- * Yields the chunks of one stream as they arrive. The deadline is an idle timeout while waiting on DashScope;
- * stopping early (break, a thrown error, the caller's abort) cancels the upstream request.
+ * Yields the chunks of one stream as they arrive, parsed and checked. The deadline is an idle timeout while
+ * waiting on DashScope; stopping early (break, a thrown error, the caller's abort) cancels the upstream
+ * request. A pull view of pumpRelayChunks: the next read is taken once the consumer has had the chunks of
+ * the one before.
  */
 export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  const parser = new SseParser();
-  // node's decoder: like the parser's own TextDecoder (UTF-8 split across reads), at a fraction of the cost
-  const decoder = new StringDecoder('utf8');
-  // not destroyed when left: after `[DONE]` the body is drained instead (destroying it would cut the connection)
-  const reads = body.iterator({ destroyOnReturn: false });
-  let bytes = 0;
+  const reads: RelayChunk[][] = [];
+  /** Wakes the consumer (a read arrived, or the pump ended); lets the pump go on (the read was taken). */
+  let wake: (() => void) | undefined;
+  let taken: (() => void) | undefined;
   let ended = false;
-  let done = false;
+  let failure: unknown;
+  const end = (error?: unknown) => {
+    failure = error;
+    ended = true;
+    wake?.();
+  };
+  pumpRelayChunks(body, deadline, requestId, (read) => {
+    reads.push(read);
+    wake?.();
+    return new Promise<void>((resolve) => (taken = resolve));
+  }).then(() => end(), end);
   try {
     for (;;) {
-      deadline.restart();
-      let next: IteratorResult<Buffer>;
-      try {
-        next = (await reads.next()) as IteratorResult<Buffer>;
-      } catch (err) {
-        ended = true;
-        throw toStreamFailure(err, deadline, requestId);
-      }
-      deadline.pause();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      bytes += next.value.length;
-      for (const event of parser.push(decoder.write(next.value))) {
-        if (isDone(event)) {
-          done = true;
-          return;
-        }
-        yield toChunk(event, requestId);
-      }
-    }
-    // the body ended without `[DONE]`: whatever complete event is left still counts
-    for (const event of [...parser.push(decoder.end()), ...parser.end()]) {
-      if (isDone(event)) return;
-      yield toChunk(event, requestId);
+      const read = reads.shift();
+      if (read) {
+        taken?.();
+        for (const item of read) yield item.chunk;
+      } else if (ended) {
+        if (failure !== undefined) throw failure;
+        return;
+      } else await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    if (ended) deadline.dispose();
-    else if (done) release(body, deadline, bytes, Promise.resolve(reads.return?.()));
-    else {
-      // stopping early: abort the request, so the upstream connection is closed and DashScope stops generating
-      deadline.abort(new DashScopeAbortedError());
-      await reads.return?.().catch(() => undefined);
-    }
+    // stopping early: abort the request, so the upstream connection is closed and DashScope stops generating
+    if (!ended) deadline.abort(new DashScopeAbortedError());
   }
 }
 
-/**
- * After `[DONE]`: once the reader has let go of the body (`detached`), read off what is left (normally just
- * the end of the body) within the deadline, then let go.
- */
-function release(body: ChatStreamBody, deadline: Deadline, bytes: number, detached: Promise<unknown> = Promise.resolve()): void {
+/** After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go. */
+function release(body: ChatStreamBody, deadline: Deadline, bytes: number): void {
   deadline.restart();
-  detached
-    .then(() => body.dump({ limit: bytes + AFTER_DONE_BYTES }))
+  body
+    .dump({ limit: bytes + AFTER_DONE_BYTES })
     .catch(() => undefined)
     .finally(() => deadline.dispose());
 }
