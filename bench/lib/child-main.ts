@@ -24,6 +24,8 @@ const profiler = {
     this.session = new Session();
     this.session.connect();
     await this.session.post('Profiler.enable');
+    // a sample every 100 µs (V8's default is 1 ms): enough samples to see per-request costs of a few µs
+    await this.session.post('Profiler.setSamplingInterval', { interval: 100 });
     await this.session.post('Profiler.start');
   },
   async stop(file: string) {
