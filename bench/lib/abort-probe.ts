@@ -2,7 +2,7 @@
 // the emulator's request log, when the emulator saw its own connection close (abortedAt).
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { chatBody, type Target } from './measure.ts';
+import { chatBody, postChat, type Target } from './measure.ts';
 
 const loggedRequest = z.object({
   id: z.union([z.string(), z.number()]),
@@ -39,13 +39,7 @@ export async function measureAborts(o: AbortProbeOptions): Promise<{ latencies: 
   const seen = new Set((await readLog(o.emulatorUrl, o.dispatcher)).map((r) => String(r.id)));
   for (let i = 0; i < o.count; i++) {
     const ctl = new AbortController();
-    const res = await request(o.target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...o.target.headers },
-      body: chatBody(true),
-      dispatcher: o.dispatcher,
-      signal: ctl.signal,
-    });
+    const res = await postChat(o.dispatcher, o.target, chatBody(true), ctl.signal);
     let firstByte = () => {};
     const gotFirstByte = new Promise<void>((resolve) => (firstByte = resolve));
     const reading = (async () => {

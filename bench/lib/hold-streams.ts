@@ -1,8 +1,8 @@
 // Memory under many open streams: opens `count` streamed chat requests through the target at once, waits
 // until every one has received its first byte, and samples the server's RSS while all of them stay open.
 import { setMaxListeners } from 'node:events';
-import { request, type Dispatcher } from 'undici';
-import { chatBody, type Target } from './measure.ts';
+import type { Dispatcher } from 'undici';
+import { chatBody, postChat, type Target } from './measure.ts';
 
 export interface HoldResult {
   /** Streams that received their first byte. */
@@ -31,13 +31,7 @@ export async function holdStreams(o: { dispatcher: Dispatcher; target: Target; c
   const one = async () => {
     let first = true;
     try {
-      const res = await request(o.target.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...o.target.headers },
-        body: chatBody(true),
-        dispatcher: o.dispatcher,
-        signal: ctl.signal,
-      });
+      const res = await postChat(o.dispatcher, o.target, chatBody(true), ctl.signal);
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`);
       for await (const _ of res.body as AsyncIterable<Buffer>) {
         if (first) {

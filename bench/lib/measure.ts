@@ -28,16 +28,15 @@ export function chatBody(stream: boolean, model = 'qwen-plus'): string {
   return JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Say hello in three words.' }] });
 }
 
+/** Sends one chat request to the target (the body as given, JSON); the caller reads the answer. */
+export function postChat(dispatcher: Dispatcher, target: Target, body: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return request(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body, dispatcher, signal });
+}
+
 /** One request; throws unless the answer is a 200 with a complete completion (a `[DONE]`-terminated stream). */
 export async function timeOne(dispatcher: Dispatcher, target: Target, body: string, stream: boolean, timeoutMs = 15_000): Promise<Sample> {
   const t0 = performance.now();
-  const res = await request(target.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body,
-    dispatcher,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+  const res = await postChat(dispatcher, target, body, AbortSignal.timeout(timeoutMs));
   let ttfb = Number.NaN;
   let text = '';
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -123,13 +122,7 @@ export async function firstByteMs(dispatcher: Dispatcher, target: Target, timeou
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
   const t0 = performance.now();
   try {
-    const res = await request(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...target.headers },
-      body: chatBody(true),
-      dispatcher,
-      signal: ctl.signal,
-    });
+    const res = await postChat(dispatcher, target, chatBody(true), ctl.signal);
     for await (const _ of res.body as AsyncIterable<Buffer>) return performance.now() - t0;
     return undefined;
   } catch {
