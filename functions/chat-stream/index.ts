@@ -64,7 +64,9 @@ export function createHttpHandler(deps: Deps): HttpHandler {
   return async (req, res) => {
     const startedAt = performance.now();
     const requestId = requestIdOf(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client closed the connection'));

@@ -149,8 +149,8 @@ export function modelsOfKind<K extends ModelKind>(kind: K): Extract<Model, { kin
 /** The model with this id and one of these kinds, or a typed error naming the ones that would fit. */
 export function requireModel<K extends ModelKind>(id: string, ...kinds: K[]): Extract<Model, { kind: K }> {
   const m = BY_ID.get(id);
-  const fitting = kinds.length ? MODELS.filter((x) => (kinds as ModelKind[]).includes(x.kind)) : [...MODELS];
-  if (!m) throw new UnknownModelError(id, fitting.map((x) => x.id));
-  if (kinds.length && !(kinds as ModelKind[]).includes(m.kind)) throw new WrongModelKindError(id, kinds, fitting.map((x) => x.id));
-  return m as Extract<Model, { kind: K }>;
+  if (m && (kinds.length === 0 || (kinds as ModelKind[]).includes(m.kind))) return m as Extract<Model, { kind: K }>;
+  const fitting = (kinds.length ? MODELS.filter((x) => (kinds as ModelKind[]).includes(x.kind)) : MODELS).map((x) => x.id);
+  if (!m) throw new UnknownModelError(id, fitting);
+  throw new WrongModelKindError(id, kinds, fitting);
 }

@@ -47,6 +47,8 @@ const MAX_JSON_BYTES = 16 * 1024 * 1024;
 export class NativeTransport {
   /** Scheme, host and port: request paths are absolute, so any path on the configured origin is not used. */
   private readonly origin: string;
+  private jsonHeaders: Record<string, string> | undefined;
+  private plainHeaders: Record<string, string> | undefined;
 
   constructor(private readonly cfg: TransportConfig) {
     this.origin = new URL(cfg.origin).origin;
@@ -90,10 +92,10 @@ export class NativeTransport {
 
   /** Like `stream`, with the request's own headers only (e.g. a compatible-mode chat stream). */
   async open(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
-    return this.run(req, opts, async (res) => res, true);
+    return this.run(req, opts, (res) => res, true);
   }
 
-  private async run<T>(req: NativeRequest, opts: CallOptions, onOk: (res: OpenResponse) => Promise<T>, keepOpen = false): Promise<T> {
+  private async run<T>(req: NativeRequest, opts: CallOptions, onOk: (res: OpenResponse) => T | Promise<T>, keepOpen = false): Promise<T> {
     const body = req.json === undefined ? undefined : JSON.stringify(req.json);
     let attempts = 0;
     return withRetry(
@@ -104,8 +106,10 @@ export class NativeTransport {
         try {
           const res = await this.send(req, body, opts, progress);
           try {
-            const result = await onOk(res);
-            emit(this.cfg.onEvent, { kind: 'response', operation: req.operation, status: res.status, attempts, requestId: res.requestId });
+            // a synchronous onOk (open) is not awaited: the response goes on without another turn
+            const out = onOk(res);
+            const result = out instanceof Promise ? await out : out;
+            if (this.cfg.onEvent) emit(this.cfg.onEvent, { kind: 'response', operation: req.operation, status: res.status, attempts, requestId: res.requestId });
             return result;
           } finally {
             if (!keepOpen) res.deadline.dispose();
@@ -166,6 +170,12 @@ export class NativeTransport {
   }
 
   private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
+    // the common case (no per-call headers) is the same object every time: built once, never mutated
+    if (!opts.headers && !req.headers) return hasBody ? (this.jsonHeaders ??= this.buildHeaders(req, opts, true)) : (this.plainHeaders ??= this.buildHeaders(req, opts, false));
+    return this.buildHeaders(req, opts, hasBody);
+  }
+
+  private buildHeaders(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
     return {
       Accept: 'application/json',
       ...(hasBody ? { 'Content-Type': 'application/json' } : {}),

@@ -19,7 +19,8 @@ export interface SseEvent {
 const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
 export class SseParser {
-  private readonly decoder = new TextDecoder('utf-8');
+  /** Made on the first bytes pushed: a relay that decodes its reads itself never needs one. */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
   private buffer = '';
   /** How much of `buffer` is known to hold no line end (so a long line is not rescanned per chunk). */
   private scanned = 0;
@@ -36,7 +37,7 @@ export class SseParser {
 
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
-    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    let text = typeof chunk === 'string' ? chunk : (this.decoder ??= new TextDecoder('utf-8')).decode(chunk, { stream: true });
     if (!this.started && text.length > 0) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -51,7 +52,7 @@ export class SseParser {
 
   /** Signals the end of the stream; a last event not followed by a blank line is still delivered. */
   end(): SseEvent[] {
-    this.buffer += this.decoder.decode();
+    if (this.decoder) this.buffer += this.decoder.decode();
     const out = this.drainLines();
     if (this.buffer.length > 0) {
       this.processLine(this.buffer, out);

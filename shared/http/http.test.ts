@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readJson, validate } from './body.ts';
@@ -69,6 +69,40 @@ describe('readJson and validate', () => {
     expect(r.status).toBe(413);
     expect(r.json.error?.code).toBe('request_too_large');
   });
+  it('reassembles a body that arrives in several pieces', async () => {
+    server = createServer((req, res) => {
+      readJson(req, 1 << 20)
+        .then((v) => sendJson(res, 200, v))
+        .catch((e: unknown) => sendError(res, e, 'rid'));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const text = JSON.stringify({ s: 'x'.repeat(200_000), t: '你好' });
+    const bytes = Buffer.from(text);
+    const pieces = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += 7_001) c.enqueue(bytes.subarray(i, i + 7_001));
+        c.close();
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { method: 'POST', body: pieces, duplex: 'half', headers: { 'content-type': 'application/json' } } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(text);
+  });
+
+  it('rejects, rather than waiting for ever, when the client leaves before the body is complete', async () => {
+    const outcome = new Promise<unknown>((resolve) => {
+      server = createServer((req) => void readJson(req, 1 << 20).then(() => resolve('resolved'), resolve));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const socket = connect((server!.address() as AddressInfo).port, '127.0.0.1');
+    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"n":');
+    setTimeout(() => socket.destroy(), 50);
+    const err = await outcome;
+    // node reports the reset as an 'aborted' error; a close without one is refused as request_aborted
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|request_aborted)$/) });
+  });
+
   it('names the invalid field', async () => {
     const r = await post('{"n":"three"}', { 'content-type': 'application/json' });
     expect(r.status).toBe(400);

@@ -7,7 +7,11 @@ export interface RouteMatch<R extends RouteSpec = RouteSpec> {
   params: Record<string, string>;
 }
 
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  // a pattern without parameters is a plain comparison (no splitting per request)
+  if (!pattern.includes(':')) return pattern === path ? NO_PARAMS : undefined;
   const p = pattern.split('/');
   const s = path.split('/');
   if (p.length !== s.length) return undefined;
@@ -35,7 +39,7 @@ export type RouteResult<R extends RouteSpec> =
 /** Finds the route for `method` and `path` (the path without its query string). */
 export function matchRoute<R extends RouteSpec>(routes: readonly R[], method: string, path: string): RouteResult<R> {
   const allow: HttpMethod[] = [];
-  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const clean = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : path;
   for (const route of routes) {
     const params = matchPath(route.path, clean);
     if (!params) continue;

@@ -35,6 +35,18 @@ describe('createTask', () => {
     expect(JSON.parse(seen.body.toString())).toEqual(t2i);
   });
 
+  it('sends per-call headers only on the calls that asked for them', async () => {
+    const task = { output: { task_id: TASK, task_status: 'RUNNING' }, request_id: RID };
+    const { server, client } = await setup((req, res) => json(res, 200, req.method === 'POST' ? created : task));
+    await client.createTask('text2image', t2i);
+    await client.getTask(TASK);
+    await client.getTask(TASK);
+    await client.createTask('text2image', t2i);
+    expect(server.requests.map((r) => r.headers['x-dashscope-async'])).toEqual(['enable', undefined, undefined, 'enable']);
+    expect(server.requests.map((r) => r.headers['content-type'])).toEqual(['application/json', undefined, undefined, 'application/json']);
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer sk-test-key')).toBe(true);
+  });
+
   it('maps endpoint names and service paths, and refuses anything else', () => {
     expect(taskServicePath('video-synthesis')).toBe('/api/v1/services/aigc/video-generation/video-synthesis');
     expect(taskServicePath('aigc/image2image/image-synthesis')).toBe('/api/v1/services/aigc/image2image/image-synthesis');

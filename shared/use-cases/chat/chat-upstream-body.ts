@@ -25,16 +25,18 @@ export function toUpstreamMessages(messages: readonly ChatMessage[]): ChatMessag
 }
 
 export function buildUpstreamBody(req: ChatRequest, plan: ChatPlan, messages: readonly ChatMessage[], stream: boolean): UpstreamChatBody {
-  const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(req)) if (v != null && !OWN_FIELDS.has(k)) body[k] = v;
+  // one pass and plain assignments: this runs on every request before the upstream call goes out
+  const body: Record<string, unknown> = { model: req.model };
+  for (const k in req) {
+    const v = (req as Record<string, unknown>)[k];
+    if (v != null && !OWN_FIELDS.has(k)) body[k] = v;
+  }
   const maxTokens = req.max_tokens ?? req.max_completion_tokens;
   if (maxTokens != null) body.max_tokens = maxTokens;
   Object.assign(body, plan.upstream);
-  return {
-    ...body,
-    model: req.model,
-    messages: toUpstreamMessages(messages),
-    stream,
-    ...(stream ? { stream_options: { include_usage: true } } : {}),
-  };
+  body.model = req.model;
+  body.messages = toUpstreamMessages(messages);
+  body.stream = stream;
+  if (stream) body.stream_options = { include_usage: true };
+  return body as UpstreamChatBody;
 }

@@ -105,11 +105,11 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
 }
 
 function stats(r: RelayResult): Partial<ChatOutcome> {
-  return {
-    ...(r.dashscopeRequestId ? { dashscopeRequestId: r.dashscopeRequestId } : {}),
-    ...(r.usage ? { usage: r.usage } : {}),
-    ...(r.ttftMs !== undefined ? { ttftMs: r.ttftMs } : {}),
-  };
+  const out: Partial<ChatOutcome> = {};
+  if (r.dashscopeRequestId) out.dashscopeRequestId = r.dashscopeRequestId;
+  if (r.usage) out.usage = r.usage;
+  if (r.ttftMs !== undefined) out.ttftMs = r.ttftMs;
+  return out;
 }
 
 /** Saves the turn; returns the error instead of throwing, so the caller ends the response its own way. */

@@ -65,8 +65,7 @@ const hasToken = (chunk: ChatChunk) =>
 
 export async function relayChatStream(dashscope: Deps['dashscope'], body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
   for (let attempt = 0; ; attempt++) {
-    const assembled = o.assemble ? new CompletionAssembler() : undefined;
-    const fix = createToolCallFixer();
+    let assembled: CompletionAssembler | undefined;
     let opened = false;
     let dashscopeRequestId: string | undefined;
     let usage: ChatUsage | undefined;
@@ -76,6 +75,9 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
       // Retries of 429/5xx happen inside chatRelay, before its response head: nothing was sent yet.
       const upstream = await dashscope.chatRelay(body, { signal: o.signal });
       dashscopeRequestId = upstream.requestId;
+      // made once the call is out, not before: nothing but the request itself delays it
+      if (o.assemble) assembled = new CompletionAssembler();
+      const fix = createToolCallFixer();
       // Called in the tick each upstream read arrives; the client's abort fails the pump (DashScopeAbortedError).
       await upstream.stream.pump((read) => {
         if (!opened) {
