@@ -83,6 +83,16 @@ describe('createSseSink', () => {
     expect(sink.chunk(chunk('c'))).toBeUndefined();
   });
 
+  it('sends a frame it is given as it is, and builds the event from the JSON text otherwise', async () => {
+    const res = new FakeResponse();
+    const sink = createSseSink(res as unknown as ServerResponse, 'rid');
+    sink.open({});
+    void sink.chunk(chunk('a'), `data: ${chunk('a')}\n\n`);
+    void sink.chunk(chunk('b'));
+    await tick();
+    expect(res.writes).toEqual([`data: ${chunk('a')}\n\ndata: ${chunk('b')}\n\n`]);
+  });
+
   it('puts what is still pending before the error event that ends a failed stream', () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');

@@ -66,9 +66,9 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    chunk(json: string) {
+    chunk(json: string, frame?: string) {
       if (pending === '') process.nextTick(flush);
-      pending += `data: ${json}\n\n`;
+      pending += frame ?? `data: ${json}\n\n`;
       return blocked;
     },
     done() {

@@ -76,6 +76,14 @@ async function relayed(text: string, reads = 1): Promise<RelayChunk[][]> {
   return out;
 }
 
+/** Each read exactly one of `reads` (so whole-event reads take the reader's single-frame path). */
+async function relayedReads(reads: string[]): Promise<RelayChunk[][]> {
+  const body = new ScriptedBody(reads.map((r) => Buffer.from(r)));
+  const out: RelayChunk[][] = [];
+  await pumpRelayChunks(body, new Deadline(5_000), 'rid', (read) => void out.push(read));
+  return out;
+}
+
 const fixturesDir = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/dashscope');
 const fixtureFiles = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((f) => f.endsWith('.chunks.txt')) : [];
 if (fixtureFiles.length === 0) console.log(`skipping recorded chunks: no *.chunks.txt in ${fixturesDir}`);
@@ -179,6 +187,57 @@ describe('pumpRelayChunks', () => {
       `event: error\ndata: ${content}\n\n`,
     ];
     for (const frame of frames) await expect(relayed(`data: ${content}\n\n${frame}`), frame).rejects.toBeInstanceOf(DashScopeStreamError);
+  });
+
+  it('takes a read that is exactly one event as that event, keeping its frame to send on as it is', async () => {
+    const frames = [`data: ${chunk('')}\n\n`, `data: ${content}\n\n`, `data: ${chunk('你好')}\n\n`, `data: ${finish}\n\n`, 'data: [DONE]\n\n'];
+    const reads = await relayedReads(frames);
+    expect(reads.map((r) => r.length)).toEqual([1, 1, 1, 1]);
+    const items = reads.flat();
+    expect(items.map((r) => r.json)).toEqual([chunk(''), content, chunk('你好'), finish]);
+    // the first read goes through the parser (the stream's start); every later whole-event read is its own frame
+    expect(items.map((r) => r.frame)).toEqual([undefined, frames[1], frames[2], frames[3]]);
+    expect(items.map((r) => r.plain)).toEqual([true, true, true, false]);
+    expect(items[2]?.chunk.choices[0]?.delta.content).toBe('你好');
+  });
+
+  it('falls back to the parser for reads that are not one whole data event, and loses nothing around them', async () => {
+    const e = (c: string) => `data: ${chunk(c)}\n\n`;
+    const reads = await relayedReads([
+      e('a'),
+      e('b'),
+      `${e('c')}${e('d')}`, // two events in one read
+      e('e').slice(0, 20), // an event cut in two ...
+      e('e').slice(20),
+      e('f'), // ... and a whole one right after it
+      `data: ${chunk('g')}\r\n\r\n`, // CRLF line ends
+      `: keep-alive\n\n`, // a comment alone
+      `id: 7\ndata: ${chunk('h')}\n\n`, // another field first
+      e('i'),
+      `data:${chunk('j')}\n\n`, // no space after the colon
+      'data: [DONE]\n\n',
+    ]);
+    const items = reads.flat();
+    expect(items.map((r) => r.chunk.choices[0]?.delta.content)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    const framed = items.filter((r) => r.frame !== undefined).map((r) => r.chunk.choices[0]?.delta.content);
+    expect(framed).toEqual(['b', 'f', 'i']);
+  });
+
+  it('still fails on an error frame that comes as a read of its own', async () => {
+    const error = 'data: {"code":"InternalError","message":"boom","request_id":"r-1"}\n\n';
+    await expect(relayedReads([`data: ${content}\n\n`, `data: ${content}\n\n`, error])).rejects.toMatchObject({ code: 'InternalError' });
+  });
+
+  it.skipIf(fixtureFiles.length === 0)('reads every recorded stream the same whether it comes at once or an event per read', async () => {
+    for (const file of fixtureFiles) {
+      const lines = fixtureLines(file);
+      const frames = [...lines.map((l) => `data: ${l}\n\n`), 'data: [DONE]\n\n'];
+      const whole = (await relayed(frames.join(''))).flat();
+      const single = (await relayedReads(frames)).flat();
+      expect(single.map((r) => r.json), file).toEqual(whole.map((r) => r.json));
+      expect(single.map((r) => r.plain), file).toEqual(whole.map((r) => r.plain));
+      expect(single.slice(1).every((r, i) => r.frame === frames[i + 1]), file).toBe(true);
+    }
   });
 
   it.skipIf(fixtureFiles.length === 0)('leaves only chunks without finish reason, usage or tool calls unparsed, in every recorded stream', async () => {

@@ -114,20 +114,27 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
       const out: RelayChunk[] = [];
       let done = false;
       for (const event of events) {
-        if (isDone(event)) {
+        if (isDoneData(event.data)) {
           done = true;
           break;
         }
-        out.push(toRelayChunk(event, requestId));
+        out.push(toRelayChunk(event.event, event.data, requestId));
       }
       return { done, wait: out.length > 0 ? onRead(out) : undefined };
+    };
+    /** The read was one whole `data: <json>` event (nearly every read of a stream): no parsing, no copies. */
+    const deliverFrame = (frame: string): { done: boolean; wait: void | Promise<void> } => {
+      const data = frame.slice(6, -2);
+      if (isDoneData(data)) return { done: true, wait: undefined };
+      return { done: false, wait: onRead([toRelayChunk('message', data, requestId, frame)]) };
     };
     const onData = (read: Buffer) => {
       deadline.pause();
       bytes += read.length;
       let r: ReturnType<typeof deliver>;
       try {
-        r = deliver(parser.push(decoder.write(read)));
+        const text = decoder.write(read);
+        r = parser.idle && isSingleDataFrame(text) ? deliverFrame(text) : deliver(parser.push(text));
       } catch (e) {
         return finish('cancel', e);
       }
@@ -170,16 +177,27 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
  * on arrival, so an error frame still fails the stream where it occurs.
  */
 export class RelayChunk {
+  private text: string | undefined;
+
   constructor(
     /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
-    readonly json: string | undefined,
+    json: string | undefined,
     private parsed: ChatCompletionChunk | undefined,
     private readonly requestId = '',
-  ) {}
+    /** `data: <json>\n\n` exactly as it was read, when the chunk came as that one frame. */
+    readonly frame?: string,
+  ) {
+    this.text = json;
+  }
 
   /** A chunk already in hand (tests, and chunks built rather than read). */
   static of(chunk: ChatCompletionChunk, json: string | undefined = JSON.stringify(chunk)): RelayChunk {
     return new RelayChunk(json, chunk);
+  }
+
+  /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
+  get json(): string | undefined {
+    return this.text;
   }
 
   /** Nothing in it but generated text (or the role), and not parsed yet: see the class comment. */
@@ -189,7 +207,7 @@ export class RelayChunk {
 
   /** The chunk itself; a plain one is parsed (and checked) on first use. */
   get chunk(): ChatCompletionChunk {
-    this.parsed ??= toChunk({ event: 'message', data: this.json ?? '', comments: [] }, this.requestId);
+    this.parsed ??= toChunk({ event: 'message', data: this.text ?? '', comments: [] }, this.requestId);
     return this.parsed;
   }
 }
@@ -201,14 +219,21 @@ export class RelayChunk {
  */
 const MUST_PARSE = /"(?:finish_reason|usage|tool_calls|error|code)"\s*:\s*(?!null\s*[,}\]])|"choices"\s*:\s*\[\s*\]|[\r\n]/;
 
-function toRelayChunk(event: SseEvent, requestId: string): RelayChunk {
-  const data = event.data;
-  if (event.event === 'message' && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId);
-  const chunk = toChunk(event, requestId);
-  return new RelayChunk(data.includes('\n') || data.includes('\r') ? undefined : data, chunk, requestId);
+function toRelayChunk(type: string, data: string, requestId: string, frame?: string): RelayChunk {
+  if (type === 'message' && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId, frame);
+  const chunk = toChunk({ event: type, data, comments: NO_COMMENTS }, requestId);
+  return new RelayChunk(data.includes('\n') || data.includes('\r') ? undefined : data, chunk, requestId, frame);
 }
 
-const isDone = (event: SseEvent) => event.data.length < 16 && event.data.trim() === '[DONE]';
+const NO_COMMENTS: readonly string[] = Object.freeze([]);
+
+const isDoneData = (data: string) => data.length < 16 && data.trim() === '[DONE]';
+
+/** `data: <one line>` and the blank line, nothing more: a whole event an idle parser would yield as it is. */
+function isSingleDataFrame(text: string): boolean {
+  const end = text.length - 2;
+  return end > 6 && text.startsWith('data: ') && text.indexOf('\n') === end && text.charCodeAt(end + 1) === 10 && text.indexOf('\r') === -1;
+}
 
 /** The chunk in an event (not `[DONE]`). Throws DashScopeStreamError for errors and odd shapes. */
 function toChunk(event: SseEvent, requestId: string): ChatCompletionChunk {

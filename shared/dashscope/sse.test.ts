@@ -82,6 +82,28 @@ describe('SseParser', () => {
     expect(feed(['\uFEFFdata: a\n\n']).map((e) => e.data)).toEqual(['a']);
   });
 
+  it('is idle only between whole events, once the stream has started', () => {
+    const parser = new SseParser();
+    expect(parser.idle).toBe(false); // the start (and its byte-order mark) is still to come
+    parser.push('data: a\n\n');
+    expect(parser.idle).toBe(true);
+    const cases: [string, boolean][] = [
+      ['data: b', false], // a partial line
+      ['\n', false], // a data field waiting for its blank line
+      ['\n', true],
+      [': comment\n', false], // a comment kept for the next event
+      ['data: c\n\n', true],
+      ['event: x\n', false],
+      ['data: d\n\n', true],
+      ['data: e\r\n\r', false], // the \n of a split \r\n may still come
+      ['\n', true],
+    ];
+    for (const [text, idle] of cases) {
+      parser.push(text);
+      expect(parser.idle, JSON.stringify(text)).toBe(idle);
+    }
+  });
+
   it('parseSse yields events from an async byte source as they complete', async () => {
     async function* source() {
       yield enc.encode('data: 1\n');

@@ -35,6 +35,16 @@ export class SseParser {
   private retry: number | undefined;
   private comments: string[] | undefined;
 
+  /**
+   * Between events: everything pushed so far was whole events, with nothing of a next one begun (no partial
+   * line, no pending field or comment, no split line end) and the stream's start already seen. A reader may
+   * then take text that is exactly one `data:` line and its blank line as that event itself, without pushing
+   * it, and the parser's state is what pushing it would have left.
+   */
+  get idle(): boolean {
+    return this.started && this.buffer === '' && this.data === undefined && this.eventType === '' && this.comments === undefined && !this.skipLeadingLf;
+  }
+
   /** Feeds bytes (or text); returns the events completed by them. */
   push(chunk: Uint8Array | string): SseEvent[] {
     let text = typeof chunk === 'string' ? chunk : (this.decoder ??= new TextDecoder('utf-8')).decode(chunk, { stream: true });

@@ -17,9 +17,10 @@ export interface ChatStreamSink {
   open(info: { dashscopeRequestId?: string }): void;
   /**
    * Sends one chunk, given as its JSON text (one line), within the current tick; a returned promise means
-   * the client is slow: wait for it before sending more.
+   * the client is slow: wait for it before sending more. `frame`, when given, is that chunk's whole event
+   * as DashScope sent it (`data: <json>` and the blank line), to be sent as it is.
    */
-  chunk(json: string): void | Promise<void>;
+  chunk(json: string, frame?: string): void | Promise<void>;
   /** Ends the stream normally (`data: [DONE]`). */
   done(): void;
   /** Ends the stream with an error event in the public error shape. */
@@ -88,7 +89,7 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
         for (const item of read) {
           // the common case: a chunk of generated text, relayed as it came
           if (item.plain && !assembled && ttftMs !== undefined && item.json !== undefined) {
-            wait = o.sink?.chunk(item.json);
+            wait = o.sink?.chunk(item.json, item.frame);
             continue;
           }
           const chunk = item.chunk as ChatChunk;
