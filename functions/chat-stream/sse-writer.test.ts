@@ -37,16 +37,17 @@ afterEach(async () => {
 });
 
 describe('createSseSink', () => {
-  it('sends the events given in one tick in one write, in order, and ends with [DONE]', async () => {
+  it('sends the events added before a flush in one write, in order, and ends with [DONE]', async () => {
     const server = createServer((_req, res: ServerResponse) => {
       const sink = createSseSink(res, 'rid');
       const writes: unknown[] = [];
       const write = res.write.bind(res) as (s: string) => boolean;
       res.write = ((s: string) => (writes.push(s), write(s))) as typeof res.write;
       sink.open({ dashscopeRequestId: 'ds-1' });
-      for (const c of ['a', 'b', 'c']) void sink.chunk(chunk(c));
+      for (const c of ['a', 'b', 'c']) sink.chunk(chunk(c));
+      void sink.flush();
       void tick().then(() => {
-        void sink.chunk(chunk('d'));
+        sink.chunk(chunk('d'));
         sink.done();
         res.once('finish', () => server.emit('writes', writes.length));
       });
@@ -61,35 +62,40 @@ describe('createSseSink', () => {
     const events = text.split('\n\n').filter(Boolean);
     expect(events.slice(0, 4).map((e) => JSON.parse(e.slice('data: '.length)).choices[0].delta.content)).toEqual(['a', 'b', 'c', 'd']);
     expect(events[4]).toBe('data: [DONE]');
-    expect(await writes).toBe(1);
+    expect(await writes).toBe(1); // a, b and c; d went out with the end
   });
 
   it('makes the next chunk wait while the socket buffer is full, until it drains', async () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');
     sink.open({});
+    expect(sink.flush()).toBeUndefined(); // nothing added, nothing written
+    expect(res.writes).toEqual([]);
+    sink.chunk(chunk('a'));
     res.full = true;
-    expect(sink.chunk(chunk('a'))).toBeUndefined();
-    await tick();
-    const wait = sink.chunk(chunk('b'));
+    const wait = sink.flush();
     expect(wait).toBeInstanceOf(Promise);
     let drained = false;
-    void wait?.then(() => (drained = true));
+    void wait!.then(() => (drained = true));
     await tick();
     expect(drained).toBe(false);
+    sink.chunk(chunk('b'));
+    expect(sink.flush()).toBe(wait); // still the same wait while the buffer is full
     res.full = false;
     res.emit('drain');
     await wait;
-    expect(sink.chunk(chunk('c'))).toBeUndefined();
+    sink.chunk(chunk('c'));
+    expect(sink.flush()).toBeUndefined();
+    expect(res.writes).toEqual([`data: ${chunk('a')}\n\n`, `data: ${chunk('b')}\n\n`, `data: ${chunk('c')}\n\n`]);
   });
 
   it('sends a frame it is given as it is, and builds the event from the JSON text otherwise', async () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');
     sink.open({});
-    void sink.chunk(chunk('a'), `data: ${chunk('a')}\n\n`);
-    void sink.chunk(chunk('b'));
-    await tick();
+    sink.chunk(chunk('a'), `data: ${chunk('a')}\n\n`);
+    sink.chunk(chunk('b'));
+    void sink.flush();
     expect(res.writes).toEqual([`data: ${chunk('a')}\n\ndata: ${chunk('b')}\n\n`]);
   });
 
@@ -97,7 +103,7 @@ describe('createSseSink', () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');
     sink.open({});
-    void sink.chunk(chunk('partial'));
+    sink.chunk(chunk('partial'));
     sink.fail(new HttpError(502, 'stream_interrupted', 'the stream broke off'));
     const events = (res.ended ?? '').split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice('data: '.length)));
     expect(events[0].choices[0].delta.content).toBe('partial');

@@ -18,8 +18,8 @@ export interface SseSink extends ChatStreamSink {
 
 export function createSseSink(res: ServerResponse, requestId: string, headers: Record<string, string> = {}): SseSink {
   let opened = false;
-  // Events given within one tick (those of one upstream read) leave in one write at the end of the tick, as
-  // node:http's own cork would send them, but without a chunked-encoding frame and a socket write per event.
+  // The events of one upstream read leave in one write (flush), as node:http's own cork would send them, but
+  // without a chunked-encoding frame and a socket write per event.
   let pending = '';
   /** The last write filled the socket's buffer: the producer waits for it to drain. */
   let blocked: Promise<void> | undefined;
@@ -36,11 +36,11 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       res.on('close', done);
     });
 
-  const flush = () => {
+  const flush = (): void | Promise<void> => {
     const text = pending;
     pending = '';
-    if (text === '' || res.writableEnded || res.destroyed) return;
-    if (!res.write(text)) blocked ??= waitForDrain();
+    if (text !== '' && !res.writableEnded && !res.destroyed && !res.write(text)) blocked ??= waitForDrain();
+    return blocked;
   };
 
   /** Ends the response with what is pending plus a last event. */
@@ -67,10 +67,9 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
     },
     open,
     chunk(json: string, frame?: string) {
-      if (pending === '') process.nextTick(flush);
       pending += frame ?? `data: ${json}\n\n`;
-      return blocked;
     },
+    flush,
     done() {
       if (!res.writableEnded) end('data: [DONE]\n\n');
     },

@@ -47,6 +47,7 @@ function recordingSink() {
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
     chunk: (json) => void events.push(`chunk:${(JSON.parse(json) as ChatChunk).choices[0]?.delta?.content ?? ''}`),
+    flush: () => undefined,
     done: () => void events.push('done'),
     fail: (e) => void events.push(`fail:${(e as { code?: string }).code}`),
   };
@@ -68,6 +69,37 @@ describe('createChatCompletion (streamed)', () => {
     const out = await createChatCompletion(deps, streamReq(), ctx(sink));
     expect(events).toEqual(['open', 'chunk:', 'chunk:Hello', 'chunk:', 'done']);
     expect(out).toMatchObject({ end: 'completed', dashscopeRequestId: 'rid-1', ttftMs: expect.any(Number) });
+  });
+
+  it('relays plain chunks unparsed and times the first token from their text, not from the opening role', async () => {
+    const text = (delta: Record<string, unknown>, finish: string | null = null) => JSON.stringify(chunk(delta, finish));
+    const reads = [
+      [text({ role: 'assistant', content: '' })],
+      [text({ content: '' })],
+      'pause',
+      [text({ reasoning_content: '"quoted" thought' }), text({ content: 'Hello' })],
+      [text({}, 'stop')],
+    ] as const;
+    const stream: RelayStream = {
+      async pump(onRead) {
+        for (const read of reads) {
+          if (read === 'pause') await new Promise((r) => setTimeout(r, 40));
+          // plain chunks as the reader makes them: text only, nothing parsed yet
+          else await onRead(read.map((json) => (/"finish_reason":null/.test(json) ? new RelayChunk(json, undefined) : RelayChunk.of(JSON.parse(json) as ChatCompletionChunk, json))));
+        }
+      },
+    };
+    const deps = { ...depsStreaming(async function* () {}), dashscope: { chatRelay: async () => ({ requestId: 'rid-1', stream }) } as unknown as Deps['dashscope'] };
+    const sent: string[] = [];
+    let flushes = 0;
+    const sink: ChatStreamSink = { open: () => undefined, chunk: (json) => void sent.push(json), flush: () => void flushes++, done: () => undefined, fail: () => undefined };
+    const started = performance.now();
+    const out = await createChatCompletion(deps, streamReq(), { ...ctx(sink), startedAt: started });
+    expect(sent).toEqual(reads.flatMap((r) => (r === 'pause' ? [] : r)));
+    expect(flushes).toBe(4);
+    // the role chunk and an empty content chunk are not the first token; the reasoning chunk after the pause is
+    expect(out.ttftMs).toBeGreaterThanOrEqual(35);
+    expect(out.ttftMs).toBeLessThan(performance.now() - started);
   });
 
   it('never ends silently: a stream that stops without a finish reason ends with an error event', async () => {
@@ -112,6 +144,7 @@ describe('createChatCompletion (streamed)', () => {
     const sink: ChatStreamSink = {
       open: () => undefined,
       chunk: () => undefined,
+      flush: () => undefined,
       done: () => void deps.conversations.get('conv-ok').then((c) => events.push(`done with ${c?.turns.length ?? 0} turn(s)`)),
       fail: () => undefined,
     };

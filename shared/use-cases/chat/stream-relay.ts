@@ -16,11 +16,15 @@ export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
   /**
-   * Sends one chunk, given as its JSON text (one line), within the current tick; a returned promise means
-   * the client is slow: wait for it before sending more. `frame`, when given, is that chunk's whole event
-   * as DashScope sent it (`data: <json>` and the blank line), to be sent as it is.
+   * Adds one chunk, given as its JSON text (one line), to what the next flush sends. `frame`, when given, is
+   * that chunk's whole event as DashScope sent it (`data: <json>` and the blank line), to be sent as it is.
    */
-  chunk(json: string, frame?: string): void | Promise<void>;
+  chunk(json: string, frame?: string): void;
+  /**
+   * Sends the chunks added since the last flush, in one write; called once per upstream read. A returned
+   * promise means the client is slow: wait for it before sending more.
+   */
+  flush(): void | Promise<void>;
   /** Ends the stream normally (`data: [DONE]`). */
   done(): void;
   /** Ends the stream with an error event in the public error shape. */
@@ -64,6 +68,12 @@ const retryableBeforeFirstChunk = (e: unknown) => e instanceof DashScopeStreamEr
 const hasToken = (chunk: ChatChunk) =>
   chunk.choices.some((c) => Boolean(c.delta?.content || c.delta?.reasoning_content || c.delta?.tool_calls?.length));
 
+/**
+ * hasToken for a plain chunk's text (no tool calls there): a non-empty `content` or `reasoning_content`
+ * string. Quotes inside JSON strings are escaped, so generated text cannot fake the key.
+ */
+const TOKEN_TEXT = /"(?:reasoning_)?content"\s*:\s*"[^"]/;
+
 export async function relayChatStream(dashscope: Deps['dashscope'], body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
   for (let attempt = 0; ; attempt++) {
     let assembled: CompletionAssembler | undefined;
@@ -85,11 +95,11 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
           opened = true;
           o.sink?.open({ dashscopeRequestId });
         }
-        let wait: void | Promise<void> = undefined;
         for (const item of read) {
-          // the common case: a chunk of generated text, relayed as it came
-          if (item.plain && !assembled && ttftMs !== undefined && item.json !== undefined) {
-            wait = o.sink?.chunk(item.json, item.frame);
+          // the common case: a chunk of generated text (or the opening role), relayed as it came, unparsed
+          if (item.plain && !assembled && item.json !== undefined) {
+            if (ttftMs === undefined && TOKEN_TEXT.test(item.json)) ttftMs = performance.now() - o.startedAt;
+            o.sink?.chunk(item.json, item.frame);
             continue;
           }
           const chunk = item.chunk as ChatChunk;
@@ -99,10 +109,10 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
           if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
           if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
           // DashScope's own text unless the chunk was repaired: no second serialisation per chunk
-          wait = o.sink.chunk(fix(chunk) || item.json === undefined ? JSON.stringify(chunk) : item.json);
+          o.sink.chunk(fix(chunk) || item.json === undefined ? JSON.stringify(chunk) : item.json);
         }
-        // a slow client holds the next read back until its socket drains
-        return wait;
+        // one write per read; a slow client holds the next read back until its socket drains
+        return o.sink?.flush();
       });
       if (o.signal.aborted) return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: true };
       const finished = assembled ? assembled.finished : sawFinish;
