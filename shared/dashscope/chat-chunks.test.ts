@@ -223,9 +223,12 @@ describe('pumpRelayChunks', () => {
     expect(framed).toEqual(['b', 'f', 'i']);
   });
 
-  it('still fails on an error frame that comes as a read of its own', async () => {
+  it('still fails on an error frame that comes as a read of its own, keeping the status of a comment before it', async () => {
     const error = 'data: {"code":"InternalError","message":"boom","request_id":"r-1"}\n\n';
     await expect(relayedReads([`data: ${content}\n\n`, `data: ${content}\n\n`, error])).rejects.toMatchObject({ code: 'InternalError' });
+    const throttled = [`data: ${content}\n\n`, `data: ${content}\n\n`, ':HTTP_STATUS/429\n', 'data: {"code":"Throttling","message":"slow down"}\n\n'];
+    await expect(relayedReads(throttled)).rejects.toMatchObject({ code: 'Throttling', status: 429 });
+    await expect(relayed(throttled.join(''))).rejects.toMatchObject({ code: 'Throttling', status: 429 });
   });
 
   it.skipIf(fixtureFiles.length === 0)('reads every recorded stream the same whether it comes at once or an event per read', async () => {

@@ -118,7 +118,7 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
           done = true;
           break;
         }
-        out.push(toRelayChunk(event.event, event.data, requestId));
+        out.push(toRelayChunk(event.data, requestId, event));
       }
       return { done, wait: out.length > 0 ? onRead(out) : undefined };
     };
@@ -126,7 +126,7 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
     const deliverFrame = (frame: string): { done: boolean; wait: void | Promise<void> } => {
       const data = frame.slice(6, -2);
       if (isDoneData(data)) return { done: true, wait: undefined };
-      return { done: false, wait: onRead([toRelayChunk('message', data, requestId, frame)]) };
+      return { done: false, wait: onRead([toRelayChunk(data, requestId, undefined, frame)]) };
     };
     const onData = (read: Buffer) => {
       deadline.pause();
@@ -177,27 +177,18 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
  * on arrival, so an error frame still fails the stream where it occurs.
  */
 export class RelayChunk {
-  private text: string | undefined;
-
   constructor(
     /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
-    json: string | undefined,
+    readonly json: string | undefined,
     private parsed: ChatCompletionChunk | undefined,
     private readonly requestId = '',
     /** `data: <json>\n\n` exactly as it was read, when the chunk came as that one frame. */
     readonly frame?: string,
-  ) {
-    this.text = json;
-  }
+  ) {}
 
   /** A chunk already in hand (tests, and chunks built rather than read). */
   static of(chunk: ChatCompletionChunk, json: string | undefined = JSON.stringify(chunk)): RelayChunk {
     return new RelayChunk(json, chunk);
-  }
-
-  /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
-  get json(): string | undefined {
-    return this.text;
   }
 
   /** Nothing in it but generated text (or the role), and not parsed yet: see the class comment. */
@@ -207,7 +198,7 @@ export class RelayChunk {
 
   /** The chunk itself; a plain one is parsed (and checked) on first use. */
   get chunk(): ChatCompletionChunk {
-    this.parsed ??= toChunk({ event: 'message', data: this.text ?? '', comments: [] }, this.requestId);
+    this.parsed ??= toChunk({ event: 'message', data: this.json ?? '', comments: NO_COMMENTS }, this.requestId);
     return this.parsed;
   }
 }
@@ -219,9 +210,10 @@ export class RelayChunk {
  */
 const MUST_PARSE = /"(?:finish_reason|usage|tool_calls|error|code)"\s*:\s*(?!null\s*[,}\]])|"choices"\s*:\s*\[\s*\]|[\r\n]/;
 
-function toRelayChunk(type: string, data: string, requestId: string, frame?: string): RelayChunk {
-  if (type === 'message' && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId, frame);
-  const chunk = toChunk({ event: type, data, comments: NO_COMMENTS }, requestId);
+/** `event` is the parser's (its type and comments count for errors); a whole-frame read has neither. */
+function toRelayChunk(data: string, requestId: string, event: SseEvent | undefined, frame?: string): RelayChunk {
+  if ((event === undefined || event.event === 'message') && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId, frame);
+  const chunk = toChunk(event ?? { event: 'message', data, comments: NO_COMMENTS }, requestId);
   return new RelayChunk(data.includes('\n') || data.includes('\r') ? undefined : data, chunk, requestId, frame);
 }
 

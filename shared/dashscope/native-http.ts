@@ -47,8 +47,8 @@ const MAX_JSON_BYTES = 16 * 1024 * 1024;
 export class NativeTransport {
   /** Scheme, host and port: request paths are absolute, so any path on the configured origin is not used. */
   private readonly origin: string;
-  private jsonHeaders: Record<string, string> | undefined;
-  private plainHeaders: Record<string, string> | undefined;
+  private jsonHeaders: Readonly<Record<string, string>> | undefined;
+  private plainHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly cfg: TransportConfig) {
     this.origin = new URL(cfg.origin).origin;
@@ -169,9 +169,9 @@ export class NativeTransport {
     return q ? `${req.path}${req.path.includes('?') ? '&' : '?'}${q}` : req.path;
   }
 
-  private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
+  private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Readonly<Record<string, string>> {
     // the common case (no per-call headers) is the same object every time: built once, never mutated
-    if (!opts.headers && !req.headers) return hasBody ? (this.jsonHeaders ??= this.buildHeaders(req, opts, true)) : (this.plainHeaders ??= this.buildHeaders(req, opts, false));
+    if (!opts.headers && !req.headers) return hasBody ? (this.jsonHeaders ??= Object.freeze(this.buildHeaders(req, opts, true))) : (this.plainHeaders ??= Object.freeze(this.buildHeaders(req, opts, false)));
     return this.buildHeaders(req, opts, hasBody);
   }
 
