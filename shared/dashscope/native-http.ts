@@ -2,6 +2,7 @@
 // pooled keep-alive Agent, the shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON
 // answers and streams. Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
@@ -206,13 +207,34 @@ function sha256(text: string): string {
 class BodyTooLargeError extends Error {}
 
 /** Reads a body as UTF-8 text, refusing more than `maxBytes`. */
-async function readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) throw new BodyTooLargeError(`DashScope answered with a body larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readText(body: Readable, maxBytes: number): Promise<string> {
+  // listeners rather than `for await`: the async iterator costs more than reading a typical answer
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error?: unknown) => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+      if (error === undefined) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      else reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      settle(new BodyTooLargeError(`DashScope answered with a body larger than ${maxBytes} bytes`));
+      // destroying the body makes it emit its abort: someone must listen, or it is an uncaught error
+      body.on('error', () => undefined);
+      body.destroy();
+    };
+    const onEnd = () => settle();
+    const onError = (err: Error) => settle(err);
+    // a body destroyed without an error (its request aborted) must not leave the caller waiting
+    const onClose = () => settle(new Error('the response body closed before its end'));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }

@@ -106,6 +106,34 @@ describe('chat', () => {
     expect((await server.settled(1)).aborted).toBe(true);
   });
 
+  it('times out an answer that stops half-way through its body, and fails a body cut off by a reset', async () => {
+    const half = JSON.stringify(completion('ok')).slice(0, 40);
+    const hanging = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(half);
+    }, { timeoutMs: 300, maxRetries: 0 });
+    await expect(hanging.client.chat(body)).rejects.toBeInstanceOf(DashScopeTimeoutError);
+    const cut = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
+    }, { maxRetries: 0 });
+    await expect(cut.client.chat(body)).rejects.toMatchObject({ code: 'connection_error', beforeSend: false });
+  });
+
+  it('refuses an answer larger than the JSON cap without reading it all', async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const piece = Buffer.alloc(1024 * 1024, 32);
+      let sent = 0;
+      const more = () => {
+        while (sent < 40 && res.write(piece)) sent++;
+        if (sent < 40 && !res.destroyed) res.once('drain', more);
+      };
+      more();
+    }, { maxRetries: 0 });
+    await expect(client.chat(body)).rejects.toMatchObject({ name: 'DashScopeResponseError', message: expect.stringMatching(/larger than 16777216 bytes/) });
+  });
+
   it('cancels the upstream request when the caller aborts, with DashScopeAbortedError', async () => {
     const { server, client } = await setup(() => undefined);
     const controller = new AbortController();
