@@ -17,8 +17,8 @@ const QUICK = process.argv.includes('--quick');
 /** `--profile DIR`: a V8 CPU profile of the bare proxy and chat-stream per latency scenario, written to DIR. */
 const PROFILE_DIR = process.argv.includes('--profile') ? resolve(process.argv[process.argv.indexOf('--profile') + 1] ?? '.data/bench-profiles') : undefined;
 const PLAN = QUICK
-  ? { sequential: 100, concurrent: 200, concurrency: 50, perWorker: 2, warmup: 20, aborts: 10, streams: 1000, holdMs: 1_500 }
-  : { sequential: 400, concurrent: 1200, concurrency: 50, perWorker: 2, warmup: 50, aborts: 20, streams: 1000, holdMs: 3_000 };
+  ? { sequential: 100, concurrent: 200, concurrency: 50, perWorker: 2, warmup: 20, warmupConcurrent: 100, aborts: 10, streams: 1000, holdMs: 1_500 }
+  : { sequential: 1000, concurrent: 3000, concurrency: 50, perWorker: 2, warmup: 50, warmupConcurrent: 400, aborts: 20, streams: 1000, holdMs: 3_000 };
 /** Reply length of the emulator, so every target streams the same number of chunks. */
 const REPLY_TOKENS = 32;
 /** Inter-chunk delay of the slow emulator that keeps streams open (RSS) and lets aborts land mid-stream. */
@@ -108,7 +108,7 @@ async function latencyPhase(portkey: ChildServer, notes: string[]): Promise<Scen
     for (const stream of [false, true]) {
       const skipped = stream ? skipStreamed : skipPlain;
       const targets = all.filter((x) => !skipped.has(x.name));
-      const base = { dispatcher, stream, warmup: PLAN.warmup };
+      const base = { dispatcher, stream, warmup: concurrent ? PLAN.warmupConcurrent : PLAN.warmup };
       const title = `${stream ? 'streamed' : 'not streamed'}, ${concurrent ? `${PLAN.concurrency} concurrent` : 'sequential'}`;
       const profiled = PROFILE_DIR ? [stack.bare, stack.chat] : [];
       for (const c of profiled) c.startProfile();

@@ -104,7 +104,8 @@ export async function runConcurrent(targets: readonly Target[], o: RunOptions & 
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency, requests) }, worker));
   };
-  for (const t of targets) await phase(t, Math.max(o.warmup, o.concurrency), false);
+  // warm-up in bursts like the measured ones, so that the first measured burst does not pay for tiering up
+  for (const t of targets) for (let left = Math.max(o.warmup, o.concurrency); left > 0; left -= o.concurrency * o.perWorker) await phase(t, Math.min(left, o.concurrency * o.perWorker), false);
   const perRound = o.concurrency * o.perWorker;
   const rounds = Math.ceil(o.perTarget / perRound);
   for (let round = 0; round < rounds; round++) {
