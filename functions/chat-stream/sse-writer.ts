@@ -1,6 +1,7 @@
 // Server-Sent Events onto a node:http response: headers that stop every proxy from buffering, Nagle off,
-// each chunk sent in the tick it is given, and always an end — `data: [DONE]`, or an error event in the
-// public error shape followed by the close, never a silent truncation.
+// the chunks of each upstream read sent in one write as soon as the relay flushes them (a frame that came
+// whole is sent as it came), and always an end — `data: [DONE]`, or an error event in the public error
+// shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';

@@ -2,10 +2,11 @@
 // read at a time, each keeping its text and leaving plain text chunks unparsed (pumpRelayChunks, the relay's
 // reader); chatChunks is the pull view of the same reader, yielding checked `chat.completion.chunk` objects one
 // by one. An error sent inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError
-// with its code. The push path runs for every chunk of every streamed answer, so it is kept cheap: no parse for
-// plain chunks, a hand check of the minimal shape instead of a schema for the others, no Error objects, no
-// promise per read; and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection
-// goes back to the pool.
+// with its code. The push path runs for every chunk of every streamed answer, so it is kept cheap: a read that
+// is exactly one `data:` event (nearly every read) is taken as it is, without the SSE parser, and keeps its
+// frame for the relay to send on; no parse for plain chunks, a hand check of the minimal shape instead of a
+// schema for the others, no Error objects, no promise per read; and after `[DONE]` the rest of the body is
+// read off quietly (no abort), so the connection goes back to the pool.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';

@@ -1,8 +1,8 @@
-// The streaming hot path: each upstream chunk goes to the sink the moment it arrives (tool-call deltas
-// repaired, the usage chunk dropped unless the client asked for it). Nothing is validated or logged per
-// chunk here: the DashScope client checked the shape of every chunk it parsed, and a plain text chunk (see
-// RelayChunk) is sent on as DashScope wrote it, unparsed, once the first token was seen, unless the answer is
-// being assembled.
+// The streaming hot path: the chunks of each upstream read go to the sink, and out in one flush, the moment
+// the read arrives (tool-call deltas repaired, the usage chunk dropped unless the client asked for it).
+// Nothing is validated or logged per chunk here: the DashScope client checked the shape of every chunk it
+// parsed, and a plain chunk (see RelayChunk) is sent on as DashScope wrote it, unparsed, unless the answer is
+// being assembled; the time to first token is read off its text.
 import type { Deps } from '../../deps/deps.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
