@@ -12,6 +12,7 @@ import { apiErrorFromBody, retryAfterMs } from './error-body.ts';
 import { DashScopeAmbiguousError, DashScopeApiError, DashScopeConnectionError, DashScopeError, DashScopeResponseError, missingApiKeyError } from './errors.ts';
 import { toRequestFailure } from './failure.ts';
 import { withRetry } from './retry.ts';
+import { readCapped } from '../streams/read-capped.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface TransportConfig {
@@ -207,34 +208,11 @@ function sha256(text: string): string {
 class BodyTooLargeError extends Error {}
 
 /** Reads a body as UTF-8 text, refusing more than `maxBytes`. */
-function readText(body: Readable, maxBytes: number): Promise<string> {
-  // listeners rather than `for await`: the async iterator costs more than reading a typical answer
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = (error?: unknown) => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-      if (error === undefined) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
-      else reject(error);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      settle(new BodyTooLargeError(`DashScope answered with a body larger than ${maxBytes} bytes`));
-      // destroying the body makes it emit its abort: someone must listen, or it is an uncaught error
-      body.on('error', () => undefined);
-      body.destroy();
-    };
-    const onEnd = () => settle();
-    const onError = (err: Error) => settle(err);
-    // a body destroyed without an error (its request aborted) must not leave the caller waiting
-    const onClose = () => settle(new Error('the response body closed before its end'));
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onClose);
+async function readText(body: Readable, maxBytes: number): Promise<string> {
+  const bytes = await readCapped(body, maxBytes, {
+    tooLarge: () => new BodyTooLargeError(`DashScope answered with a body larger than ${maxBytes} bytes`),
+    closedEarly: () => new Error('the response body closed before its end'),
+    onOverflow: 'destroy',
   });
+  return bytes.toString('utf8');
 }

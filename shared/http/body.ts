@@ -2,6 +2,7 @@
 // JSON only with a JSON content type, and zod validation that names the offending field.
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
+import { readCapped } from '../streams/read-capped.ts';
 import { HttpError } from './errors.ts';
 
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -10,44 +11,10 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     req.resume();
     return Promise.reject(new HttpError(413, 'request_too_large', `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`));
   }
-  // listeners rather than `for await`: an async iterator costs more than the whole read of a typical body
-  return new Promise<Buffer>((resolve, reject) => {
-    let first: Buffer | undefined;
-    let more: Buffer[] | undefined;
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        req.resume();
-        reject(new HttpError(413, 'request_too_large', `request body exceeds the limit of ${maxBytes} bytes`));
-        return;
-      }
-      if (first === undefined) first = chunk;
-      else (more ??= [first]).push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(more ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0)));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new HttpError(400, 'request_aborted', 'the client closed the connection before the request body was complete'));
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+  return readCapped(req, maxBytes, {
+    tooLarge: () => new HttpError(413, 'request_too_large', `request body exceeds the limit of ${maxBytes} bytes`),
+    closedEarly: () => new HttpError(400, 'request_aborted', 'the client closed the connection before the request body was complete'),
+    onOverflow: 'drain',
   });
 }
 
