@@ -13,7 +13,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
 import { streamErrorOf, toStreamFailure } from './event-stream.ts';
-import { SseParser } from './sse.ts';
+import { NO_COMMENTS, SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
 
 /** What the readers need of a response body: undici's body (a node Readable with `dump`) fits. */
@@ -220,8 +220,6 @@ function toRelayChunk(data: string, requestId: string, event: SseEvent | undefin
   const chunk = toChunk(event ?? { event: 'message', data, comments: NO_COMMENTS }, requestId);
   return new RelayChunk(oneLine ? data : undefined, chunk, requestId, frame);
 }
-
-const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
 const isDoneData = (data: string) => data.length < 16 && data.trim() === '[DONE]';
 

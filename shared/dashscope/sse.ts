@@ -16,7 +16,7 @@ export interface SseEvent {
 }
 
 /** The comments of an event that had none: one shared empty list instead of a new one per event. */
-const NO_COMMENTS: readonly string[] = Object.freeze([]);
+export const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
 export class SseParser {
   /** Made on the first bytes pushed: a relay that decodes its reads itself never needs one. */
