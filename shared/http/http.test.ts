@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readJson, validate } from './body.ts';
@@ -90,13 +90,17 @@ describe('readJson and validate', () => {
   });
 
   it('rejects, rather than waiting for ever, when the client leaves before the body is complete', async () => {
+    const client: { socket?: Socket } = {};
     const outcome = new Promise<unknown>((resolve) => {
-      server = createServer((req) => void readJson(req, 1 << 20).then(() => resolve('resolved'), resolve));
+      server = createServer((req) => {
+        void readJson(req, 1 << 20).then(() => resolve('resolved'), resolve);
+        // the request is in and its body is not: the client leaves now
+        client.socket?.destroy();
+      });
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const socket = connect((server!.address() as AddressInfo).port, '127.0.0.1');
-    socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"n":');
-    setTimeout(() => socket.destroy(), 50);
+    client.socket = connect((server!.address() as AddressInfo).port, '127.0.0.1');
+    client.socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"n":');
     const err = await outcome;
     // node reports the reset as an 'aborted' error; a close without one is refused as request_aborted
     expect(err).toBeInstanceOf(Error);
