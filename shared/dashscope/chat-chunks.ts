@@ -169,7 +169,6 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
   });
 }
 
-
 /**
  * One chunk of a relayed stream. A chunk is *plain* when its text shows it carries nothing but generated text
  * (or the opening role): one line of an ordinary event, a non-empty `choices`, and no finish reason, usage,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { readCapped } from '../streams/read-capped.ts';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
 import { emit, pickRequestId } from './call-options.ts';
 import { Deadline } from './deadline.ts';
@@ -12,7 +13,6 @@ import { apiErrorFromBody, retryAfterMs } from './error-body.ts';
 import { DashScopeAmbiguousError, DashScopeApiError, DashScopeConnectionError, DashScopeError, DashScopeResponseError, missingApiKeyError } from './errors.ts';
 import { toRequestFailure } from './failure.ts';
 import { withRetry } from './retry.ts';
-import { readCapped } from '../streams/read-capped.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface TransportConfig {
