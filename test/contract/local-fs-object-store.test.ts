@@ -86,6 +86,24 @@ describe('LocalFsObjectStore', () => {
     expect(readdirSync(join(dir, 'oss-tmp'))).toEqual([]);
   });
 
+  it('leaves no partial file behind when the body fails, even before the file was open', async () => {
+    const s = await make();
+    // many at once, each failing on its first read while its file is usually still opening
+    const puts = Array.from({ length: 200 }, (_, i) => {
+      const failing = new Readable({
+        read() {
+          this.destroy(new Error('reset'));
+        },
+      });
+      return s.store.put(`media/fail-${i}.bin`, failing, { contentType: 'application/octet-stream' }).then(
+        () => 'stored',
+        () => 'failed',
+      );
+    });
+    expect(new Set(await Promise.all(puts))).toEqual(new Set(['failed']));
+    expect(readdirSync(join(s.dir, 'oss-tmp'))).toEqual([]);
+  });
+
   it('answers 403 for an expired URL, 403 for a tampered one and 404 for a signed but absent key', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const { store } = await make({ now: () => new Date(now) });

@@ -4,7 +4,8 @@
 // Metadata sits in a sidecar named after the body file's identity (inode + mtime), written before the body
 // becomes visible: a reader always finds the metadata of exactly the body it opened.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, type BigIntStats } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type BigIntStats, type WriteStream } from 'node:fs';
 import { link, mkdir, open, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -70,6 +71,7 @@ export class LocalFsObjectStore implements ObjectStore {
     const tmp = join(this.tmpDir, randomUUID());
     let bytes = 0;
     let sidecar: string | undefined;
+    let file: WriteStream | undefined;
     try {
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
       const meter = new Transform({
@@ -78,7 +80,8 @@ export class LocalFsObjectStore implements ObjectStore {
           done(null, chunk);
         },
       });
-      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
+      file = createWriteStream(tmp, { flags: 'wx' });
+      await pipeline(source, meter, file, { signal: options.signal });
       const meta: ObjectMeta = { key, bytes, contentType: options.contentType, metadata: { ...(options.metadata ?? {}) }, etag: writeEtag(tmp, bytes) };
       sidecar = this.sidecarPath(key, identity(await stat(tmp, { bigint: true })));
       await mkdir(dirname(sidecar), { recursive: true });
@@ -89,6 +92,9 @@ export class LocalFsObjectStore implements ObjectStore {
       this.emit(meta);
       return meta;
     } catch (e) {
+      // pipeline rejects as soon as the source fails, while the file may still be opening: removed before it
+      // exists, it would be created afterwards and left behind
+      if (file && !file.closed) await once(file, 'close').catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       if (sidecar) await unlink(sidecar).catch(() => undefined);
       if (e instanceof ObjectStoreError || !(e as NodeJS.ErrnoException)?.syscall) throw e;
