@@ -66,4 +66,25 @@ describe('Deadline', () => {
     expect(d.fired).toBe(false);
     expect(d.signal.aborted).toBe(false);
   });
+
+  it("tells listeners of its emitter face once, with reason set first (undici's request takes it as its signal)", () => {
+    const caller = new AbortController();
+    const d = new Deadline(100, caller.signal);
+    const seen: unknown[] = [];
+    d.on('abort', () => seen.push(d.reason));
+    expect(d.aborted).toBe(false);
+    caller.abort();
+    vi.advanceTimersByTime(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(DashScopeAbortedError);
+    expect(d.aborted).toBe(true);
+  });
+
+  it('gives a signal that is already aborted, with the reason, when asked for after firing', () => {
+    const d = new Deadline(100);
+    vi.advanceTimersByTime(100);
+    expect(d.signal.aborted).toBe(true);
+    expect(d.signal.reason).toBeInstanceOf(DashScopeTimeoutError);
+    expect(d.signal).toBe(d.signal);
+  });
 });

@@ -146,7 +146,7 @@ export class NativeTransport {
         method: req.method,
         headers: this.headers(req, opts, body !== undefined),
         body,
-        signal: deadline.signal,
+        signal: deadline,
       });
     } catch (err) {
       deadline.dispose();
