@@ -1,10 +1,12 @@
-// The bench's own building blocks: nearest-rank percentiles, and the bare proxy that serves as the floor
+// The bench's own building blocks: nearest-rank percentiles, the noise figure, and the bare proxy that serves as the floor
 // (it must stream chunk by chunk and cancel the upstream call when its client leaves, or the floor is wrong).
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createBareProxy } from './bare-proxy.ts';
+import type { Outcome, Sample } from './measure.ts';
+import { halfSplitSpread, type ScenarioResult } from './report.ts';
 import { percentile, summarize } from './stats.ts';
 
 describe('stats', () => {
@@ -16,6 +18,31 @@ describe('stats', () => {
     expect(percentile([3, 7], 51)).toBe(7);
     expect(summarize([5, 1, 3]).max).toBe(5);
     expect(Number.isNaN(summarize([]).p50)).toBe(true);
+  });
+});
+
+describe('halfSplitSpread', () => {
+  const outcome = (samples: Sample[]): Outcome => ({ samples, errors: 0, sent: samples.length });
+  const scenario = (proxy: Sample[]): ScenarioResult => ({
+    title: 't',
+    outcomes: new Map([
+      ['direct', outcome(Array.from({ length: 200 }, () => ({ ttfbMs: 1, totalMs: 1 })))],
+      ['bare proxy', outcome(proxy)],
+    ]),
+    skipped: new Map(),
+  });
+
+  it('splits by round, so the stalls of one burst land in one half and show as spread', () => {
+    // 20 bursts of 10; every sample of burst 3 stalled: the p99 of the odd rounds holds it, the even rounds' not
+    const proxy = Array.from({ length: 200 }, (_, i) => ({ ttfbMs: Math.floor(i / 10) === 3 ? 41 : 3, totalMs: 0, round: Math.floor(i / 10) }));
+    const s = halfSplitSpread(scenario(proxy), 'bare proxy');
+    expect(s.p50).toBe(1);
+    expect(s.p99).toBe(20); // (41 - 1) / (3 - 1)
+  });
+
+  it('splits samples without a round by index', () => {
+    const proxy = Array.from({ length: 200 }, (_, i) => ({ ttfbMs: i % 2 ? 5 : 3, totalMs: 0 }));
+    expect(halfSplitSpread(scenario(proxy), 'bare proxy')).toEqual({ p50: 2, p99: 2 });
   });
 });
 

@@ -14,6 +14,11 @@ export interface Sample {
   /** From sending the request to the first byte of the response body (the first SSE event when streamed). */
   ttfbMs: number;
   totalMs: number;
+  /**
+   * The round it was measured in: sequential, one request per target per round; 50 concurrent, one burst
+   * per target per round. Samples of one burst share whatever stalled the machine during it.
+   */
+  round?: number;
 }
 
 export interface Outcome {
@@ -63,14 +68,14 @@ function emptyOutcomes(targets: readonly Target[]): Map<string, Outcome> {
   return new Map(targets.map((t) => [t.name, { samples: [], errors: 0, sent: 0 }]));
 }
 
-/** Runs one request; its sample (or failure) counts only when `measured` (warm-up requests are just sent). */
-async function record(outcome: Outcome, measured: boolean, run: () => Promise<Sample>): Promise<void> {
+/** Runs one request; its sample (or failure) counts only when it has a round (warm-up requests are just sent). */
+async function record(outcome: Outcome, round: number | undefined, run: () => Promise<Sample>): Promise<void> {
   outcome.sent++;
   try {
     const s = await run();
-    if (measured) outcome.samples.push(s);
+    if (round !== undefined) outcome.samples.push({ ...s, round });
   } catch (e) {
-    if (!measured) return;
+    if (round === undefined) return;
     outcome.errors++;
     outcome.firstError ??= e instanceof Error ? e.message : String(e);
   }
@@ -83,7 +88,7 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
   for (let round = -o.warmup; round < o.perTarget; round++) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(((round % targets.length) + targets.length) % targets.length + k) % targets.length]!;
-      await record(out.get(t.name)!, round >= 0, () => timeOne(o.dispatcher, t, body, o.stream));
+      await record(out.get(t.name)!, round >= 0 ? round : undefined, () => timeOne(o.dispatcher, t, body, o.stream));
     }
   }
   return out;
@@ -97,21 +102,21 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
 export async function runConcurrent(targets: readonly Target[], o: RunOptions & { concurrency: number; perWorker: number }): Promise<Map<string, Outcome>> {
   const out = emptyOutcomes(targets);
   const body = chatBody(o.stream);
-  const phase = async (t: Target, requests: number, measured: boolean) => {
+  const phase = async (t: Target, requests: number, round: number | undefined) => {
     let left = requests;
     const worker = async () => {
-      while (left-- > 0) await record(out.get(t.name)!, measured, () => timeOne(o.dispatcher, t, body, o.stream));
+      while (left-- > 0) await record(out.get(t.name)!, round, () => timeOne(o.dispatcher, t, body, o.stream));
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency, requests) }, worker));
   };
   // warm-up in bursts like the measured ones, so that the first measured burst does not pay for tiering up
-  for (const t of targets) for (let left = Math.max(o.warmup, o.concurrency); left > 0; left -= o.concurrency * o.perWorker) await phase(t, Math.min(left, o.concurrency * o.perWorker), false);
+  for (const t of targets) for (let left = Math.max(o.warmup, o.concurrency); left > 0; left -= o.concurrency * o.perWorker) await phase(t, Math.min(left, o.concurrency * o.perWorker), undefined);
   const perRound = o.concurrency * o.perWorker;
   const rounds = Math.ceil(o.perTarget / perRound);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(round + k) % targets.length]!;
-      await phase(t, Math.min(perRound, o.perTarget - round * perRound), true);
+      await phase(t, Math.min(perRound, o.perTarget - round * perRound), round);
     }
   }
   return out;

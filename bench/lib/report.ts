@@ -30,13 +30,16 @@ export function addedTtfb(r: ScenarioResult, name: string, direct = 'direct'): {
 }
 
 /**
- * How far the percentile estimates move with sampling alone: the added TTFB of `name` computed from its
- * even-numbered and from its odd-numbered samples, as the ratio larger / smaller, at p50 and p99.
+ * How far the percentile estimates move with sampling alone: the added TTFB of `name` computed from the
+ * samples of its even and of its odd rounds (by index for samples without one), as the ratio larger /
+ * smaller, at p50 and p99. Split by round, not by sample: under 50 concurrent, the samples of one burst
+ * share its stalls, and a p99 there comes from a few bursts, so a split that put every burst in both halves
+ * would show those few bursts twice and no spread at all.
  */
 export function halfSplitSpread(r: ScenarioResult, name: string): { p50: number; p99: number } {
   const d = stat(r.outcomes.get('direct'), 'ttfbMs');
   const samples = r.outcomes.get(name)?.samples ?? [];
-  const half = (parity: number) => summarize(samples.filter((_, i) => i % 2 === parity).map((x) => x.ttfbMs));
+  const half = (parity: number) => summarize(samples.filter((x, i) => (x.round ?? i) % 2 === parity).map((x) => x.ttfbMs));
   const [a, b] = [half(0), half(1)];
   const spread = (x: number, y: number) => Math.max(x, y) / Math.min(x, y);
   return { p50: spread(a.p50 - d.p50, b.p50 - d.p50), p99: spread(a.p99 - d.p99, b.p99 - d.p99) };
@@ -60,7 +63,7 @@ export function scenarioTable(r: ScenarioResult): string {
   const skipped = [...r.skipped].map(([n, why]) => `  ${n}: not measured here (${why})`);
   const noise = halfSplitSpread(r, 'bare proxy');
   const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? `${x.toFixed(2)}×` : 'n/a');
-  const noiseLine = `  sampling noise: the bare proxy's +TTFB from its even vs odd samples differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
+  const noiseLine = `  sampling noise: the bare proxy's +TTFB from its even vs odd rounds differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
   const cpu = r.cpu?.size ? [`  CPU per request (µs, in the server's own process): ${[...r.cpu].map(([n, us]) => `${n === 'direct' ? 'emulator' : n} ${us.toFixed(0)}`).join(', ')}`] : [];
   return [`${r.title}${r.took ? ` (${r.took})` : ''}`, table(rows), noiseLine, ...cpu, ...notes, ...skipped].join('\n');
 }
