@@ -20,4 +20,17 @@ describe('logger', () => {
     parent.info('b');
     expect(JSON.parse(lines[1]!).taskId).toBeUndefined();
   });
+
+  it("lets a line's fields override child keys, logs errors as name, message and code, and redacts nested secrets", () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { fn: 'a', token: 'sk-base' }, (l) => lines.push(l)).child({ requestId: 'r1' });
+    const err = Object.assign(new Error('boom'), { code: 'E_X', secret: 'sk-err' });
+    log.error('failed', { fn: 'b', error: err, nested: { deeper: { password: 'hunter2', ok: 1 } }, list: [{ apiKey: 'sk-list' }] });
+    const rec = JSON.parse(lines[0]!);
+    expect(rec).toMatchObject({ level: 'error', msg: 'failed', fn: 'b', requestId: 'r1', token: '[redacted]' });
+    expect(rec.error).toEqual({ name: 'Error', message: 'boom', code: 'E_X' });
+    expect(rec.nested).toEqual({ deeper: { password: '[redacted]', ok: 1 } });
+    expect(rec.list).toEqual([{ apiKey: '[redacted]' }]);
+    expect(lines[0]).not.toMatch(/sk-|hunter2/);
+  });
 });

@@ -17,20 +17,43 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
+/** Whether a key names a secret; keys repeat from line to line, so each is tested once. */
+const secretKeys = new Map<string, boolean>();
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < 10_000) secretKeys.set(key, secret);
+  }
+  return secret;
+}
+
+/** Copies `from`'s own keys onto `to`, secrets replaced and nested values redacted. */
+function assignRedacted(to: LogFields, from: object, depth: number): LogFields {
+  for (const k in from) {
+    if (!Object.hasOwn(from, k)) continue;
+    to[k] = isSecretKey(k) ? '[redacted]' : redact((from as LogFields)[k], depth);
+  }
+  return to;
+}
+
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) return { name: value.name, message: value.message, ...(('code' in value) ? { code: (value as { code: unknown }).code } : {}) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]),
-  );
+  return assignRedacted({}, value, depth + 1);
 }
 
 export function createLogger(level: LogLevel = 'info', base: LogFields = {}, sink: LogSink = (l) => process.stdout.write(l + '\n')): Logger {
   const min = ORDER[level];
+  // one line per request on chat-stream's path: one object, filled in place (spreads of varying shapes cost µs)
+  const safeBase = assignRedacted({}, base, 1);
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < min) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as LogFields) }));
+    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg };
+    Object.assign(line, safeBase);
+    if (fields) assignRedacted(line, fields, 1);
+    sink(JSON.stringify(line));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
