@@ -31,17 +31,20 @@ function headerConversationId(req: IncomingMessage): string | undefined {
 export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerResponse, call: CallInfo): Promise<ChatOutcome | undefined> {
   const fromHeader = headerConversationId(req);
   const body = validate(chatRequestSchema, await readJson(req, deps.config.CHAT_MAX_BODY_BYTES));
-  Object.assign(call.note, { model: body.model, stream: body.stream === true });
+  call.note.model = body.model;
+  call.note.stream = body.stream === true;
   if (fromHeader && body.conversation_id && fromHeader !== body.conversation_id) {
     throw new HttpError(400, 'conflicting_conversation_id', 'conversation_id in the body and X-Conversation-Id differ; send one', { param: 'conversation_id' });
   }
   const conversationId = body.conversation_id ?? fromHeader;
-  const headers: Record<string, string> = { 'x-request-id': call.requestId, ...(conversationId ? { 'x-conversation-id': conversationId } : {}) };
+  const headers: Record<string, string> = { 'x-request-id': call.requestId };
+  if (conversationId) headers['x-conversation-id'] = conversationId;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
     const outcome = await createChatCompletion(deps, body, { signal: call.signal, startedAt: call.startedAt, conversationId, sink });
     if (outcome.completion && !res.headersSent && !call.signal.aborted) {
-      sendJson(res, 200, outcome.completion, { ...headers, ...(outcome.dashscopeRequestId ? { 'x-dashscope-request-id': outcome.dashscopeRequestId } : {}) });
+      if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
+      sendJson(res, 200, outcome.completion, headers);
     }
     return outcome;
   } catch (e) {

@@ -89,7 +89,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     }
     if (abort.signal.aborted && status < 400) status = 499;
     if (path === '/healthz') return;
-    const line = { requestId, method: req.method, path, ...call.note, ...finishFields(status, startedAt) };
+    const line = Object.assign({ requestId, method: req.method, path }, call.note, finishFields(status, startedAt));
     if (status >= 500) log.error('request', line);
     else log.info('request', line);
   };

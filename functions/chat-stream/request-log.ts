@@ -7,28 +7,23 @@ import type { EmbedOutcome } from '../../shared/use-cases/chat/create-embeddings
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export function chatFields(o: ChatOutcome): Record<string, unknown> {
+  // assignments, not conditional spreads: this runs once per request
+  const f: Record<string, unknown> = { model: o.model, stream: o.stream, thinking: o.thinking, end: o.end };
+  if (o.dashscopeRequestId) f.dashscopeRequestId = o.dashscopeRequestId;
+  if (o.ttftMs !== undefined) f.ttftMs = round(o.ttftMs);
   const u = o.usage;
-  return {
-    model: o.model,
-    stream: o.stream,
-    thinking: o.thinking,
-    end: o.end,
-    ...(o.dashscopeRequestId ? { dashscopeRequestId: o.dashscopeRequestId } : {}),
-    ...(o.ttftMs !== undefined ? { ttftMs: round(o.ttftMs) } : {}),
-    ...(u
-      ? {
-          usage: {
-            input: u.prompt_tokens,
-            output: u.completion_tokens,
-            total: u.total_tokens,
-            ...(u.completion_tokens_details?.reasoning_tokens != null ? { reasoning: u.completion_tokens_details.reasoning_tokens } : {}),
-            ...(u.prompt_tokens_details?.cached_tokens != null ? { cached: u.prompt_tokens_details.cached_tokens } : {}),
-          },
-        }
-      : {}),
-    ...(o.conversationId ? { conversationId: o.conversationId, historyTurns: o.historyTurns } : {}),
-    ...(o.errorCode ? { errorCode: o.errorCode } : {}),
-  };
+  if (u) {
+    const usage: Record<string, unknown> = { input: u.prompt_tokens, output: u.completion_tokens, total: u.total_tokens };
+    if (u.completion_tokens_details?.reasoning_tokens != null) usage.reasoning = u.completion_tokens_details.reasoning_tokens;
+    if (u.prompt_tokens_details?.cached_tokens != null) usage.cached = u.prompt_tokens_details.cached_tokens;
+    f.usage = usage;
+  }
+  if (o.conversationId) {
+    f.conversationId = o.conversationId;
+    f.historyTurns = o.historyTurns;
+  }
+  if (o.errorCode) f.errorCode = o.errorCode;
+  return f;
 }
 
 export function embedFields(o: EmbedOutcome): Record<string, unknown> {

@@ -55,11 +55,10 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
     if (opened) return;
     opened = true;
     res.socket?.setNoDelay(true);
-    res.writeHead(200, {
-      ...SSE_HEADERS,
-      ...headers,
-      ...(info.dashscopeRequestId ? { 'x-dashscope-request-id': info.dashscopeRequestId } : {}),
-    });
+    // filled in place: spreads of objects of varying shapes cost about a microsecond each, per request
+    const head: Record<string, string> = Object.assign({}, SSE_HEADERS, headers);
+    if (info.dashscopeRequestId) head['x-dashscope-request-id'] = info.dashscopeRequestId;
+    res.writeHead(200, head);
   };
 
   return {

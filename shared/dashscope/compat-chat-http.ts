@@ -39,7 +39,9 @@ export class CompatChatHttp {
   }
 
   private open(body: object, opts: CallOptions) {
-    return this.http.open({ operation: 'chatStream', method: 'POST', path: this.path, json: { ...body, stream: true } }, opts);
+    // a body that already says stream: true (chat-stream's always does) is sent as it is, not copied
+    const json = (body as { stream?: unknown }).stream === true ? body : { ...body, stream: true };
+    return this.http.open({ operation: 'chatStream', method: 'POST', path: this.path, json }, opts);
   }
 }
 

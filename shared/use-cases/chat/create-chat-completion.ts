@@ -50,13 +50,12 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   const conversationId = req.conversation_id ?? ctx.conversationId;
   const session = conversationId ? await openConversation(deps, conversationId, req.messages, ctx.signal) : undefined;
   const messages = session?.messages ?? req.messages;
-  const base: ChatOutcome = {
-    model: model.id,
-    stream: req.stream === true,
-    thinking: plan.thinking,
-    end: 'completed',
-    ...(session ? { conversationId: session.id, historyTurns: session.historyTurns } : {}),
-  };
+  // one outcome object, filled in as things become known (no spreads per request on the hot path)
+  const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };
+  if (session) {
+    out.conversationId = session.id;
+    out.historyTurns = session.historyTurns;
+  }
 
   if (req.stream) {
     const sink = ctx.sink;
@@ -64,8 +63,8 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     const body = buildUpstreamBody(req, plan, messages, true);
     const includeUsage = req.stream_options?.include_usage === true;
     const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, sink, includeUsage, assemble: Boolean(session), startedAt: ctx.startedAt });
-    const out = { ...base, ...stats(r) };
-    if (r.aborted) return { ...out, end: 'aborted' };
+    addStats(out, r);
+    if (r.aborted) return aborted(out);
     if (!r.opened) throw r.error ?? truncated(r.dashscopeRequestId);
     const error = r.error ?? (r.finished ? undefined : truncated(r.dashscopeRequestId));
     if (!error && session) {
@@ -78,12 +77,11 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   }
 
   let completion: ChatCompletion;
-  let out: ChatOutcome;
   if (plan.assemble) {
     const body = buildUpstreamBody(req, plan, messages, true);
     const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, includeUsage: true, assemble: true, startedAt: ctx.startedAt });
-    out = { ...base, ...stats(r) };
-    if (r.aborted) return { ...out, end: 'aborted' };
+    addStats(out, r);
+    if (r.aborted) return aborted(out);
     if (r.error || !r.finished || !r.assembled) throw r.error ?? truncated(r.dashscopeRequestId);
     completion = r.assembled.completion();
   } else {
@@ -91,9 +89,10 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     try {
       const r = await deps.dashscope.chat(body, { signal: ctx.signal });
       completion = r.completion as unknown as ChatCompletion;
-      out = { ...base, dashscopeRequestId: r.requestId, ...(completion.usage ? { usage: completion.usage } : {}) };
+      out.dashscopeRequestId = r.requestId;
+      if (completion.usage) out.usage = completion.usage;
     } catch (e) {
-      if (isAbort(e, ctx.signal)) return { ...base, end: 'aborted' };
+      if (isAbort(e, ctx.signal)) return aborted(out);
       throw toUpstreamError(e);
     }
   }
@@ -101,14 +100,18 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     const failed = await save(session, completion.choices[0]?.message);
     if (failed) throw failed;
   }
-  return { ...out, completion };
+  out.completion = completion;
+  return out;
 }
 
-function stats(r: RelayResult): Partial<ChatOutcome> {
-  const out: Partial<ChatOutcome> = {};
+function addStats(out: ChatOutcome, r: RelayResult): void {
   if (r.dashscopeRequestId) out.dashscopeRequestId = r.dashscopeRequestId;
   if (r.usage) out.usage = r.usage;
   if (r.ttftMs !== undefined) out.ttftMs = r.ttftMs;
+}
+
+function aborted(out: ChatOutcome): ChatOutcome {
+  out.end = 'aborted';
   return out;
 }
 
@@ -125,6 +128,8 @@ async function save(session: ConversationSession, answer: CompletionMessage | un
 
 function fail(sink: ChatStreamSink, out: ChatOutcome, error: unknown): ChatOutcome {
   sink.fail(error);
+  out.end = 'failed';
   const code = (error as { code?: unknown }).code;
-  return { ...out, end: 'failed', ...(typeof code === 'string' ? { errorCode: code } : {}) };
+  if (typeof code === 'string') out.errorCode = code;
+  return out;
 }
