@@ -94,15 +94,18 @@ async function startPortkey(): Promise<string> {
   return url;
 }
 
-/** chat-stream as the local runtime serves it: its HTTP handler on a node:http server, local deps, silent logs. */
+/**
+ * chat-stream as the local runtime serves it: its HTTP handler on a node:http server, local deps, and its
+ * request log on as in production (info: one JSON line per request to stdout, which the bench discards).
+ */
 async function startChatStream(upstream: string, apiKey: string): Promise<string> {
   const { loadConfig } = await import('../../shared/config/config.ts');
   const { createLocalDeps } = await import('../../shared/deps/local-deps.ts');
-  const { silentLogger } = await import('../../shared/log/logger.ts');
+  const { createLogger } = await import('../../shared/log/logger.ts');
   const { createHttpHandler } = await import('../../functions/chat-stream/index.ts');
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-chat-stream-'));
-  const config = loadConfig({ ...process.env, DASHSCOPE_BASE_URL: upstream, DASHSCOPE_API_KEY: apiKey, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const deps = createLocalDeps(config, { logger: silentLogger });
+  const config = loadConfig({ ...process.env, DASHSCOPE_BASE_URL: upstream, DASHSCOPE_API_KEY: apiKey, DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+  const deps = createLocalDeps(config, { logger: createLogger('info') });
   const handler = createHttpHandler(deps);
   return serve(createServer((req, res) => void handler(req, res)), async () => {
     await deps.close();
