@@ -1,9 +1,11 @@
 // chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, the
 // model list, liveness). A web function: FC runs our own HTTP server (server.ts), the local runtime mounts the
-// same handler. Each request gets a signal that fires when its client goes away, and one log line.
+// same handler. Each request gets a signal that fires when its client goes away, and one log line. With
+// CLIENT_API_KEYS set, every route but /healthz needs one of those keys (shared/http/client-auth.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson, validate } from '../../shared/http/body.ts';
+import { createClientAuth, OPEN_ACCESS_WARNING } from '../../shared/http/client-auth.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
@@ -37,8 +39,11 @@ function sendFailure(res: ServerResponse, err: unknown, requestId: string): numb
 export function createHttpHandler(deps: Deps): HttpHandler {
   const embed = createEmbedder(deps);
   const log = deps.logger.child({ fn: 'chat-stream' });
+  const auth = createClientAuth(deps.config.CLIENT_API_KEYS);
+  if (deps.config.mode === 'cloud' && !deps.config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
 
   const serve = async (req: IncomingMessage, res: ServerResponse, call: CallInfo, path: string): Promise<void> => {
+    if (path !== '/healthz') auth(req);
     const found = requireRoute(routes, req.method ?? 'GET', path);
     const json = (body: unknown) => sendJson(res, 200, body, { 'x-request-id': call.requestId });
     switch (found.route.path) {

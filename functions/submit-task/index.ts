@@ -1,8 +1,10 @@
 // submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger
 // (an app uploads a JSON request, the object key is its idempotency key). A web function: FC runs server.ts,
-// the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger.
+// the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger. With
+// CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
 import type { Deps } from '../../shared/deps/deps.ts';
 import { getDeps } from '../../shared/deps/get-deps.ts';
+import { createClientAuth, OPEN_ACCESS_WARNING } from '../../shared/http/client-auth.ts';
 import { requestIdOf, sendError } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
@@ -22,6 +24,8 @@ export const routes = [
 export function createHttpHandler(deps: Deps): HttpHandler {
   const taskDeps = taskDepsOf(deps);
   const log = deps.logger.child({ fn: FUNCTION_NAME });
+  const auth = createClientAuth(deps.config.CLIENT_API_KEYS);
+  if (deps.config.mode === 'cloud' && !deps.config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
   return async (req, res) => {
     const startedAt = performance.now();
     const requestId = requestIdOf(req);
@@ -29,6 +33,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     let status: number;
     const note: Record<string, unknown> = {};
     try {
+      auth(req);
       const match = requireRoute(routes, req.method ?? 'GET', url.pathname);
       await handleTaskRoute(taskDeps, { req, res, requestId, url, match, note });
       status = res.statusCode;

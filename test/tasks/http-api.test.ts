@@ -137,6 +137,25 @@ describe('submit-task HTTP API', () => {
     expect(ds.creates).toEqual([]);
   });
 
+  it('with CLIENT_API_KEYS set, answers 401 without a configured key and creates nothing', async () => {
+    h.close();
+    const key = 'tasks-key-0123456789abcdef';
+    h = createTaskHarness(ds, { CLIENT_API_KEYS: key });
+    const none = await call('POST', '/v1/tasks', t2i);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.json.error).toMatchObject({ code: 'missing_api_key', type: 'authentication_error' });
+    const wrong = await call('POST', '/v1/tasks', t2i, { authorization: 'Bearer tasks-key-0123456789abcdeX' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.error?.code).toBe('invalid_api_key');
+    expect((await call('GET', '/v1/tasks?status=PENDING')).status).toBe(401);
+    expect(ds.creates).toHaveLength(0);
+    const ok = await call('POST', '/v1/tasks', t2i, { authorization: `Bearer ${key}` });
+    expect(ok.status).toBe(202);
+    expect((await call('GET', `/v1/tasks/${ok.json.id}`, undefined, { authorization: `Bearer ${key}` })).status).toBe(200);
+    expect(ds.creates).toHaveLength(1);
+  });
+
   it('answers 404 and 405 in the error shape for unknown routes and methods', async () => {
     expect((await call('GET', '/v1/nope')).status).toBe(404);
     const r = await call('PUT', '/v1/tasks', {});

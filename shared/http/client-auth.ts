@@ -1,0 +1,35 @@
+// Who may call the HTTP functions: with CLIENT_API_KEYS set, every request but /healthz must carry one of
+// those keys as `Authorization: Bearer <key>` (what every OpenAI client sends as its API key), or it is
+// answered 401 before anything else happens. Unset, nothing is checked (the local quick start); on Function
+// Compute the functions then warn at start, because an anonymous HTTP trigger spends the DashScope key of
+// whoever deployed it for anyone who finds the URL. Keys are compared as SHA-256 digests in constant time
+// and never logged or echoed.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors.ts';
+
+/** Throws the 401 HttpError when the request does not carry a configured key; does nothing when none is configured. */
+export type ClientAuth = (req: IncomingMessage) => void;
+
+const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const challenge = { 'www-authenticate': 'Bearer' };
+
+export function createClientAuth(keys: readonly string[] | undefined): ClientAuth {
+  if (!keys?.length) return () => {};
+  const digests = keys.map(digest);
+  return (req) => {
+    const header = req.headers.authorization;
+    if (!header) throw new HttpError(401, 'missing_api_key', 'this endpoint needs an API key: send it as Authorization: Bearer <key>', { headers: challenge });
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw new HttpError(401, 'invalid_api_key', 'the Authorization header must be Bearer <key>', { headers: challenge });
+    const presented = digest(token);
+    let ok = false;
+    // every configured key is compared, so the time taken does not say which one (if any) came close
+    for (const d of digests) ok = timingSafeEqual(presented, d) || ok;
+    if (!ok) throw new HttpError(401, 'invalid_api_key', 'the API key is not valid', { headers: challenge });
+  };
+}
+
+/** The line a function logs at start when it runs on Function Compute without CLIENT_API_KEYS. */
+export const OPEN_ACCESS_WARNING = 'CLIENT_API_KEYS is not set: anyone who can reach this function can use it, and the DashScope key behind it';
