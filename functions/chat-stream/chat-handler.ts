@@ -5,7 +5,7 @@ import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson, validate } from '../../shared/http/body.ts';
 import { HttpError } from '../../shared/http/errors.ts';
 import { sendJson } from '../../shared/http/respond.ts';
-import { chatRequestSchema, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
+import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
 import { createSseSink } from './sse-writer.ts';
 
@@ -30,7 +30,8 @@ function headerConversationId(req: IncomingMessage): string | undefined {
 
 export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerResponse, call: CallInfo): Promise<ChatOutcome | undefined> {
   const fromHeader = headerConversationId(req);
-  const body = validate(chatRequestSchema, await readJson(req, deps.config.CHAT_MAX_BODY_BYTES));
+  const raw = await readJson(req, deps.config.CHAT_MAX_BODY_BYTES);
+  const body = commonChatRequest(raw) ?? validate(chatRequestSchema, raw);
   call.note.model = body.model;
   call.note.stream = body.stream === true;
   if (fromHeader && body.conversation_id && fromHeader !== body.conversation_id) {
