@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson, validate } from '../../shared/http/body.ts';
-import { createClientAuth, OPEN_ACCESS_WARNING } from '../../shared/http/client-auth.ts';
+import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
@@ -39,8 +39,7 @@ function sendFailure(res: ServerResponse, err: unknown, requestId: string): numb
 export function createHttpHandler(deps: Deps): HttpHandler {
   const embed = createEmbedder(deps);
   const log = deps.logger.child({ fn: 'chat-stream' });
-  const auth = createClientAuth(deps.config.CLIENT_API_KEYS);
-  if (deps.config.mode === 'cloud' && !deps.config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
+  const auth = clientAuthFor(deps.config, log);
 
   const serve = async (req: IncomingMessage, res: ServerResponse, call: CallInfo, path: string): Promise<void> => {
     if (path !== '/healthz') auth(req);

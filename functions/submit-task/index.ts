@@ -4,7 +4,7 @@
 // CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
 import type { Deps } from '../../shared/deps/deps.ts';
 import { getDeps } from '../../shared/deps/get-deps.ts';
-import { createClientAuth, OPEN_ACCESS_WARNING } from '../../shared/http/client-auth.ts';
+import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { requestIdOf, sendError } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
@@ -24,8 +24,7 @@ export const routes = [
 export function createHttpHandler(deps: Deps): HttpHandler {
   const taskDeps = taskDepsOf(deps);
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  const auth = createClientAuth(deps.config.CLIENT_API_KEYS);
-  if (deps.config.mode === 'cloud' && !deps.config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
+  const auth = clientAuthFor(deps.config, log);
   return async (req, res) => {
     const startedAt = performance.now();
     const requestId = requestIdOf(req);

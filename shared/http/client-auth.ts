@@ -6,6 +6,8 @@
 // and never logged or echoed.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
 import { HttpError } from './errors.ts';
 
 /** Throws the 401 HttpError when the request does not carry a configured key; does nothing when none is configured. */
@@ -33,3 +35,9 @@ export function createClientAuth(keys: readonly string[] | undefined): ClientAut
 
 /** The line a function logs at start when it runs on Function Compute without CLIENT_API_KEYS. */
 export const OPEN_ACCESS_WARNING = 'CLIENT_API_KEYS is not set: anyone who can reach this function can use it, and the DashScope key behind it';
+
+/** An HTTP function's check, made once at its start; warns there when it runs in the cloud open to anyone. */
+export function clientAuthFor(config: Pick<Config, 'CLIENT_API_KEYS' | 'mode'>, log: Pick<Logger, 'warn'>): ClientAuth {
+  if (config.mode === 'cloud' && !config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
+  return createClientAuth(config.CLIENT_API_KEYS);
+}
