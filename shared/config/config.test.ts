@@ -48,4 +48,19 @@ describe('loadConfig', () => {
   it('parses the allowlist as a comma-separated list', () => {
     expect(loadConfig({ RESULT_HOST_ALLOWLIST: 'a.example.com, *.aliyuncs.com ,' }).RESULT_HOST_ALLOWLIST).toEqual(['a.example.com', '*.aliyuncs.com']);
   });
+
+  it('takes CLIENT_API_KEYS as a list of one-word keys of 16+ characters, and names the variable, never a key, when one is not', () => {
+    expect(loadConfig({ CLIENT_API_KEYS: 'key-one-0123456789, key-two-0123456789' }).CLIENT_API_KEYS).toEqual(['key-one-0123456789', 'key-two-0123456789']);
+    for (const bad of ['short-key', 'key with spaces 0123456789', ' , ']) {
+      let message = '';
+      try {
+        loadConfig({ CLIENT_API_KEYS: bad });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, bad).toContain('CLIENT_API_KEYS');
+      expect(message).not.toContain('0123456789');
+      expect(message).not.toContain('short-key');
+    }
+  });
 });

@@ -33,7 +33,10 @@ export const envSchema = z.object({
   RESULT_HOST_ALLOWLIST: list.default(['*.aliyuncs.com']),
   DOWNLOAD_MAX_BYTES: intFrom(1, Number.MAX_SAFE_INTEGER).default(4 * 1024 ** 3),
   DOWNLOAD_TIMEOUT_MS: intFrom(1_000, 3_600_000).default(600_000),
-  CLIENT_API_KEYS: list.pipe(z.array(z.string().min(16, 'each key must be at least 16 characters')).min(1, 'list at least one key')).optional(),
+  // a key is sent as `Authorization: Bearer <key>`: one word, or no client could ever present it
+  CLIENT_API_KEYS: list
+    .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters').regex(/^\S+$/, 'a key cannot contain spaces')).min(1, 'list at least one key'))
+    .optional(),
   CHAT_SUMMARY_MODEL: z.string().min(1).default('qwen-turbo'),
   CHAT_MAX_BODY_BYTES: intFrom(1_024, 32 * 1024 ** 2).default(8 * 1024 ** 2),
   EMBEDDINGS_MAX_INPUTS: intFrom(1, 100_000).default(2_048),
