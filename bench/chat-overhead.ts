@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   console.log(`chat-overhead${QUICK ? ' --quick' : ''}: node ${process.version}, ${os.cpus().length} CPUs, each server in its own process on 127.0.0.1`);
   console.log('TTFB: request sent → first body byte. +TTFB: the target\'s percentile minus direct\'s percentile (not per-request pairs). Times in ms.');
-  console.log(`emulator: ${REPLY_TOKENS}-token replies, chunks back to back; targets interleaved round robin. Load average ${loadAverage()}.`);
+  console.log(`emulator: ${REPLY_TOKENS}-token replies, chunks back to back; targets interleaved, each round in its own order. Load average ${loadAverage()}.`);
   if (PROFILE_DIR) {
     await mkdir(PROFILE_DIR, { recursive: true });
     console.log(`CPU profiles of the bare proxy and chat-stream per scenario go to ${PROFILE_DIR} (profiling slows both)`);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createBareProxy } from './bare-proxy.ts';
-import type { Outcome, Sample } from './measure.ts';
+import { Agent } from 'undici';
+import { permutations, roundOrders, runSequential, type Outcome, type Sample } from './measure.ts';
 import { halfSplitSpread, type ScenarioResult } from './report.ts';
 import { percentile, summarize } from './stats.ts';
 
@@ -43,6 +44,58 @@ describe('halfSplitSpread', () => {
   it('splits samples without a round by index', () => {
     const proxy = Array.from({ length: 200 }, (_, i) => ({ ttfbMs: i % 2 ? 5 : 3, totalMs: 0 }));
     expect(halfSplitSpread(scenario(proxy), 'bare proxy')).toEqual({ p50: 2, p99: 2 });
+  });
+});
+
+describe('round orders', () => {
+  /** How often target b runs right after target a within a round, keyed "a>b". */
+  const follows = (orders: number[][]) => {
+    const n = new Map<string, number>();
+    for (const o of orders) for (let i = 1; i < o.length; i++) n.set(`${o[i - 1]}>${o[i]}`, (n.get(`${o[i - 1]}>${o[i]}`) ?? 0) + 1);
+    return n;
+  };
+
+  it('lists every ordering once', () => {
+    expect(permutations(1)).toEqual([[0]]);
+    const four = permutations(4);
+    expect(four).toHaveLength(24);
+    expect(new Set(four.map((p) => p.join())).size).toBe(24);
+    for (const p of four) expect([...p].sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('puts every target in every position and right after every other target equally often', () => {
+    const orders = roundOrders(4);
+    expect(orders).toHaveLength(24);
+    for (let pos = 0; pos < 4; pos++) for (let t = 0; t < 4; t++) expect(orders.filter((o) => o[pos] === t)).toHaveLength(6);
+    const f = follows(orders);
+    expect(f.size).toBe(12); // every ordered pair of distinct targets
+    for (const count of f.values()) expect(count).toBe(6);
+    // the fixed seed gives the same sequence every run, and not the plain listing
+    expect(roundOrders(4)).toEqual(orders);
+    expect(orders).not.toEqual(permutations(4));
+  });
+
+  it('runs sequential rounds in those orders, so no target always follows the same one', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url!.slice(1));
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {}\n\ndata: [DONE]\n\n'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dispatcher = new Agent();
+    try {
+      const targets = ['a', 'b', 'c'].map((name) => ({ name, url: `${base}/${name}`, headers: {} }));
+      const out = await runSequential(targets, { dispatcher, stream: true, perTarget: 6, warmup: 0 });
+      for (const t of ['a', 'b', 'c']) expect(out.get(t)!.samples.map((s) => s.round)).toEqual([0, 1, 2, 3, 4, 5]);
+      const rounds = Array.from({ length: 6 }, (_, r) => seen.slice(r * 3, r * 3 + 3).map((x) => x.charCodeAt(0) - 97));
+      expect(rounds).toEqual(roundOrders(3));
+      for (const count of follows(rounds).values()) expect(count).toBe(2);
+    } finally {
+      await dispatcher.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

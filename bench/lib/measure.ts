@@ -2,6 +2,7 @@
 // targets interleaved so they see the same machine conditions, sequentially or with N requests in flight.
 import { performance } from 'node:perf_hooks';
 import { request, type Dispatcher } from 'undici';
+import { prng } from '../../dev/emulator/text-gen.ts';
 
 export interface Target {
   name: string;
@@ -81,13 +82,44 @@ async function record(outcome: Outcome, round: number | undefined, run: () => Pr
   }
 }
 
-/** One request at a time, round robin over the targets; each round starts one target further on. */
+/** Every ordering of 0..n-1 (n! of them; the bench has at most four targets). */
+export function permutations(n: number): number[][] {
+  if (n <= 1) return [Array.from({ length: n }, (_, i) => i)];
+  const out: number[][] = [];
+  for (const rest of permutations(n - 1)) for (let at = 0; at < n; at++) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+  return out;
+}
+
+/**
+ * The order of the targets in each round. A server still works after its answer has gone (closing the
+ * exchange, its log line, GC), and with three busy processes on two cores that work delays whichever target
+ * runs next. With the targets in a fixed cycle one target always ran right after the same other one and paid
+ * for its leftovers (chat-stream after the bare proxy, every round). So the rounds go through every ordering,
+ * shuffled with a fixed seed: over any n! consecutive rounds each target runs in every position, and right
+ * after every other target, equally often.
+ */
+export function roundOrders(n: number, seed = 0x5eed): number[][] {
+  const orders = permutations(n);
+  const random = prng(seed);
+  for (let i = orders.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [orders[i], orders[j]] = [orders[j]!, orders[i]!];
+  }
+  return orders;
+}
+
+/** The targets in the order of round `round` (negative for warm-up rounds). */
+function inRound<T>(targets: readonly T[], orders: number[][], round: number): T[] {
+  return orders[((round % orders.length) + orders.length) % orders.length]!.map((i) => targets[i]!);
+}
+
+/** One request at a time, one per target per round, each round in its own order (`roundOrders`). */
 export async function runSequential(targets: readonly Target[], o: RunOptions): Promise<Map<string, Outcome>> {
   const out = emptyOutcomes(targets);
   const body = chatBody(o.stream);
-  for (let round = -o.warmup; round < o.perTarget; round++) {
-    for (let k = 0; k < targets.length; k++) {
-      const t = targets[(((round % targets.length) + targets.length) % targets.length + k) % targets.length]!;
+  const orders = roundOrders(targets.length);
+  for (let round = 0 - o.warmup; round < o.perTarget; round++) {
+    for (const t of inRound(targets, orders, round)) {
       await record(out.get(t.name)!, round >= 0 ? round : undefined, () => timeOne(o.dispatcher, t, body, o.stream));
     }
   }
@@ -96,8 +128,8 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
 
 /**
  * `concurrency` requests in flight to one target at a time (closed loop: each worker sends its next request
- * when the previous one ends), for `perWorker` requests each; then the next target. Rounds repeat, each
- * starting one target further on, until every target has `perTarget` samples.
+ * when the previous one ends), for `perWorker` requests each; then the next target. Rounds repeat, each in
+ * its own order of the targets (`roundOrders`), until every target has `perTarget` samples.
  */
 export async function runConcurrent(targets: readonly Target[], o: RunOptions & { concurrency: number; perWorker: number }): Promise<Map<string, Outcome>> {
   const out = emptyOutcomes(targets);
@@ -113,11 +145,9 @@ export async function runConcurrent(targets: readonly Target[], o: RunOptions & 
   for (const t of targets) for (let left = Math.max(o.warmup, o.concurrency); left > 0; left -= o.concurrency * o.perWorker) await phase(t, Math.min(left, o.concurrency * o.perWorker), undefined);
   const perRound = o.concurrency * o.perWorker;
   const rounds = Math.ceil(o.perTarget / perRound);
+  const orders = roundOrders(targets.length);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < targets.length; k++) {
-      const t = targets[(round + k) % targets.length]!;
-      await phase(t, Math.min(perRound, o.perTarget - round * perRound), round);
-    }
+    for (const t of inRound(targets, orders, round)) await phase(t, Math.min(perRound, o.perTarget - round * perRound), round);
   }
   return out;
 }
