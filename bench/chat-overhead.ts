@@ -18,7 +18,7 @@ const QUICK = process.argv.includes('--quick');
 const PROFILE_DIR = process.argv.includes('--profile') ? resolve(process.argv[process.argv.indexOf('--profile') + 1] ?? '.data/bench-profiles') : undefined;
 const PLAN = QUICK
   ? { sequential: 100, concurrent: 200, concurrency: 50, perWorker: 2, warmup: 20, warmupConcurrent: 100, aborts: 10, streams: 1000, holdMs: 1_500 }
-  : { sequential: 2000, concurrent: 10_000, concurrency: 50, perWorker: 2, warmup: 50, warmupConcurrent: 400, aborts: 20, streams: 1000, holdMs: 3_000 };
+  : { sequential: 5000, concurrent: 10_000, concurrency: 50, perWorker: 2, warmup: 50, warmupConcurrent: 400, aborts: 20, streams: 1000, holdMs: 3_000 };
 /** Reply length of the emulator, so every target streams the same number of chunks. */
 const REPLY_TOKENS = 32;
 /** Inter-chunk delay of the slow emulator that keeps streams open (RSS) and lets aborts land mid-stream. */
