@@ -118,6 +118,7 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
   const out = emptyOutcomes(targets);
   const body = chatBody(o.stream);
   const orders = roundOrders(targets.length);
+  // 0 - warmup, not -warmup: with no warm-up the first round is 0, not -0
   for (let round = 0 - o.warmup; round < o.perTarget; round++) {
     for (const t of inRound(targets, orders, round)) {
       await record(out.get(t.name)!, round >= 0 ? round : undefined, () => timeOne(o.dispatcher, t, body, o.stream));
