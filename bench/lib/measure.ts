@@ -96,7 +96,7 @@ export function permutations(n: number): number[][] {
  * runs next. With the targets in a fixed cycle one target always ran right after the same other one and paid
  * for its leftovers (chat-stream after the bare proxy, every round). So the rounds go through every ordering,
  * shuffled with a fixed seed: over any n! consecutive rounds each target runs in every position, and right
- * after every other target, equally often.
+ * after every other target within a round, equally often.
  */
 export function roundOrders(n: number, seed = 0x5eed): number[][] {
   const orders = permutations(n);
