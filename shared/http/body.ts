@@ -5,11 +5,23 @@ import type { z } from 'zod';
 import { readCapped } from '../streams/read-capped.ts';
 import { HttpError } from './errors.ts';
 
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
-    return Promise.reject(new HttpError(413, 'request_too_large', `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`));
+    throw new HttpError(413, 'request_too_large', `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  if (declared > 0) {
+    // A body that came with its headers (a small one usually does: one packet) is parsed right after the
+    // 'request' event, so a microtask later all of it is in the request's buffer: taken in one read, without
+    // the round of stream events a listener waits for (on chat-stream's path that round cost more than the
+    // rest of reading). resume() lets the request finish ('end') as node:http expects.
+    await Promise.resolve();
+    if (req.readableLength === declared && !req.readableFlowing && req.readableEncoding === null) {
+      const body = req.read() as Buffer;
+      req.resume();
+      return body;
+    }
   }
   return readCapped(req, maxBytes, {
     tooLarge: () => new HttpError(413, 'request_too_large', `request body exceeds the limit of ${maxBytes} bytes`),
