@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson, validate } from '../../shared/http/body.ts';
 import { HttpError } from '../../shared/http/errors.ts';
+import type { Cancellation } from '../../shared/streams/cancellation.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
@@ -11,8 +12,8 @@ import { createSseSink } from './sse-writer.ts';
 
 export interface CallInfo {
   requestId: string;
-  /** Fires when the client goes away. */
-  signal: AbortSignal;
+  /** Fires when the client goes away (its `signal` is the same as a standard AbortSignal). */
+  signal: Cancellation;
   /** performance.now() when the request arrived. */
   startedAt: number;
   /** Fields for the request's log line, filled in as they become known. */

@@ -9,6 +9,7 @@ import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
+import { Cancellation } from '../../shared/streams/cancellation.ts';
 import type { HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { UpstreamError } from '../../shared/use-cases/chat/chat-errors.ts';
 import { createEmbedder } from '../../shared/use-cases/chat/create-embeddings.ts';
@@ -53,7 +54,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
       case '/v1/embeddings': {
         const body = validate(embedRequestSchema, await readJson(req, deps.config.CHAT_MAX_BODY_BYTES));
         call.note.model = body.model;
-        const outcome = await embed(body, call.signal);
+        const outcome = await embed(body, call.signal.signal);
         Object.assign(call.note, embedFields(outcome));
         return json(outcome.response);
       }
@@ -71,17 +72,18 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const abort = new AbortController();
+    // an emitter, not an AbortController: made for every request, listened to by every upstream attempt
+    const gone = new Cancellation();
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
+      if (!res.writableFinished) gone.abort(new Error('client closed the connection'));
     });
-    const call: CallInfo = { requestId, signal: abort.signal, startedAt, note: {} };
+    const call: CallInfo = { requestId, signal: gone, startedAt, note: {} };
     let status: number;
     try {
       await serve(req, res, call, path);
       status = res.statusCode;
     } catch (e) {
-      if (abort.signal.aborted) {
+      if (gone.aborted) {
         status = 499;
         call.note.end = 'aborted';
       } else {
@@ -91,7 +93,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
         if (status >= 500) call.note.error = e;
       }
     }
-    if (abort.signal.aborted && status < 400) status = 499;
+    if (gone.aborted && status < 400) status = 499;
     if (path === '/healthz') return;
     const line = Object.assign({ requestId, method: req.method, path }, call.note, finishFields(status, startedAt));
     if (status >= 500) log.error('request', line);

@@ -1,9 +1,10 @@
 // What every DashScope call accepts, and the optional event hook the client reports to (metrics, tests);
 // the client itself never logs.
+import type { CallerSignal } from '../streams/cancellation.ts';
 
 export interface CallOptions {
   /** The caller's cancellation: aborting it cancels the upstream request and any wait between retries. */
-  signal?: AbortSignal;
+  signal?: CallerSignal;
   /**
    * Per attempt: the time allowed until the whole answer has arrived; on streams, until the response
    * headers and then between two chunks. Defaults to the client's `timeoutMs`.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
 import { abortableSleep, backoffDelay, defaultRetryPolicy, withRetry } from './retry.ts';
+import { Cancellation } from '../streams/cancellation.ts';
 
 /** A policy whose sleeps are recorded instead of waited, with a scripted random source. */
 function recordingPolicy(maxRetries: number, randoms: number[] = [0.5]) {
@@ -131,8 +132,12 @@ describe('withRetry', () => {
     expect(seen).toEqual(['1:50:Throttling.RateQuota', '2:100:Throttling.RateQuota']);
   });
 
-  it('stops waiting and throws DashScopeAbortedError when the caller aborts during the backoff', async () => {
-    const controller = new AbortController();
+  it.each([
+    ['an AbortSignal', () => new AbortController()],
+    ['a Cancellation', () => new Cancellation()],
+  ])('stops waiting and throws DashScopeAbortedError when the caller aborts during the backoff (%s)', async (_, make) => {
+    const controller = make();
+    const signal = controller instanceof Cancellation ? controller : controller.signal;
     // a real abortable sleep of an hour: only the abort can end it
     const policy = defaultRetryPolicy(3, { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
     let calls = 0;
@@ -142,8 +147,8 @@ describe('withRetry', () => {
         throw throttled();
       },
       policy,
-      controller.signal,
-      () => queueMicrotask(() => controller.abort()),
+      signal,
+      () => queueMicrotask(() => controller.abort('gone')),
     );
     await expect(run).rejects.toBeInstanceOf(DashScopeAbortedError);
     expect(calls).toBe(1);

@@ -1,5 +1,6 @@
 // The one retry policy of every DashScope call: retry only what a retry can fix (connection failures and
 // 408/409/429/5xx answers), with capped, jittered exponential backoff, and stop waiting when the caller aborts.
+import { toAbortSignal, type CallerSignal } from '../streams/cancellation.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeError } from './errors.ts';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -66,7 +67,7 @@ function delayFor(retry: number, error: DashScopeError, policy: RetryPolicy): nu
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   policy: RetryPolicy,
-  signal?: AbortSignal,
+  signal?: CallerSignal,
   onRetry?: (e: RetryEvent) => void,
 ): Promise<T> {
   for (let n = 1; ; n++) {
@@ -77,7 +78,7 @@ export async function withRetry<T>(
       if (signal?.aborted) throw new DashScopeAbortedError(signal.reason);
       const delayMs = delayFor(n, error, policy);
       onRetry?.({ retry: n, delayMs, error });
-      await policy.sleep(delayMs, signal);
+      await policy.sleep(delayMs, signal && toAbortSignal(signal));
     }
   }
 }

@@ -3,6 +3,7 @@
 // oldest SUMMARISED_TURNS are folded into one summary (a system message), so the input stays bounded.
 import type { Deps } from '../../deps/deps.ts';
 import type { Conversation, ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { CompletionMessage } from './chat-chunk.ts';
 import type { ChatMessage } from './chat-request.ts';
 import { summariseTurns, summaryMessage } from './conversation-summary.ts';
@@ -39,7 +40,7 @@ function fromStored(m: StoredMessage): ChatMessage {
 const isSystem = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
 
 /** Summarises the oldest turns and writes the shorter history; keeps the long one if summarising fails. */
-async function compact(deps: ConversationDeps, conv: Conversation, signal: AbortSignal): Promise<Conversation> {
+async function compact(deps: ConversationDeps, conv: Conversation, signal: CallerSignal): Promise<Conversation> {
   const folded = conv.turns.slice(0, SUMMARISED_TURNS);
   let summary: string;
   try {
@@ -76,7 +77,7 @@ export async function openConversation(
   deps: ConversationDeps,
   id: string,
   requestMessages: readonly ChatMessage[],
-  signal: AbortSignal,
+  signal: CallerSignal,
 ): Promise<ConversationSession> {
   let conv = await deps.conversations.get(id);
   if (conv && conv.turns.length > MAX_TURNS) conv = await compact(deps, conv, signal);

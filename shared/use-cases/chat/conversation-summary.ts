@@ -5,6 +5,7 @@ import type { Deps } from '../../deps/deps.ts';
 import type { ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
 import type { ChatUsage } from './chat-chunk.ts';
 import { contentText } from './chat-request.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
 
 /** Bounds the summariser's own input: a huge pasted document is cut, not replayed in full. */
 const MAX_CHARS_PER_MESSAGE = 4_000;
@@ -49,7 +50,7 @@ export async function summariseTurns(
   deps: Pick<Deps, 'dashscope' | 'config'>,
   previousSummary: string | undefined,
   turns: readonly ConversationTurn[],
-  signal: AbortSignal,
+  signal: CallerSignal,
 ): Promise<SummaryResult> {
   const model = deps.config.CHAT_SUMMARY_MODEL;
   const m = findModel(model);

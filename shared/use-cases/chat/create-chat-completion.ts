@@ -3,6 +3,7 @@
 // DashScope only thinks when streaming; the conversation's new turn is saved before the client sees the end.
 import { requireModel } from '../../catalog/catalog.ts';
 import type { Deps } from '../../deps/deps.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { ChatCompletion, ChatUsage, CompletionMessage } from './chat-chunk.ts';
 import { UpstreamError } from './chat-errors.ts';
 import { planChat } from './chat-plan.ts';
@@ -16,7 +17,7 @@ type ChatDeps = Pick<Deps, 'dashscope' | 'conversations' | 'clock' | 'ids' | 'lo
 
 export interface ChatContext {
   /** Fires when the client goes away: every upstream call is cancelled. */
-  signal: AbortSignal;
+  signal: CallerSignal;
   /** performance.now() when the request arrived. */
   startedAt: number;
   /** From the X-Conversation-Id header; the body's conversation_id wins when both are given. */

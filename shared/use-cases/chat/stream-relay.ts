@@ -4,6 +4,7 @@
 // parsed, and a plain chunk (see RelayChunk) is sent on as DashScope wrote it, unparsed, unless the answer is
 // being assembled; the time to first token is read off its text.
 import type { Deps } from '../../deps/deps.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
@@ -32,7 +33,7 @@ export interface ChatStreamSink {
 }
 
 export interface RelayOptions {
-  signal: AbortSignal;
+  signal: CallerSignal;
   /** Absent when the chunks are only assembled (a non-streamed answer built from a stream). */
   sink?: ChatStreamSink;
   /** Forward the usage chunk to the client (it asked with stream_options.include_usage). */

@@ -1,6 +1,7 @@
 // DashScope's failures as the app should see them: DashScope's own code and request id, with a status that
 // says whose fault it is (a rejected service key or an upstream crash is a bad gateway, not the app's 401/500).
 import { DashScopeAbortedError, DashScopeApiError, DashScopeError, DashScopeStreamError, DashScopeTimeoutError } from '../../dashscope/errors.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
 import { UpstreamError } from './chat-errors.ts';
 
 function publicStatus(e: DashScopeError): number {
@@ -13,7 +14,7 @@ function publicStatus(e: DashScopeError): number {
 }
 
 /** True when the caller's signal ended the call (the client went away), not DashScope. */
-export function isAbort(e: unknown, signal?: AbortSignal): boolean {
+export function isAbort(e: unknown, signal?: CallerSignal): boolean {
   return e instanceof DashScopeAbortedError || Boolean(signal?.aborted) || (e instanceof Error && e.name === 'AbortError');
 }
 
