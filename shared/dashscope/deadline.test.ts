@@ -17,6 +17,17 @@ describe('Deadline', () => {
     expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
   });
 
+  it('made without starting, runs its clock from the first restart', () => {
+    const d = new Deadline(100, undefined, false);
+    vi.advanceTimersByTime(1_000);
+    expect(d.fired).toBe(false);
+    d.restart();
+    vi.advanceTimersByTime(99);
+    expect(d.fired).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+  });
+
   it('counts from the last restart: an idle timeout between stream chunks', () => {
     const d = new Deadline(100);
     for (let i = 0; i < 5; i++) {

@@ -19,15 +19,20 @@ export class Deadline extends Cancellation {
     if (this.running) this.abort(new DashScopeTimeoutError(this.timeoutMs));
   };
 
+  /**
+   * @param start start the clock now (default); with false it starts at the first restart(), so that a caller
+   *   can send its request first and arm the timer after (the timer is then a few µs late, never early)
+   */
   constructor(
     private readonly timeoutMs: number,
     private readonly caller?: CallerSignal,
+    start = true,
   ) {
     super();
     if (caller?.aborted) this.onCallerAbort();
     else if (caller instanceof Cancellation) caller.once('abort', this.onCallerAbort);
     else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.restart();
+    if (start) this.restart();
   }
 
   /** Why it fired is in `reason`: the caller aborted, the time ran out, or abort() was called. */

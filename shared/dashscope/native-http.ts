@@ -134,13 +134,15 @@ export class NativeTransport {
   /** One attempt: resolves with a 2xx response whose body is unread; throws typed errors otherwise. */
   private async send(req: NativeRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
     if (!this.cfg.apiKey) throw missingApiKeyError();
-    const deadline = new Deadline(opts.timeoutMs ?? this.cfg.timeoutMs, opts.signal);
+    // the clock starts right after the request is handed to the connection (undici writes it synchronously
+    // when a connection is free): arming a timer first would delay every request for nothing
+    const deadline = new Deadline(opts.timeoutMs ?? this.cfg.timeoutMs, opts.signal, false);
     if (deadline.reason) throw deadline.reason;
     let res: Dispatcher.ResponseData;
     progress.dispatched = true;
     try {
       // the Agent's own request: undici's top-level `request` would parse the URL again on every call
-      res = await this.cfg.agent.request({
+      const sent = this.cfg.agent.request({
         origin: this.origin,
         path: this.pathOf(req),
         method: req.method,
@@ -148,6 +150,8 @@ export class NativeTransport {
         body,
         signal: deadline,
       });
+      deadline.restart();
+      res = await sent;
     } catch (err) {
       deadline.dispose();
       throw toRequestFailure(err, deadline);
