@@ -12,7 +12,7 @@ import { createSseSink } from './sse-writer.ts';
 
 export interface CallInfo {
   requestId: string;
-  /** Fires when the client goes away (its `signal` is the same as a standard AbortSignal). */
+  /** Fires when the client goes away; `signal.signal` is the same as a standard AbortSignal, for APIs that need one. */
   signal: Cancellation;
   /** performance.now() when the request arrived. */
   startedAt: number;

@@ -4,6 +4,15 @@ import { Cancellation, type CallerSignal } from '../streams/cancellation.ts';
 import { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
 
+/** Restarts `d` (timeout 100 ms) and checks that it fires 100 ms later, not before. */
+function expectFiresAfterRestart(d: Deadline): void {
+  d.restart();
+  vi.advanceTimersByTime(99);
+  expect(d.fired).toBe(false);
+  vi.advanceTimersByTime(1);
+  expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+}
+
 describe('Deadline', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -21,11 +30,7 @@ describe('Deadline', () => {
     const d = new Deadline(100, undefined, false);
     vi.advanceTimersByTime(1_000);
     expect(d.fired).toBe(false);
-    d.restart();
-    vi.advanceTimersByTime(99);
-    expect(d.fired).toBe(false);
-    vi.advanceTimersByTime(1);
-    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+    expectFiresAfterRestart(d);
   });
 
   it('counts from the last restart: an idle timeout between stream chunks', () => {
@@ -44,11 +49,7 @@ describe('Deadline', () => {
     d.pause();
     vi.advanceTimersByTime(1_000);
     expect(d.fired).toBe(false);
-    d.restart();
-    vi.advanceTimersByTime(99);
-    expect(d.fired).toBe(false);
-    vi.advanceTimersByTime(1);
-    expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
+    expectFiresAfterRestart(d);
   });
 
   it('gives a signal that is already aborted, with the reason, when asked for after firing', () => {
