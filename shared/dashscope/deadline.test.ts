@@ -74,55 +74,55 @@ describe.each([
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-    it("follows the caller's abort with DashScopeAbortedError, also when the caller had aborted already", () => {
-      const caller = makeCaller();
-      const d = new Deadline(100, caller.signal);
-      caller.abort('gone');
-      expect(d.reason).toBeInstanceOf(DashScopeAbortedError);
-      expect(d.reason?.cause).toBe('gone');
-      expect(new Deadline(100, caller.signal).reason).toBeInstanceOf(DashScopeAbortedError);
-    });
+  it("follows the caller's abort with DashScopeAbortedError, also when the caller had aborted already", () => {
+    const caller = makeCaller();
+    const d = new Deadline(100, caller.signal);
+    caller.abort('gone');
+    expect(d.reason).toBeInstanceOf(DashScopeAbortedError);
+    expect(d.reason?.cause).toBe('gone');
+    expect(new Deadline(100, caller.signal).reason).toBeInstanceOf(DashScopeAbortedError);
+  });
 
-    it('keeps the first reason: a later timeout or abort does not replace it', () => {
-      const caller = makeCaller();
-      const d = new Deadline(100, caller.signal);
-      const own = new DashScopeStreamError('stream_interrupted', 'stopped');
-      d.abort(own);
-      caller.abort('gone');
-      vi.advanceTimersByTime(200);
-      expect(d.reason).toBe(own);
-      expect(d.signal.reason).toBe(own);
-    });
+  it('keeps the first reason: a later timeout or abort does not replace it', () => {
+    const caller = makeCaller();
+    const d = new Deadline(100, caller.signal);
+    const own = new DashScopeStreamError('stream_interrupted', 'stopped');
+    d.abort(own);
+    caller.abort('gone');
+    vi.advanceTimersByTime(200);
+    expect(d.reason).toBe(own);
+    expect(d.signal.reason).toBe(own);
+  });
 
-    it('never fires once disposed, and stops listening to the caller', () => {
-      const caller = makeCaller();
-      const d = new Deadline(100, caller.signal);
-      d.dispose();
-      vi.advanceTimersByTime(1_000);
-      caller.abort('gone');
-      expect(d.fired).toBe(false);
-      expect(d.signal.aborted).toBe(false);
-    });
+  it('never fires once disposed, and stops listening to the caller', () => {
+    const caller = makeCaller();
+    const d = new Deadline(100, caller.signal);
+    d.dispose();
+    vi.advanceTimersByTime(1_000);
+    caller.abort('gone');
+    expect(d.fired).toBe(false);
+    expect(d.signal.aborted).toBe(false);
+  });
 
-    it('leaves no listener on the caller once disposed or fired', () => {
-      const caller = makeCaller();
-      new Deadline(100, caller.signal).dispose();
-      const fired = new Deadline(100, caller.signal);
-      vi.advanceTimersByTime(100);
-      expect(fired.reason).toBeInstanceOf(DashScopeTimeoutError);
-      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
-    });
+  it('leaves no listener on the caller once disposed or fired', () => {
+    const caller = makeCaller();
+    new Deadline(100, caller.signal).dispose();
+    const fired = new Deadline(100, caller.signal);
+    vi.advanceTimersByTime(100);
+    expect(fired.reason).toBeInstanceOf(DashScopeTimeoutError);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
 
-    it("tells listeners of its emitter face once, with reason set first (undici's request takes it as its signal)", () => {
-      const caller = makeCaller();
-      const d = new Deadline(100, caller.signal);
-      const seen: unknown[] = [];
-      d.on('abort', () => seen.push(d.reason));
-      expect(d.aborted).toBe(false);
-      caller.abort('gone');
-      vi.advanceTimersByTime(200);
-      expect(seen).toHaveLength(1);
-      expect(seen[0]).toBeInstanceOf(DashScopeAbortedError);
-      expect(d.aborted).toBe(true);
-    });
+  it("tells listeners of its emitter face once, with reason set first (undici's request takes it as its signal)", () => {
+    const caller = makeCaller();
+    const d = new Deadline(100, caller.signal);
+    const seen: unknown[] = [];
+    d.on('abort', () => seen.push(d.reason));
+    expect(d.aborted).toBe(false);
+    caller.abort('gone');
+    vi.advanceTimersByTime(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(DashScopeAbortedError);
+    expect(d.aborted).toBe(true);
+  });
 });
