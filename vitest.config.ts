@@ -1,10 +1,31 @@
+// The test suite in four projects, each run alone by its npm script (`test:unit`, `test:contract`,
+// `test:integration`, `test:e2e`) and all together by `npm test`.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'dev/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        // unit tests sit next to the code they test
+        test: { name: 'unit', include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'dev/**/*.test.ts', 'bench/**/*.test.ts'] },
+      },
+      // one suite per port, run by every adapter of it
+      { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
+      // modules together: functions over their harnesses, the DashScope client, the emulator, the local runtime
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/contract/**', 'test/e2e/**', '**/node_modules/**'],
+        },
+      },
+      // the whole system as a user runs it
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
   },
 });
