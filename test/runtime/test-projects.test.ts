@@ -26,10 +26,12 @@ describe('npm test scripts', () => {
     for (const f of files) expect(f.project, f.file).not.toBe('');
   });
 
-  it.each(['unit', 'contract', 'integration', 'e2e'])('runs the %s project, which has tests, with npm run test:%s', (part) => {
-    expect(scripts[`test:${part}`]).toBe(`vitest run --project ${part}`);
-    expect(files.filter((f) => f.project === part).length).toBeGreaterThan(0);
-  });
+  for (const part of ['unit', 'contract', 'integration', 'e2e']) {
+    it(`runs the ${part} project, which has tests, with npm run test:${part}`, () => {
+      expect(scripts[`test:${part}`]).toBe(`vitest run --project ${part}`);
+      expect(files.filter((f) => f.project === part).length).toBeGreaterThan(0);
+    });
+  }
 
   it('runs every project with npm test', () => {
     expect(scripts.test).toBe('vitest run');
