@@ -1,7 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { needRecordings, recordedFiles, recordedLines } from '../../test/support/recordings.ts';
 import { chatCompletionChunkSchema } from './schemas.ts';
 import { httpStatusComment, parseSse, SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
@@ -115,15 +113,13 @@ describe('SseParser', () => {
   });
 });
 
-const repoRoot = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const fixturesDir = resolve(repoRoot, '../shared/fixtures/dashscope');
-const fixtureFiles = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((f) => f.endsWith('.chunks.txt')) : [];
-if (fixtureFiles.length === 0) console.log(`skipping recorded-chunk replay: no *.chunks.txt in ${fixturesDir}`);
+const fixtureFiles = recordedFiles('.chunks.txt');
 
-describe.skipIf(fixtureFiles.length === 0)('recorded DashScope chat streams replayed through the parser', () => {
+describe('recorded DashScope chat streams replayed through the parser', () => {
+  if (fixtureFiles.length === 0) it('round-trips every recorded chunk', (ctx) => needRecordings(ctx));
   for (const file of fixtureFiles) {
     it(`round-trips every chunk of ${file} when fed in random-sized byte slices`, () => {
-      const lines = readFileSync(join(fixturesDir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = recordedLines(file);
       const wire = enc.encode(lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n');
       for (const [seed, maxSlice] of [
         [1, 1],

@@ -1,15 +1,10 @@
-// The emulator's chat responses against DashScope's recorded ones (../shared/fixtures/dashscope/, read in
-// place): same key sets, same nulls and empty strings, same chunk order, for text, thinking and tool
+// The emulator's chat responses against DashScope's recorded ones (test/support/recordings.ts): same key sets, same nulls and empty strings, same chunk order, for text, thinking and tool
 // calls, streamed and not. Text differs by design; its shape must not.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../dev/emulator/server.ts';
+import { needRecordings, readRecording, recordedLines } from '../support/recordings.ts';
 import { post, sseData } from './helpers.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/dashscope/', import.meta.url));
-const present = existsSync(`${FIXTURES}alibaba-text.json`);
-if (!present) console.warn(`fixture-shape: skipped, recordings not found at ${FIXTURES}`);
 
 /** The shape of a value: key sets (sorted), null vs "" vs non-empty string, numbers, array lengths. */
 function shape(v: unknown): unknown {
@@ -30,8 +25,7 @@ function shapeSequence(chunks: unknown[]): string[] {
   return out;
 }
 
-const recorded = (name: string) => readFileSync(`${FIXTURES}${name}`, 'utf8');
-const recordedChunks = (name: string) => recorded(`${name}.chunks.txt`).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const recordedChunks = (name: string) => recordedLines(`${name}.chunks.txt`).map((l) => JSON.parse(l) as unknown);
 
 const weather = {
   type: 'function',
@@ -43,7 +37,8 @@ const CASES = {
   'alibaba-tool-call': { model: 'qwen3-max', tools: [weather], messages: [{ role: 'user', content: 'What is the weather in San Francisco?' }] },
 } as const;
 
-describe.skipIf(!present)('emulator chat shapes match the DashScope recordings', () => {
+describe('emulator chat shapes match the DashScope recordings', () => {
+  beforeEach((ctx) => needRecordings(ctx));
   let emu: Emulator;
   beforeAll(async () => {
     emu = await startEmulator({ port: 0, chunkDelayMs: 0 });
@@ -55,7 +50,7 @@ describe.skipIf(!present)('emulator chat shapes match the DashScope recordings',
       const res = await post(emu, '/compatible-mode/v1/chat/completions', body);
       expect(res.status).toBe(200);
       const mine = (await res.json()) as { id: string };
-      expect(shape(mine)).toEqual(shape(JSON.parse(recorded(`${name}.json`))));
+      expect(shape(mine)).toEqual(shape(JSON.parse(readRecording(`${name}.json`))));
       expect(mine.id).toMatch(/^chatcmpl-[0-9a-f-]{36}$/);
     });
 

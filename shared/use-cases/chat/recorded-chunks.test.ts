@@ -1,23 +1,16 @@
-// Replays DashScope's recorded streams (read in place from ../shared/fixtures/dashscope/) through the tool-call
+// Replays DashScope's recorded streams (test/support/recordings.ts) through the tool-call
 // repair and the completion assembler.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { needRecordings, recordedLines } from '../../../test/support/recordings.ts';
 import type { ChatChunk } from './chat-chunk.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 
-const DIR = fileURLToPath(new URL('../../../../shared/fixtures/dashscope/', import.meta.url));
-const present = existsSync(DIR);
-if (!present) console.warn(`recorded-chunks.test: skipped, the recorded DashScope fixtures are absent (${DIR})`);
+const chunks = (name: string): ChatChunk[] => recordedLines(`${name}.chunks.txt`).map((l) => JSON.parse(l) as ChatChunk);
 
-const chunks = (name: string): ChatChunk[] =>
-  readFileSync(`${DIR}${name}.chunks.txt`, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as ChatChunk);
+describe('recorded DashScope streams', () => {
+  beforeEach((ctx) => needRecordings(ctx));
 
-describe.skipIf(!present)('recorded DashScope streams', () => {
   it('repairs the recorded tool-call deltas into OpenAI form: id, type and name once, then arguments only', () => {
     const recorded = chunks('alibaba-tool-call');
     expect(recorded.some((c) => c.choices[0]?.delta?.tool_calls?.some((t) => t.id === ''))).toBe(true);
