@@ -3,10 +3,10 @@
 // the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger. With
 // CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
 import type { Deps } from '../../shared/deps/deps.ts';
-import { getDeps } from '../../shared/deps/get-deps.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { requestIdOf, sendError } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
+import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
@@ -52,5 +52,5 @@ export function createEventHandler(deps: Deps): EventHandler {
   return createInboxHandler(taskDepsOf(deps), deps.logger.child({ fn: FUNCTION_NAME }));
 }
 
-/** FC event entry (the OSS `inbox/` trigger): deps are built once per instance by the composition root. */
-export const handler: EventHandler = async (event, context) => createEventHandler(getDeps())(event, context);
+/** FC event entry (the OSS `inbox/` trigger). */
+export const handler: EventHandler = eventEntry(createEventHandler);
