@@ -1,11 +1,12 @@
 // The local runtime's HTTP server: one port for every http-triggered function (routed by the route table),
 // plus the runtime's own `GET /healthz` and `/_oss/*` object URLs. Unknown paths get a JSON 404, known paths
 // with the wrong method a JSON 405 with Allow, exactly like the functions' own errors.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute, type RouteMatch } from '../../shared/http/router.ts';
+import { createLimitedServer, type ServerLimits } from '../../shared/http/server-limits.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { Invocations } from './invocations.ts';
 import { OBJECT_ROUTE_PREFIX, serveObject } from './object-route.ts';
@@ -17,6 +18,7 @@ export interface RuntimeServerOptions {
   invocations: Invocations;
   health: () => unknown;
   log: Logger;
+  limits: ServerLimits;
 }
 
 export function createRuntimeServer(options: RuntimeServerOptions): Server {
@@ -50,5 +52,5 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     }
   };
 
-  return createServer((req, res) => void handle(req, res));
+  return createLimitedServer(options.limits, (req, res) => void handle(req, res));
 }

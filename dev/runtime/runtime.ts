@@ -8,6 +8,7 @@ import { startEmulator, type Emulator } from '../emulator/server.ts';
 import { ConfigError, loadConfig, type Config } from '../../shared/config/config.ts';
 import { resetDeps, setDeps } from '../../shared/deps/get-deps.ts';
 import { createLocalDeps, type LocalDeps } from '../../shared/deps/local-deps.ts';
+import { serverLimits } from '../../shared/http/server-limits.ts';
 import { createLogger, type Logger } from '../../shared/log/logger.ts';
 import { describeRuntime } from './banner.ts';
 import { wireEventBridge } from './eventbridge-triggers.ts';
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
 export interface Runtime {
   url: string;
   port: number;
+  /** The HTTP server, for tests that look at its sockets. */
+  server: Server;
   emulator?: Emulator;
   deps: LocalDeps;
   invocations: Invocations;
@@ -100,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       functions: functions.map((f) => f.name),
       dashscope: { target: emulator ? 'emulator' : 'dashscope', baseUrl: effective.dashscopeOrigin },
     };
-    const server = createRuntimeServer({ routes, objects: deps.objects, invocations, health: () => health, log: logger });
+    const server = createRuntimeServer({ routes, objects: deps.objects, invocations, health: () => health, log: logger, limits: serverLimits(config) });
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -135,7 +138,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         resetDeps();
         say('local runtime stopped');
       })());
-    return { url, port, ...(emulator ? { emulator } : {}), deps, invocations, functions, close };
+    return { url, port, server, ...(emulator ? { emulator } : {}), deps, invocations, functions, close };
   } catch (e) {
     for (const u of undo.reverse()) await u().catch(() => undefined);
     resetDeps();

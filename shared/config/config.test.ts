@@ -63,4 +63,24 @@ describe('loadConfig', () => {
       expect(message).not.toContain('short-key');
     }
   });
+
+  it('bounds our HTTP servers by default (30 s request, 10 s headers, 5 s keep-alive, 1,000 sockets) and takes overrides', () => {
+    expect(loadConfig({})).toMatchObject({ HTTP_REQUEST_TIMEOUT_MS: 30_000, HTTP_HEADERS_TIMEOUT_MS: 10_000, HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000, HTTP_MAX_CONNECTIONS: 1_000 });
+    const c = loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '60000', HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_MAX_CONNECTIONS: '200' });
+    expect(c).toMatchObject({ HTTP_REQUEST_TIMEOUT_MS: 60_000, HTTP_HEADERS_TIMEOUT_MS: 5_000, HTTP_KEEP_ALIVE_TIMEOUT_MS: 65_000, HTTP_MAX_CONNECTIONS: 200 });
+  });
+
+  it('refuses HTTP limits that would disable a deadline or the cap, and a header deadline past the request deadline', () => {
+    for (const [name, value] of [['HTTP_REQUEST_TIMEOUT_MS', '0'], ['HTTP_HEADERS_TIMEOUT_MS', 'never'], ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'], ['HTTP_MAX_CONNECTIONS', '0']] as const) {
+      expect(() => loadConfig({ [name]: value }), name).toThrow(new RegExp(name));
+    }
+    try {
+      loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).variables).toEqual(['HTTP_HEADERS_TIMEOUT_MS']);
+      expect((e as Error).message).toContain('HTTP_REQUEST_TIMEOUT_MS');
+    }
+  });
 });

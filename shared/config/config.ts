@@ -52,6 +52,11 @@ export const envSchema = z.object({
   EVENTBRIDGE_BUS: z.string().min(1).default('dashscope-fc'),
   FC_FUNCTION_NAME: z.string().optional(),
   FC_REGION: z.string().optional(),
+  // Limits of our own HTTP servers (FC web functions and the local runtime); see shared/http/server-limits.ts.
+  HTTP_REQUEST_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(100, 3_600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: intFrom(1, 1_000_000).default(1_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -90,6 +95,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mode === 'cloud') {
     const missing = (['DASHSCOPE_API_KEY'] as const).filter((k) => !e[k]);
     if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, [...missing]);
+  }
+  // node:http refuses to start a server whose header deadline is later than its whole-request deadline.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${e.HTTP_REQUEST_TIMEOUT_MS})`, ['HTTP_HEADERS_TIMEOUT_MS']);
   }
   const dashscopeOrigin = (e.DASHSCOPE_BASE_URL ?? DASHSCOPE_REGION_HOSTS[e.DASHSCOPE_REGION]).replace(/\/+$/, '');
   return { ...e, mode, dashscopeOrigin, listenPort: e.FC_CUSTOM_LISTEN_PORT ?? e.PORT ?? 9000 };

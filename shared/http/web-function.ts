@@ -1,7 +1,7 @@
 // The FC web-function server (custom runtime): one node:http server on 0.0.0.0:<port> that serves the
 // module's routes, `GET /healthz`, and FC's control paths (`POST /invoke` event calls, `/initialize`,
 // `GET /pre-stop`). `functions/<name>/server.ts` starts it; on SIGTERM it drains and closes the deps.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deps } from '../deps/deps.ts';
 import type { FcContext, FunctionModule } from '../runtime/fc.ts';
@@ -9,6 +9,7 @@ import { readBody } from './body.ts';
 import { HttpError } from './errors.ts';
 import { requestIdOf, sendError, sendJson } from './respond.ts';
 import { requireRoute } from './router.ts';
+import { createLimitedServer, serverLimits } from './server-limits.ts';
 
 /** FC's limit for a synchronous invocation payload. */
 const MAX_EVENT_BYTES = 32 * 1024 * 1024;
@@ -122,7 +123,7 @@ export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: nu
     }
   };
 
-  const server = createServer((req, res) => {
+  const server = createLimitedServer(serverLimits(deps.config), (req, res) => {
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
