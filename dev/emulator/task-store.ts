@@ -67,10 +67,11 @@ export class TaskStore {
     return task;
   }
 
-  /** Replays one journal line (other stores' lines are ignored). */
+  /** Replays one journal line (other stores' lines are ignored); a task past its TTL is dropped. */
   apply(r: JournalRecord): void {
     if (r.op === 'task') {
       const model = findModel(r.task.model);
+      if (this.clock.nowMs() - r.task.createdAt > this.ttlMs) return;
       if (model?.kind === 'text-to-image' || model?.kind === 'text-to-video' || model?.kind === 'image-to-video') {
         this.tasks.set(r.task.taskId, { ...r.task, model });
       }
@@ -82,11 +83,9 @@ export class TaskStore {
     }
   }
 
-  /** The whole state as journal lines (a compacted journal), without the tasks past their TTL. */
+  /** The whole state as journal lines (a compacted journal). */
   records(): JournalRecord[] {
-    const now = this.clock.nowMs();
-    const live = [...this.tasks.values()].filter((t) => now - t.createdAt <= this.ttlMs);
-    return [...live.map(stored), ...[...this.slots].map(([model, free]) => slotsRecord(model, free))];
+    return [...[...this.tasks.values()].map(stored), ...[...this.slots].map(([model, free]) => slotsRecord(model, free))];
   }
 
   get(taskId: string): TaskRecord | undefined {
