@@ -1,6 +1,6 @@
 // The emulator's state on disk (option `stateDir`): `journal.jsonl`, an append-only log of task, file and
 // fine-tune changes, and `clock.json`, how far emulator time got, so a restarted emulator resumes both.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { EmulatorClock } from './clock.ts';
