@@ -9,11 +9,13 @@ export interface EmulatorClock extends Clock {
   advance(ms: number): void;
 }
 
-export function createScaledClock(timeScale = 1, realNow: () => number = Date.now): EmulatorClock {
+/** `resumeAtMs` starts the clock at a saved emulator time (a restart continues where it stopped) instead of now. */
+export function createScaledClock(timeScale = 1, realNow: () => number = Date.now, resumeAtMs?: number): EmulatorClock {
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be > 0, got ${timeScale}`);
   const origin = realNow();
+  const start = resumeAtMs ?? origin;
   let offset = 0;
-  const nowMs = () => origin + (realNow() - origin) * timeScale + offset;
+  const nowMs = () => start + (realNow() - origin) * timeScale + offset;
   return {
     nowMs,
     now: () => new Date(nowMs()),

@@ -1,10 +1,12 @@
 // Compatible-mode file upload (`POST /compatible-mode/v1/files`, multipart `file` + `purpose`) → `file-ft-…`
 // with `status:"processed"`, plus get/list/delete. Only metadata is kept, and whether a fine-tune file's
-// lines all parse as JSON (a job on a bad file fails later, as on DashScope).
+// lines all parse as JSON (a job on a bad file fails later, as on DashScope); journaled when the emulator
+// has a state dir.
 import { randomBytes } from 'node:crypto';
 import { sendJson, type RequestContext } from './context.ts';
 import type { EmulatorEnv } from './env.ts';
 import { ApiError, invalidParameter } from './errors.ts';
+import type { JournalRecord, JournalSink } from './journal-records.ts';
 import { boundaryOf, parseMultipart } from './multipart.ts';
 
 export interface StoredFile {
@@ -24,7 +26,12 @@ const PREFIX: Record<string, string> = { 'fine-tune': 'file-ft-', 'file-extract'
 
 export class FileStore {
   private readonly files = new Map<string, StoredFile>();
+  constructor(private readonly journal?: JournalSink) {}
   add(f: StoredFile): void {
+    this.keep(f);
+    this.journal?.append({ op: 'file', file: f });
+  }
+  private keep(f: StoredFile): void {
     if (this.files.size >= 10_000) this.files.delete(this.files.keys().next().value!);
     this.files.set(f.id, f);
   }
@@ -32,7 +39,18 @@ export class FileStore {
     return this.files.get(id);
   }
   delete(id: string): boolean {
-    return this.files.delete(id);
+    const deleted = this.files.delete(id);
+    if (deleted) this.journal?.append({ op: 'file-delete', id });
+    return deleted;
+  }
+  /** Replays one journal line (other stores' lines are ignored). */
+  apply(r: JournalRecord): void {
+    if (r.op === 'file') this.keep({ ...r.file });
+    else if (r.op === 'file-delete') this.files.delete(r.id);
+  }
+  /** The whole state as journal lines (a compacted journal). */
+  records(): JournalRecord[] {
+    return [...this.files.values()].map((file) => ({ op: 'file', file }));
   }
   list(): StoredFile[] {
     return [...this.files.values()];

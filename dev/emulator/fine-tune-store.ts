@@ -1,8 +1,9 @@
-// Fine-tune jobs in memory. Like tasks, a job's status is a function of the emulator clock: PENDING for
+// Fine-tune jobs in memory (journaled when the emulator has a state dir). Like tasks, a job's status is a function of the emulator clock: PENDING for
 // `pendingMs`, QUEUING while another job holds the single training slot, RUNNING for `runningMs`, then
 // SUCCEEDED (or FAILED when its training file was bad or a fault said so).
 import { randomBytes } from 'node:crypto';
 import type { EmulatorClock } from './clock.ts';
+import { fromSlot, toSlot, type JournalRecord, type JournalSink } from './journal-records.ts';
 import type { TaskTiming } from './options.ts';
 
 export type JobState = 'PENDING' | 'QUEUING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
@@ -35,7 +36,10 @@ export class FineTuneStore {
   private readonly jobs = new Map<string, JobRecord>();
   private slotFree = -Infinity;
 
-  constructor(private readonly clock: EmulatorClock) {}
+  constructor(
+    private readonly clock: EmulatorClock,
+    private readonly journal?: JournalSink,
+  ) {}
 
   create(spec: JobSpec, timing: TaskTiming): JobRecord {
     const now = this.clock.nowMs();
@@ -49,7 +53,24 @@ export class FineTuneStore {
     };
     if (this.jobs.size >= 10_000) this.jobs.delete(this.jobs.keys().next().value!);
     this.jobs.set(job.jobId, job);
+    this.journal?.append({ op: 'job', job }, { op: 'job-slot', free: toSlot(this.slotFree) });
     return job;
+  }
+
+  /** Replays one journal line (other stores' lines are ignored). */
+  apply(r: JournalRecord): void {
+    if (r.op === 'job') this.jobs.set(r.job.jobId, { ...r.job });
+    else if (r.op === 'job-delete') this.jobs.delete(r.id);
+    else if (r.op === 'job-slot') this.slotFree = fromSlot(r.free);
+    else if (r.op === 'job-cancel') {
+      const j = this.jobs.get(r.jobId);
+      if (j) j.canceledAt = r.at;
+    }
+  }
+
+  /** The whole state as journal lines (a compacted journal). */
+  records(): JournalRecord[] {
+    return [...[...this.jobs.values()].map((job): JournalRecord => ({ op: 'job', job })), { op: 'job-slot', free: toSlot(this.slotFree) }];
   }
 
   get(id: string): JobRecord | undefined {
@@ -70,11 +91,14 @@ export class FineTuneStore {
     j.canceledAt = now;
     // The last job in line gives the slot back: now if it was running, else when it would have started.
     if (this.slotFree === j.endAt) this.slotFree = Math.max(now, j.runAt);
+    this.journal?.append({ op: 'job-cancel', jobId: j.jobId, at: now }, { op: 'job-slot', free: toSlot(this.slotFree) });
     return true;
   }
 
   delete(id: string): boolean {
-    return this.jobs.delete(id);
+    const deleted = this.jobs.delete(id);
+    if (deleted) this.journal?.append({ op: 'job-delete', id });
+    return deleted;
   }
 
   all(): JobRecord[] {

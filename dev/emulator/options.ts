@@ -43,6 +43,11 @@ export interface EmulatorOptions {
   replyTokens?: number;
   /** Secret result URLs are signed with (default fixed, so URLs survive a restart). */
   signingSecret?: string;
+  /**
+   * Directory that keeps tasks, uploaded files, fine-tune jobs and the clock across restarts (created if
+   * missing). Default none: state lives in memory and ends with the emulator.
+   */
+  stateDir?: string;
 }
 
 export interface ResolvedOptions {
@@ -61,6 +66,7 @@ export interface ResolvedOptions {
   chunkDelayMs: number;
   replyTokens: number | undefined;
   signingSecret: string;
+  stateDir: string | undefined;
 }
 
 export const DEFAULT_API_KEY = 'sk-emulator-local';
@@ -97,5 +103,6 @@ export function resolveOptions(o: EmulatorOptions = {}): ResolvedOptions {
     chunkDelayMs: Math.max(0, o.chunkDelayMs ?? 5),
     replyTokens: o.replyTokens,
     signingSecret: o.signingSecret ?? 'emulator-oss-signing-secret',
+    stateDir: o.stateDir,
   };
 }

@@ -15,6 +15,7 @@ import { resolveOptions, type EmulatorOptions } from './options.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { RequestLog, type RequestLogEntry } from './request-log.ts';
 import { ResultSigner } from './results.ts';
+import { readSavedState, StateJournal } from './state-journal.ts';
 import { TaskStore, type TaskState } from './task-store.ts';
 
 export type { EmulatorOptions } from './options.ts';
@@ -58,18 +59,30 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const opts = resolveOptions(options);
   const runWide = typeof options.faults === 'string' ? parseShortFaults(options.faults) : [...(options.faults ?? [])];
-  const clock = createScaledClock(opts.timeScale);
+  const saved = opts.stateDir ? readSavedState(opts.stateDir) : undefined;
+  const journal = opts.stateDir ? new StateJournal(opts.stateDir, opts.timeScale) : undefined;
+  const scaled = createScaledClock(opts.timeScale, Date.now, saved?.resumeAtMs);
+  // A jump of the clock is saved at once: a restart right after it must not undo it.
+  const clock: EmulatorClock = journal ? { ...scaled, advance: (ms) => (scaled.advance(ms), journal.saveClock()) } : scaled;
   let origin = '';
   const env: EmulatorEnv = {
     options: opts,
     clock,
     limits: new RateLimiter(opts.rateLimits, opts.taskQueryQps),
-    tasks: new TaskStore(clock, opts.taskTtlMs),
-    files: new FileStore(),
-    fineTunes: new FineTuneStore(clock),
+    tasks: new TaskStore(clock, opts.taskTtlMs, journal),
+    files: new FileStore(journal),
+    fineTunes: new FineTuneStore(clock, journal),
     results: new ResultSigner(opts.signingSecret),
     origin: () => origin,
   };
+  if (journal) {
+    for (const r of saved?.records ?? []) {
+      env.tasks.apply(r);
+      env.files.apply(r);
+      env.fineTunes.apply(r);
+    }
+    journal.start([...env.tasks.records(), ...env.files.records(), ...env.fineTunes.records()], clock);
+  }
   const queue = new FaultQueue();
   const log = new RequestLog(opts.maxLoggedRequests, opts.logRequests);
   const reset = () => {
@@ -79,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     env.files.clear();
     env.fineTunes.clear();
     env.limits.clear();
+    journal?.append({ op: 'reset' });
   };
   const control = { queue, log, reset, nowMs: () => clock.nowMs(), advance: (ms: number) => (clock.advance(ms), clock.nowMs()) };
 
@@ -92,10 +106,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (e) {
+    journal?.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   origin = `http://${host}:${port}`;
@@ -119,6 +138,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).finally(() => journal?.close()),
   };
 }

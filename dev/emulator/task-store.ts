@@ -1,10 +1,11 @@
-// Native async tasks (image, video) kept in memory. A task's status is a pure function of the emulator
+// Native async tasks (image, video) kept in memory (and journaled when the emulator has a state dir). A task's status is a pure function of the emulator
 // clock (PENDING until its slot frees and `pendingMs` passed, RUNNING for `runningMs`, then SUCCEEDED or
 // FAILED), so no timers run and `clock.advance` moves every task at once. Tasks beyond a model's
 // concurrency wait PENDING for a free slot; data older than the TTL answers UNKNOWN.
 import { randomUUID } from 'node:crypto';
-import type { ImageModel, VideoModel } from '../../shared/catalog/catalog.ts';
+import { findModel, type ImageModel, type VideoModel } from '../../shared/catalog/catalog.ts';
 import type { EmulatorClock } from './clock.ts';
+import { fromSlot, toSlot, type JournalRecord, type JournalSink } from './journal-records.ts';
 import type { TaskTiming } from './options.ts';
 
 export type TaskState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
@@ -43,14 +44,16 @@ export class TaskStore {
   constructor(
     private readonly clock: EmulatorClock,
     private readonly ttlMs: number,
+    private readonly journal?: JournalSink,
   ) {}
 
   create(spec: TaskSpec, timing: TaskTiming, concurrency: number): TaskRecord {
     const now = this.clock.nowMs();
     if (++this.created % 256 === 0) this.prune(now);
     let runAt = now + timing.pendingMs;
+    let slots: number[] | undefined;
     if (Number.isFinite(concurrency) && concurrency > 0) {
-      const slots = this.slots.get(spec.model.id) ?? Array.from({ length: concurrency }, () => -Infinity);
+      slots = this.slots.get(spec.model.id) ?? Array.from({ length: concurrency }, () => -Infinity);
       this.slots.set(spec.model.id, slots);
       let best = 0;
       for (let i = 1; i < slots.length; i++) if (slots[i]! < slots[best]!) best = i;
@@ -59,7 +62,30 @@ export class TaskStore {
     }
     const task: TaskRecord = { ...spec, taskId: randomUUID(), createdAt: now, runAt, endAt: runAt + timing.runningMs };
     this.tasks.set(task.taskId, task);
+    // Journaled before the id is returned: a task a client has heard of is never lost by a crash.
+    this.journal?.append(stored(task), ...(slots ? [slotsRecord(spec.model.id, slots)] : []));
     return task;
+  }
+
+  /** Replays one journal line (other stores' lines are ignored); a task past its TTL is dropped. */
+  apply(r: JournalRecord): void {
+    if (r.op === 'task') {
+      const model = findModel(r.task.model);
+      if (this.clock.nowMs() - r.task.createdAt > this.ttlMs) return;
+      if (model?.kind === 'text-to-image' || model?.kind === 'text-to-video' || model?.kind === 'image-to-video') {
+        this.tasks.set(r.task.taskId, { ...r.task, model });
+      }
+    } else if (r.op === 'task-cancel') {
+      const t = this.tasks.get(r.taskId);
+      if (t) t.canceledAt = r.at;
+    } else if (r.op === 'task-slots') {
+      this.slots.set(r.model, r.free.map(fromSlot));
+    }
+  }
+
+  /** The whole state as journal lines (a compacted journal). */
+  records(): JournalRecord[] {
+    return [...[...this.tasks.values()].map(stored), ...[...this.slots].map(([model, free]) => slotsRecord(model, free))];
   }
 
   get(taskId: string): TaskRecord | undefined {
@@ -80,6 +106,7 @@ export class TaskStore {
     const now = this.clock.nowMs();
     if (this.stateOf(t, now) !== 'PENDING') return false;
     t.canceledAt = now;
+    this.journal?.append({ op: 'task-cancel', taskId: t.taskId, at: now });
     return true;
   }
 
@@ -98,3 +125,6 @@ export class TaskStore {
     if (excess > 0) [...this.tasks.keys()].slice(0, excess).forEach((id) => this.tasks.delete(id));
   }
 }
+
+const stored = (t: TaskRecord): JournalRecord => ({ op: 'task', task: { ...t, model: t.model.id } });
+const slotsRecord = (model: string, free: number[]): JournalRecord => ({ op: 'task-slots', model, free: free.map(toSlot) });

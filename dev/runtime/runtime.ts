@@ -3,6 +3,7 @@
 // from the in-process bus), local adapters under DATA_DIR, and the DashScope emulator when no key is set.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../emulator/server.ts';
 import { ConfigError, loadConfig, type Config } from '../../shared/config/config.ts';
@@ -83,7 +84,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let emulator: Emulator | undefined;
     let effective = config;
     if (!config.DASHSCOPE_API_KEY) {
-      emulator = await startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) });
+      // Its state lives next to the tasks that refer to it, so a restart finds the upstream tasks it polls.
+      emulator = await startEmulator({
+        port: config.EMULATOR_PORT,
+        timeScale: config.EMULATOR_TIME_SCALE,
+        stateDir: join(config.DATA_DIR, 'emulator'),
+        ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}),
+      });
       const emu = emulator;
       undo.push(() => emu.close());
       effective = emulatorConfig(config, emu);

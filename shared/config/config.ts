@@ -29,6 +29,8 @@ export const envSchema = z.object({
   EMULATOR_PORT: intFrom(0, 65_535).default(9100),
   EMULATOR_TIME_SCALE: z.coerce.number().positive().max(1_000_000).default(1),
   EMULATOR_FAULTS: z.string().optional(),
+  // `npm run emulator` only (npm start always uses DATA_DIR/emulator): where it keeps its state across restarts
+  EMULATOR_STATE_DIR: z.string().min(1).optional(),
   LOCAL_TIMER_INTERVAL_MS: intFrom(50, 3_600_000).default(2_000),
   RESULT_HOST_ALLOWLIST: list.default(['*.aliyuncs.com']),
   DOWNLOAD_MAX_BYTES: intFrom(1, Number.MAX_SAFE_INTEGER).default(4 * 1024 ** 3),

@@ -62,7 +62,7 @@ describe('pollDueTasks', () => {
   it.each([
     ['FAILED', 'FAILED', 'InvalidParameter.FileDownload', 'task.failed'],
     ['CANCELED', 'CANCELED', 'Canceled', 'task.canceled'],
-    ['UNKNOWN', 'EXPIRED', 'TaskUnknown', 'task.expired'],
+    ['UNKNOWN', 'FAILED', 'TaskUnknown', 'task.failed'],
   ])('ends a task DashScope reports %s as %s with a code, once, and stops scheduling it', async (upstream, status, code, event) => {
     const t = await submit(image(1));
     ds.plan('ds-1', ['RUNNING', upstream], { failure: { code: 'InvalidParameter.FileDownload', message: 'download failed' } });
@@ -77,6 +77,28 @@ describe('pollDueTasks', () => {
     h.clock.advance(3_600_000);
     await poll();
     expect(ds.queries).toBe(queries);
+  });
+
+  it('fails a task DashScope does not know while it is younger than 24 hours, saying how old it is', async () => {
+    const t = await submit(video);
+    ds.plan('ds-1', ['RUNNING', 'UNKNOWN']);
+    h.clock.advance(16_000);
+    await poll();
+    const done = await h.tasks.get(t.id);
+    expect(done?.status).toBe('FAILED');
+    expect(done?.error).toEqual({ code: 'TaskUnknown', message: 'DashScope does not know this task id (created 0 min ago)' });
+    expect(h.eventsOf(t.id).map((e) => e.type)).toEqual(['task.submitted', 'task.failed']);
+  });
+
+  it('expires a task DashScope no longer knows once it is older than 24 hours', async () => {
+    const t = await submit(video);
+    h.clock.advance(25 * 3_600_000);
+    ds.plan('ds-1', ['RUNNING', 'UNKNOWN']);
+    await poll();
+    const done = await h.tasks.get(t.id);
+    expect(done?.status).toBe('EXPIRED');
+    expect(done?.error).toEqual({ code: 'TaskUnknown', message: 'DashScope no longer knows this task: it is older than 24 hours (created 25 h ago)' });
+    expect(h.eventsOf(t.id).map((e) => e.type)).toEqual(['task.submitted', 'task.expired']);
   });
 
   it('keeps polling through throttling and server errors until DashScope answers', async () => {

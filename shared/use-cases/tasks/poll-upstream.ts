@@ -10,7 +10,7 @@ import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import type { Pacer } from './rate-limiter.ts';
 import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { classifyUpstreamError, type UpstreamTask } from './upstream-api.ts';
-import { finishedAt, outputsFromUpstream } from './upstream-result.ts';
+import { finishedAt, outputsFromUpstream, RESULT_TTL_MS } from './upstream-result.ts';
 
 export type PollOutcome = 'in-progress' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'query-failed';
 
@@ -57,6 +57,22 @@ async function succeed(deps: TaskDeps, held: Held, upstream: UpstreamTask, t: Ta
   return 'succeeded';
 }
 
+const ageText = (ms: number) => (ms < 2 * 3_600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3_600_000)} h`);
+
+/**
+ * DashScope forgets a task after its retention, so UNKNOWN for an older task means it expired; for a younger
+ * one it means DashScope never had or lost it (e.g. a restarted emulator), which is a failure, not an expiry.
+ */
+async function settleUnknown(deps: TaskDeps, held: Held): Promise<PollOutcome> {
+  const age = deps.clock.now().getTime() - new Date(held.task.createdAt).getTime();
+  if (age > RESULT_TTL_MS) {
+    await settle(deps, held, 'EXPIRED', { code: 'TaskUnknown', message: `DashScope no longer knows this task: it is older than 24 hours (created ${ageText(age)} ago)` });
+    return 'expired';
+  }
+  await settle(deps, held, 'FAILED', { code: 'TaskUnknown', message: `DashScope does not know this task id (created ${ageText(age)} ago)` });
+  return 'failed';
+}
+
 /** Polls `held` (PENDING or RUNNING with a DashScope task id, lease ours) and releases the lease. */
 export async function pollUpstream(deps: TaskDeps, held: Held, t: TaskTimings, pacer: Pacer, opts: PollCallOptions): Promise<PollOutcome> {
   const task = held.task;
@@ -92,8 +108,7 @@ export async function pollUpstream(deps: TaskDeps, held: Held, t: TaskTimings, p
       await settle(deps, held, 'CANCELED', reason('Canceled', 'the task was canceled upstream'));
       return 'canceled';
     case 'UNKNOWN':
-      await settle(deps, held, 'EXPIRED', reason('TaskUnknown', 'DashScope no longer knows this task (it does not exist or is older than 24 hours)'));
-      return 'expired';
+      return settleUnknown(deps, held);
     default: {
       if (status !== 'PENDING' && status !== 'RUNNING' && status !== 'SUSPENDED') log.warn('unexpected task status; treating it as in progress', { upstreamStatus: status });
       const pollCount = task.pollCount + 1;
