@@ -1,7 +1,5 @@
-// What chat-stream costs on top of DashScope: time to first byte and total time direct to the emulator
-// versus through chat-stream, a bare Node proxy (the floor for one hop) and the Portkey gateway, measured
-// interleaved; then chat-stream's RSS holding 1,000 open streams and how fast a client abort reaches upstream.
-// Run: npx tsx bench/chat-overhead.ts [--quick] [--profile DIR]
+// What chat-stream adds to a chat request, against a bare Node proxy and Portkey, interleaved; then its RSS with
+// 1,000 open streams and how fast a client abort reaches upstream. Run: npx tsx bench/chat-overhead.ts [--quick] [--profile DIR]
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';

@@ -1,10 +1,5 @@
-// persist bench: copies one large result (a 1 GiB MP4 from the DashScope emulator) through the persist use
-// case into a temp local object store, and the same URL with a plain undici `stream` → file pipe; prints
-// the RSS growth during the persist copies and the throughput ratio persist / plain pipe.
-//   npx tsx bench/persist.ts            # 1 GiB, 5 rounds (order alternates each round)
-//   npx tsx bench/persist.ts --quick    # 256 MiB, 2 rounds
-// The emulator runs in its own process so both copies pay the same for the source and only the copy
-// itself is measured here; one unmeasured warm-up copy of each comes first.
+// Copies one large result (an MP4 from the emulator, in its own process) through the persist use case and
+// through a plain undici stream → file pipe: RSS growth and throughput ratio. Run: npx tsx bench/persist.ts [--quick]
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
