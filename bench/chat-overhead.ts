@@ -1,16 +1,15 @@
-// What chat-stream costs on top of DashScope: time to first byte and total time direct to the emulator
-// versus through chat-stream, a bare Node proxy (the floor for one hop) and the Portkey gateway, measured
-// interleaved; then chat-stream's RSS holding 1,000 open streams and how fast a client abort reaches upstream.
-// Run: npx tsx bench/chat-overhead.ts [--quick] [--profile DIR]
+// What chat-stream adds to a chat request, against a bare Node proxy and Portkey, interleaved; then its RSS with
+// 1,000 open streams and how fast a client abort reaches upstream. Run: npx tsx bench/chat-overhead.ts [--quick] [--profile DIR]
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Agent } from 'undici';
 import { startChild, type ChildServer, type ChildSpec } from './lib/child.ts';
 import { chatBody, firstByteMs, runConcurrent, runSequential, timeOne, type Outcome, type Target } from './lib/measure.ts';
 import { measureAborts } from './lib/abort-probe.ts';
 import { holdStreams } from './lib/hold-streams.ts';
-import { mb, scenarioTable, verdictLine, verdicts, type ScenarioResult, type Verdict } from './lib/report.ts';
+import { mb, scenarioData, scenarioFigures, scenarioTable, verdicts, type ScenarioResult } from './lib/report.ts';
+import { load1, machine, verdictLine, writeResults, type FigureTable, type Verdict } from './lib/results.ts';
 import { ms, summarize } from './lib/stats.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -151,14 +150,16 @@ function cpuPerRequest(before: Record<Role, number>, after: Record<Role, number>
   return out;
 }
 
-async function slowUpstreamPhase(portkey: ChildServer): Promise<{ lines: string[]; verdicts: Verdict[] }> {
+async function slowUpstreamPhase(portkey: ChildServer): Promise<{ lines: string[]; verdicts: Verdict[]; figures: FigureTable; data: unknown }> {
   const stack = await startStack(SLOW_CHUNK_DELAY_MS, portkey);
   const t = stack.targets;
   const lines: string[] = [];
   // With chunks 1 s apart, a first byte well under 1 s means the target passes chunks on as they come.
   const firstBytes: string[] = [];
+  const firstByte: Record<string, number | null> = {};
   for (const target of [t.direct, t.bare, t.chat, t.portkey]) {
     const ttfb = await firstByteMs(dispatcher, target, 3 * SLOW_CHUNK_DELAY_MS);
+    firstByte[target.name] = ttfb ?? null;
     const buffered = ttfb === undefined || ttfb > SLOW_CHUNK_DELAY_MS / 2 ? ' (buffers the stream)' : '';
     firstBytes.push(`${target.name} ${ttfb === undefined ? `none within ${3 * SLOW_CHUNK_DELAY_MS} ms` : `${ms(ttfb)} ms`}${buffered}`);
   }
@@ -175,6 +176,8 @@ async function slowUpstreamPhase(portkey: ChildServer): Promise<{ lines: string[
   await close(stack.emu, stack.chat);
   return {
     lines,
+    figures: { title: `slow upstream (${SLOW_CHUNK_DELAY_MS} ms between chunks)`, rows: [['measured', 'result'], ...lines.map((l) => l.split(/: (.*)/s).slice(0, 2))] },
+    data: { firstByteMs: firstByte, aborts: { latenciesMs: aborts.latencies, missed: aborts.missed, summary: a }, streams: { count: PLAN.streams, ...hold } },
     verdicts: [
       {
         label: `client abort reaches upstream in ≤ ${ABORT_TARGET_MS} ms (p50 and max)`,
@@ -195,6 +198,7 @@ const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadAtStart = load1();
   console.log(`chat-overhead${QUICK ? ' --quick' : ''}: node ${process.version}, ${os.cpus().length} CPUs, each server in its own process on 127.0.0.1`);
   console.log('TTFB: request sent → first body byte. +TTFB: the target\'s percentile minus direct\'s percentile (not per-request pairs). Times in ms.');
   console.log(`emulator: ${REPLY_TOKENS}-token replies, chunks back to back; targets interleaved, each round in its own order. Load average ${loadAverage()}.`);
@@ -214,6 +218,22 @@ async function main(): Promise<void> {
   console.log('\ntargets:');
   for (const v of all) console.log(`  ${verdictLine(v)}`);
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadAverage()}`);
+  const written = await writeResults({
+    bench: 'chat-overhead',
+    // a profiled run is slower, so its figures are kept apart from a full run's
+    variant: QUICK ? 'quick' : PROFILE_DIR ? 'profiled' : undefined,
+    command: `npx tsx bench/chat-overhead.ts${QUICK ? ' --quick' : ''}${PROFILE_DIR ? ' --profile DIR' : ''}`,
+    startedAt: new Date(started),
+    finishedAt: new Date(),
+    machine: machine(),
+    load: { start: loadAtStart, end: load1() },
+    plan: { ...PLAN, replyTokens: REPLY_TOKENS },
+    verdicts: all,
+    tables: [...scenarios.map(scenarioFigures), slow.figures],
+    notes,
+    data: { scenarios: scenarios.map(scenarioData), slowUpstream: slow.data },
+  });
+  console.log(`results: ${relative(process.cwd(), written.md)}, ${relative(process.cwd(), written.json)}`);
 }
 
 main()

@@ -1,14 +1,9 @@
-// persist bench: copies one large result (a 1 GiB MP4 from the DashScope emulator) through the persist use
-// case into a temp local object store, and the same URL with a plain undici `stream` → file pipe; prints
-// the RSS growth during the persist copies and the throughput ratio persist / plain pipe.
-//   npx tsx bench/persist.ts            # 1 GiB, 5 rounds (order alternates each round)
-//   npx tsx bench/persist.ts --quick    # 256 MiB, 2 rounds
-// The emulator runs in its own process so both copies pay the same for the source and only the copy
-// itself is measured here; one unmeasured warm-up copy of each comes first.
+// Copies one large result (an MP4 from the emulator, in its own process) through the persist use case and
+// through a plain undici stream → file pipe: RSS growth and throughput ratio. Run: npx tsx bench/persist.ts [--quick]
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { stream } from 'undici';
@@ -21,6 +16,8 @@ import { silentLogger } from '../shared/log/logger.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { parseAllowlist } from '../shared/use-cases/persist/host-allowlist.ts';
 import { persistResult, type PersistDeps } from '../shared/use-cases/persist/persist-result.ts';
+import { load1, machine, verdictLine, writeResults, type Verdict } from './lib/results.ts';
+import { table } from './lib/stats.ts';
 
 const GiB = 1024 ** 3;
 const MB = 1e6;
@@ -140,11 +137,12 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const pad = (s: string, n: number) => s.padEnd(n);
 const rateOf = (r: Run) => r.bytes / MB / r.seconds;
 const cpuPerGiB = (r: Run) => (r.cpuSeconds / r.bytes) * GiB;
 
 async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadAtStart = load1();
   console.log(`persist${QUICK ? ' --quick' : ''}: node ${process.version}, ${cpus().length} CPUs; one ${(VIDEO_BYTES / GiB).toFixed(2)} GiB MP4 from the emulator (own process), ${ROUNDS} rounds, order alternating`);
   if (!(globalThis as { gc?: unknown }).gc) console.log('note: run with --expose-gc (npm run bench does) for steadier RSS baselines');
   const emu = await startEmulatorChild();
@@ -162,13 +160,15 @@ async function main(): Promise<void> {
     await persistOnce(deps, tasks, objects, dataDir, url);
     await plainOnce(dataDir, url);
     const runs: Run[] = [];
+    const roundRows: string[][] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? (['persist', 'plain'] as const) : (['plain', 'persist'] as const);
       for (const target of order) {
         const run = target === 'persist' ? await persistOnce(deps, tasks, objects, dataDir, url) : await plainOnce(dataDir, url);
         runs.push(run);
+        roundRows.push([String(round + 1), target, rateOf(run).toFixed(0), run.seconds.toFixed(2), cpuPerGiB(run).toFixed(2), run.rssGrowthMb?.toFixed(1) ?? '']);
         console.log(
-          `  round ${round + 1} ${pad(target, 8)} ${rateOf(run).toFixed(0).padStart(5)} MB/s  ${run.seconds.toFixed(2).padStart(6)} s  ` +
+          `  round ${round + 1} ${target.padEnd(8)} ${rateOf(run).toFixed(0).padStart(5)} MB/s  ${run.seconds.toFixed(2).padStart(6)} s  ` +
             `CPU ${cpuPerGiB(run).toFixed(2)} s/GiB${run.rssGrowthMb !== undefined ? `  RSS +${run.rssGrowthMb.toFixed(1)} MB` : ''}`,
         );
       }
@@ -180,14 +180,45 @@ async function main(): Promise<void> {
     const rss = Math.max(...runs.flatMap((r) => (r.rssGrowthMb === undefined ? [] : [r.rssGrowthMb])));
     const ratioBest = best('persist') / best('plain');
     const ratioMedian = med('persist') / med('plain');
+    const summary: string[][] = [
+      ['target', 'best MB/s', 'median MB/s', 'CPU s/GiB (median, this process)'],
+      ['persist (download → sha256 → local store)', best('persist').toFixed(0), med('persist').toFixed(0), cpu('persist').toFixed(2)],
+      ['plain pipe (undici stream → file)', best('plain').toFixed(0), med('plain').toFixed(0), cpu('plain').toFixed(2)],
+    ];
     console.log('');
-    console.log(`${pad('target', 40)} ${pad('best MB/s', 10)} ${pad('median MB/s', 12)} CPU s/GiB (median, this process)`);
-    console.log(`${pad('persist (download → sha256 → local store)', 40)} ${pad(best('persist').toFixed(0), 10)} ${pad(med('persist').toFixed(0), 12)} ${cpu('persist').toFixed(2)}`);
-    console.log(`${pad('plain pipe (undici stream → file)', 40)} ${pad(best('plain').toFixed(0), 10)} ${pad(med('plain').toFixed(0), 12)} ${cpu('plain').toFixed(2)}`);
+    console.log(table(summary));
     console.log(`load average over the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows runs unevenly; best-of is the least disturbed)`);
+    const verdicts: Verdict[] = [
+      {
+        label: `RSS growth during the persist copy < ${RSS_TARGET_MB} MB (sampled peak − baseline, max over runs)`,
+        pass: rss < RSS_TARGET_MB,
+        detail: `${rss.toFixed(1)} MB`,
+      },
+      {
+        label: `throughput persist / plain pipe ≥ ${RATIO_TARGET} (judged on best-of)`,
+        pass: ratioBest >= RATIO_TARGET,
+        detail: `${ratioBest.toFixed(2)} best-of, ${ratioMedian.toFixed(2)} median`,
+      },
+    ];
     console.log('\ntargets:');
-    console.log(`  ${rss < RSS_TARGET_MB ? 'PASS' : 'FAIL'}  RSS growth during the persist copy (sampled peak − baseline, max over runs): ${rss.toFixed(1)} MB (target < ${RSS_TARGET_MB} MB)`);
-    console.log(`  ${ratioBest >= RATIO_TARGET ? 'PASS' : 'FAIL'}  throughput persist / plain pipe: ${ratioBest.toFixed(2)} best-of, ${ratioMedian.toFixed(2)} median (target ≥ ${RATIO_TARGET}, judged on best-of)`);
+    for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+    const written = await writeResults({
+      bench: 'persist',
+      variant: QUICK ? 'quick' : undefined,
+      command: `npx tsx bench/persist.ts${QUICK ? ' --quick' : ''}`,
+      startedAt,
+      finishedAt: new Date(),
+      machine: machine(),
+      load: { start: loadAtStart, end: load1() },
+      plan: { videoMiB: VIDEO_BYTES / 1024 ** 2, rounds: ROUNDS, gcExposed: Boolean((globalThis as { gc?: unknown }).gc) },
+      verdicts,
+      tables: [
+        { title: 'throughput', rows: summary },
+        { title: 'rounds', rows: [['round', 'target', 'MB/s', 's', 'CPU s/GiB', 'RSS growth MB'], ...roundRows] },
+      ],
+      data: { runs, rssGrowthMaxMb: rss, ratioBest, ratioMedian, bestMBps: { persist: best('persist'), plain: best('plain') }, medianMBps: { persist: med('persist'), plain: med('plain') } },
+    });
+    console.log(`results: ${relative(process.cwd(), written.md)}, ${relative(process.cwd(), written.json)}`);
   } finally {
     db.close();
     rmSync(dataDir, { recursive: true, force: true });

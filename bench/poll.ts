@@ -1,26 +1,42 @@
-// How many due tasks one poll-task invocation settles per minute while staying under DashScope's task-query
-// cap (20 QPS per account), against the emulator (which enforces the cap) and the local adapters. Then the
-// same with two overlapping invocations, the case the per-invocation budget is sized for.
-// Run: npx tsx bench/poll.ts [--tasks=N] [--seconds=S]
+// How many due tasks one poll-task invocation (then two overlapping) settles per minute against the emulator,
+// which enforces DashScope's task-query cap of 20 QPS per account. Run: npx tsx bench/poll.ts [--quick]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startEmulator } from '../dev/emulator/server.ts';
 import { loadConfig } from '../shared/config/config.ts';
 import { createLocalDeps } from '../shared/deps/local-deps.ts';
 import type { Task } from '../shared/domain/task.ts';
 import { silentLogger } from '../shared/log/logger.ts';
 import { defaultPollOptions, pollDueTasks, type PollSummary } from '../shared/use-cases/tasks/poll-due-tasks.ts';
+import { load1, machine, verdictLine, writeResults, type Verdict } from './lib/results.ts';
+import { table } from './lib/stats.ts';
 
+const QUICK = process.argv.includes('--quick');
 const arg = (name: string, fallback: number): number => {
   const v = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   return v ? Number(v) : fallback;
 };
-const TASKS = arg('tasks', 600);
-const SECONDS = arg('seconds', 30);
+const DEFAULTS = QUICK ? { tasks: 150, seconds: 8 } : { tasks: 600, seconds: 30 };
+const TASKS = arg('tasks', DEFAULTS.tasks);
+const SECONDS = arg('seconds', DEFAULTS.seconds);
+/** A run with other counts than the full plan's is not a full run, and is written apart from it. */
+const VARIANT = QUICK ? 'quick' : TASKS !== DEFAULTS.tasks || SECONDS !== DEFAULTS.seconds ? 'custom' : undefined;
 const CAP_QPS = 20;
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+interface ScenarioFigures {
+  label: string;
+  invocations: number;
+  settled: number;
+  seconds: number;
+  tasksPerMinute: number;
+  peakQps: number;
+  queries: number;
+  throttled: number;
+  stillPending: number;
+}
 
 /** Highest number of task queries (GET/list/cancel) the emulator saw in any 1-second window. */
 function peakQps(emu: Emulator, since: number): { peak: number; total: number; throttled: number } {
@@ -37,7 +53,7 @@ function peakQps(emu: Emulator, since: number): { peak: number; total: number; t
   return { peak, total: times.length, throttled };
 }
 
-async function scenario(label: string, invocations: number): Promise<void> {
+async function scenario(label: string, invocations: number): Promise<ScenarioFigures> {
   const emu = await startEmulator({
     port: 0,
     logRequests: true,
@@ -66,22 +82,11 @@ async function scenario(label: string, invocations: number): Promise<void> {
         pollDueTasks(deps, { requestId: `bench-${i}` }, { ...defaultPollOptions(deps), maxRunMs: SECONDS * 1_000, deadlineMarginMs: 0 }),
       ),
     );
-    const elapsedS = (performance.now() - started) / 1_000;
+    const seconds = (performance.now() - started) / 1_000;
     const settled = runs.reduce((n, r) => n + (r.outcomes.succeeded ?? 0) + (r.outcomes.failed ?? 0) + (r.outcomes.expired ?? 0) + (r.outcomes.canceled ?? 0), 0);
     const q = peakQps(emu, since);
-    const left = (await deps.tasks.listByStatus('PENDING', TASKS)).tasks.length;
-    const rate = settled / (elapsedS / 60);
-    console.log(
-      [
-        label.padEnd(28),
-        `${String(settled).padStart(5)} settled in ${elapsedS.toFixed(1)} s`,
-        `${rate.toFixed(0).padStart(5)} tasks/min`,
-        `peak ${q.peak} queries/s (cap ${CAP_QPS})`,
-        `${q.total} queries, ${q.throttled} throttled`,
-        `${left} still PENDING`,
-        q.peak <= CAP_QPS ? 'under the cap' : 'OVER THE CAP',
-      ].join(' | '),
-    );
+    const stillPending = (await deps.tasks.listByStatus('PENDING', TASKS)).tasks.length;
+    return { label, invocations, settled, seconds, tasksPerMinute: settled / (seconds / 60), peakQps: q.peak, queries: q.total, throttled: q.throttled, stillPending };
   } finally {
     await deps.close();
     await emu.close();
@@ -89,7 +94,34 @@ async function scenario(label: string, invocations: number): Promise<void> {
   }
 }
 
+const startedAt = new Date();
+const loadAtStart = load1();
 const per = defaultPollOptions({ config: loadConfig({ LOG_LEVEL: 'silent', RUNTIME_MODE: 'local' }) }).queriesPerSecond;
-console.log(`poll-task: ${TASKS} due image tasks, each settled by one query; ${SECONDS} s per run; budget ${per} queries/s per invocation`);
-await scenario('1 invocation', 1);
-await scenario('2 overlapping invocations', 2);
+console.log(`poll-task${QUICK ? ' --quick' : ''}: ${TASKS} due image tasks, each settled by one query; ${SECONDS} s per run; budget ${per} queries/s per invocation`);
+const scenarios = [await scenario('1 invocation', 1), await scenario('2 overlapping invocations', 2)];
+const rows = [
+  ['scenario', 'settled', 's', 'tasks/min', 'peak queries/s', 'queries', 'throttled', 'still PENDING'],
+  ...scenarios.map((s) => [s.label, String(s.settled), s.seconds.toFixed(1), s.tasksPerMinute.toFixed(0), String(s.peakQps), String(s.queries), String(s.throttled), String(s.stillPending)]),
+];
+console.log(`\n${table(rows)}`);
+const verdicts: Verdict[] = scenarios.map((s) => ({
+  label: `${s.label}: peak task queries ≤ ${CAP_QPS}/s (DashScope's cap)`,
+  pass: s.peakQps <= CAP_QPS,
+  detail: `peak ${s.peakQps}/s, ${s.throttled} throttled`,
+}));
+console.log('\ntargets:');
+for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+const written = await writeResults({
+  bench: 'poll',
+  variant: VARIANT,
+  command: `npx tsx bench/poll.ts${QUICK ? ' --quick' : ''}${VARIANT === 'custom' ? ` --tasks=${TASKS} --seconds=${SECONDS}` : ''}`,
+  startedAt,
+  finishedAt: new Date(),
+  machine: machine(),
+  load: { start: loadAtStart, end: load1() },
+  plan: { tasks: TASKS, secondsPerRun: SECONDS, queriesPerSecondPerInvocation: per, capQps: CAP_QPS },
+  verdicts,
+  tables: [{ title: 'tasks settled', rows }],
+  data: { scenarios },
+});
+console.log(`results: ${relative(process.cwd(), written.md)}, ${relative(process.cwd(), written.json)}`);

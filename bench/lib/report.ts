@@ -2,6 +2,7 @@
 // going direct (difference of percentiles), and PASS/FAIL against the targets.
 import { ms, summarize, table, type Summary } from './stats.ts';
 import type { Outcome } from './measure.ts';
+import type { FigureTable, Verdict } from './results.ts';
 
 export interface ScenarioResult {
   title: string;
@@ -12,12 +13,6 @@ export interface ScenarioResult {
   skipped: Map<string, string>;
   /** CPU time per request in microseconds, by target (direct: the emulator's own share). */
   cpu?: Map<string, number>;
-}
-
-export interface Verdict {
-  label: string;
-  pass: boolean | undefined;
-  detail: string;
 }
 
 const stat = (o: Outcome | undefined, k: 'ttfbMs' | 'totalMs'): Summary => summarize(o?.samples.map((s) => s[k]) ?? []);
@@ -45,7 +40,8 @@ export function halfSplitSpread(r: ScenarioResult, name: string): { p50: number;
   return { p50: spread(a.p50 - d.p50, b.p50 - d.p50), p99: spread(a.p99 - d.p99, b.p99 - d.p99) };
 }
 
-export function scenarioTable(r: ScenarioResult): string {
+/** A scenario's figures: per target n, errors, TTFB, total time and added TTFB at p50/p95/p99; noise and CPU under it. */
+export function scenarioFigures(r: ScenarioResult): FigureTable {
   const rows: string[][] = [
     ['target', 'n', 'err', 'TTFB p50', 'p95', 'p99', 'total p50', 'p95', 'p99', '+TTFB p50', 'p95', 'p99'],
   ];
@@ -59,13 +55,34 @@ export function scenarioTable(r: ScenarioResult): string {
       add ? ms(add.p50) : '', add ? ms(add.p95) : '', add ? ms(add.p99) : '',
     ]);
   }
-  const notes = [...r.outcomes].filter(([, o]) => o.errors).map(([n, o]) => `  ${n}: ${o.errors} failed, first: ${o.firstError}`);
-  const skipped = [...r.skipped].map(([n, why]) => `  ${n}: not measured here (${why})`);
+  const failures = [...r.outcomes].filter(([, o]) => o.errors).map(([n, o]) => `${n}: ${o.errors} failed, first: ${o.firstError}`);
+  const skipped = [...r.skipped].map(([n, why]) => `${n}: not measured here (${why})`);
   const noise = halfSplitSpread(r, 'bare proxy');
   const fmt = (x: number) => (Number.isFinite(x) && x > 0 ? `${x.toFixed(2)}×` : 'n/a');
-  const noiseLine = `  sampling noise: the bare proxy's +TTFB from its even vs odd rounds differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
-  const cpu = r.cpu?.size ? [`  CPU per request (µs, in the server's own process): ${[...r.cpu].map(([n, us]) => `${n === 'direct' ? 'emulator' : n} ${us.toFixed(0)}`).join(', ')}`] : [];
-  return [`${r.title}${r.took ? ` (${r.took})` : ''}`, table(rows), noiseLine, ...cpu, ...notes, ...skipped].join('\n');
+  const noiseLine = `sampling noise: the bare proxy's +TTFB from its even vs odd rounds differs by ${fmt(noise.p50)} at p50, ${fmt(noise.p99)} at p99`;
+  const cpu = r.cpu?.size ? [`CPU per request (µs, in the server's own process): ${[...r.cpu].map(([n, us]) => `${n === 'direct' ? 'emulator' : n} ${us.toFixed(0)}`).join(', ')}`] : [];
+  return { title: `${r.title}${r.took ? ` (${r.took})` : ''}`, rows, notes: [noiseLine, ...cpu, ...failures, ...skipped] };
+}
+
+/** The scenario as the bench prints it: title, aligned table, notes indented under it. */
+export function scenarioTable(r: ScenarioResult): string {
+  const f = scenarioFigures(r);
+  return [f.title, table(f.rows), ...(f.notes ?? []).map((n) => `  ${n}`)].join('\n');
+}
+
+/** The raw numbers of a scenario for the results JSON (summaries, not every sample). */
+export function scenarioData(r: ScenarioResult) {
+  const targets = [...r.outcomes].map(([name, o]) => ({
+    name,
+    n: o.samples.length,
+    errors: o.errors,
+    sent: o.sent,
+    ttfbMs: stat(o, 'ttfbMs'),
+    totalMs: stat(o, 'totalMs'),
+    ...(name === 'direct' ? {} : { addedTtfbMs: addedTtfb(r, name) }),
+    ...(r.cpu?.has(name) ? { cpuMicrosPerRequest: r.cpu.get(name) } : {}),
+  }));
+  return { title: r.title, took: r.took, targets, noiseBareProxy: halfSplitSpread(r, 'bare proxy'), skipped: Object.fromEntries(r.skipped) };
 }
 
 /** chat-stream's added TTFB against the bare proxy's (≤ 1.5×) and Portkey's (below), at p50 and p99. */
@@ -90,11 +107,6 @@ export function verdicts(r: ScenarioResult, chat: string, bare: string, portkey:
     });
   }
   return out;
-}
-
-export function verdictLine(v: Verdict): string {
-  const mark = v.pass === undefined ? 'N/A ' : v.pass ? 'PASS' : 'FAIL';
-  return `${mark}  ${v.label}: ${v.detail}`;
 }
 
 /** Decimal megabytes (10^6 bytes), the unit of the RSS target. */
