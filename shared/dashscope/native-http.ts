@@ -1,6 +1,7 @@
-// Transport for DashScope's native API (/api/v1), and for compatible-mode chat: undici `request` over one
-// pooled keep-alive Agent, the shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON
-// answers and streams. Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
+// The one transport to DashScope, native API and compatible mode alike: undici `request` over one pooled Agent,
+// one retry policy, per-attempt deadlines, typed errors, zod-checked JSON and streams; creates never re-sent.
+// Why undici for every call: fetch's web objects cost chat-stream about a proxy hop per request, and one path
+// means one retry, deadline and error code to get right (docs/decisions/0001-one-undici-transport.md).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -84,15 +85,10 @@ export class NativeTransport {
   }
 
   /**
-   * Opens a native SSE stream: retries happen only until the response headers arrive. The caller owns
-   * `body` and `deadline` from then on (restart the deadline per chunk, dispose it at the end).
+   * Sends the request (with retries, which happen only until the response headers arrive) and returns the
+   * response with its body unread: the caller owns `body` and `deadline` from then on (restart the deadline
+   * per chunk, dispose it at the end). For streams (e.g. a compatible-mode chat stream).
    */
-  async stream(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
-    const headers = { Accept: 'text/event-stream', 'X-DashScope-SSE': 'enable', ...req.headers };
-    return this.open({ ...req, headers }, opts);
-  }
-
-  /** Like `stream`, with the request's own headers only (e.g. a compatible-mode chat stream). */
   async open(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
     return this.run(req, opts, (res) => res, true);
   }
