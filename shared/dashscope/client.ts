@@ -1,5 +1,5 @@
 // The one DashScope client: built once per process, shared by every use case. Compatible-mode chat and
-// embeddings and the native task API all go through one undici transport (native-http.ts): one keep-alive
+// embeddings and the native task API all go through one undici transport (transport.ts): one keep-alive
 // connection pool, one retry policy, per-call deadlines and the typed errors of errors.ts. It never logs;
 // `onEvent` is there for metrics.
 import { Agent } from 'undici';
@@ -10,7 +10,7 @@ import type { CallOptions, OnClientEvent } from './call-options.ts';
 import type { RelayStream } from './chat-chunks.ts';
 import { CompatibleApi } from './compatible.ts';
 import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
-import { NativeTransport } from './native-http.ts';
+import { DashScopeTransport } from './transport.ts';
 import { defaultRetryPolicy } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { DashScopeTaskList, DashScopeTaskResponse } from './task-schemas.ts';
@@ -48,7 +48,7 @@ export class DashScopeClient {
     // our deadlines govern; undici's own header/body timers are switched off so they never fire first
     this.agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
     const origin = options.origin.replace(/\/+$/, '');
-    const transport = new NativeTransport({
+    const transport = new DashScopeTransport({
       origin,
       apiKey: options.apiKey,
       workspace: options.workspace,

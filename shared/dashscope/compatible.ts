@@ -1,10 +1,10 @@
 // DashScope's OpenAI-compatible mode (/compatible-mode/v1): chat, chat streams for relaying, and embeddings,
-// each one request on the shared transport (native-http.ts), so they retry, time out and fail exactly as the
+// each one request on the shared transport (transport.ts), so they retry, time out and fail exactly as the
 // native calls do: retries only before the response head, typed errors from either envelope, request ids.
 import type { CallOptions } from './call-options.ts';
 import { pumpRelayChunks, type RelayStream } from './chat-chunks.ts';
 import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
-import type { NativeTransport } from './native-http.ts';
+import type { DashScopeTransport } from './transport.ts';
 import { chatCompletionSchema, embeddingResponseSchema } from './schemas.ts';
 
 export class CompatibleApi {
@@ -13,7 +13,7 @@ export class CompatibleApi {
 
   /** @param prefix a path prefix of the configured origin (kept, as a base URL keeps its path), or '' */
   constructor(
-    private readonly http: NativeTransport,
+    private readonly http: DashScopeTransport,
     prefix: string,
   ) {
     this.chatPath = `${prefix}/compatible-mode/v1/chat/completions`;
