@@ -18,7 +18,7 @@ import { TasksApi } from './tasks.ts';
 import type { TaskCreateBody, TaskEndpoint, TaskListQuery } from './tasks.ts';
 
 export interface DashScopeClientOptions {
-  /** Scheme and host, no path (e.g. `https://dashscope.aliyuncs.com`, or the emulator's URL). */
+  /** Scheme and host (e.g. `https://dashscope.aliyuncs.com`, or the emulator's URL); a path on it prefixes compatible-mode paths only. */
   origin: string;
   /** An empty key is allowed at construction; every call then fails with `missing_api_key`. */
   apiKey: string;
