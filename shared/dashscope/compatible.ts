@@ -1,6 +1,5 @@
-// DashScope's OpenAI-compatible mode (/compatible-mode/v1): chat, chat streams for relaying, and embeddings,
-// each one request on the shared transport (transport.ts), so they retry, time out and fail exactly as the
-// native calls do: retries only before the response head, typed errors from either envelope, request ids.
+// DashScope's OpenAI-compatible mode (/compatible-mode/v1): chat, chat streams for relaying and embeddings, each
+// one call on the shared transport (transport.ts), so they retry, time out and fail exactly as native calls do.
 import type { CallOptions } from './call-options.ts';
 import { pumpRelayChunks, type RelayStream } from './chat-chunks.ts';
 import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
