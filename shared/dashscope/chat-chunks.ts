@@ -1,7 +1,6 @@
 // Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → RelayChunks pushed a
 // read at a time, each keeping its text and leaving plain text chunks unparsed (pumpRelayChunks, the relay's
-// reader); chatChunks is the pull view of the same reader, yielding checked `chat.completion.chunk` objects one
-// by one. An error sent inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError
+// reader). An error sent inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError
 // with its code. The push path runs for every chunk of every streamed answer, so it is kept cheap: a read that
 // is exactly one `data:` event (nearly every read) is taken as it is, without the SSE parser, and keeps its
 // frame for the relay to send on; no parse for plain chunks, a hand check of the minimal shape instead of a
@@ -9,60 +8,20 @@
 // read off quietly (no abort), so the connection goes back to the pool.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk } from './compat-types.ts';
 import type { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
 import { streamErrorOf, toStreamFailure } from './event-stream.ts';
 import { NO_COMMENTS, SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
 
-/** What the readers need of a response body: undici's body (a node Readable with `dump`) fits. */
+/** What the reader needs of a response body: undici's body (a node Readable with `dump`) fits. */
 export interface ChatStreamBody extends Readable {
   dump(options: { limit: number }): Promise<unknown>;
 }
 
 /** What may follow `[DONE]` before the body ends and is still read off rather than cut. */
 const AFTER_DONE_BYTES = 64 * 1024;
-
-/**
- * Yields the chunks of one stream as they arrive, parsed and checked. The deadline is an idle timeout while
- * waiting on DashScope; stopping early (break, a thrown error, the caller's abort) cancels the upstream
- * request. A pull view of pumpRelayChunks: the next read is taken once the consumer has had the chunks of
- * the one before.
- */
-export async function* chatChunks(body: ChatStreamBody, deadline: Deadline, requestId: string): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-  const reads: RelayChunk[][] = [];
-  /** Wakes the consumer (a read arrived, or the pump ended); lets the pump go on (the read was taken). */
-  let wake: (() => void) | undefined;
-  let taken: (() => void) | undefined;
-  let ended = false;
-  let failure: unknown;
-  const end = (error?: unknown) => {
-    failure = error;
-    ended = true;
-    wake?.();
-  };
-  pumpRelayChunks(body, deadline, requestId, (read) => {
-    reads.push(read);
-    wake?.();
-    return new Promise<void>((resolve) => (taken = resolve));
-  }).then(() => end(), end);
-  try {
-    for (;;) {
-      const read = reads.shift();
-      if (read) {
-        taken?.();
-        for (const item of read) yield item.chunk;
-      } else if (ended) {
-        if (failure !== undefined) throw failure;
-        return;
-      } else await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    // stopping early: abort the request, so the upstream connection is closed and DashScope stops generating
-    if (!ended) deadline.abort(new DashScopeAbortedError());
-  }
-}
 
 /** After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go. */
 function release(body: ChatStreamBody, deadline: Deadline, bytes: number): void {
@@ -85,8 +44,8 @@ export interface RelayStream {
  * Relays a stream by push: `onRead` gets the chunks each read of the body completed, as RelayChunks (their
  * JSON text, parsed only when they carry more than generated text), in the tick the read arrived. A promise
  * returned by `onRead` holds the next read back until it settles (the consumer's backpressure), with the idle
- * deadline paused meanwhile. Resolves after `[DONE]`, whose rest of the body is read off quietly as in
- * chatChunks, or at the end of the body. Rejects with the stream's failure (a broken connection, the idle
+ * deadline paused meanwhile. Resolves after `[DONE]`, whose rest of the body is read off quietly, or at
+ * the end of the body. Rejects with the stream's failure (a broken connection, the idle
  * timeout, the caller's abort), an error frame's DashScopeStreamError, or what `onRead` threw; in the last
  * two cases the request is cancelled.
  */

@@ -1,31 +1,24 @@
-// The one DashScope client: built once per process, shared by every use case. Compatible-mode embeddings and
-// uploads go through the openai SDK; compatible-mode chat (the latency-critical path, see compat-chat-http.ts)
-// and the native API go through undici. All share one keep-alive connection pool, one retry policy, per-call
-// deadlines and the typed errors of errors.ts. It never logs; `onEvent` is there for metrics.
+// The one DashScope client: built once per process, shared by every use case. Compatible-mode chat and
+// embeddings and the native task API all go through one undici transport (transport.ts): one keep-alive
+// connection pool, one retry policy, per-call deadlines and the typed errors of errors.ts. It never logs;
+// `onEvent` is there for metrics.
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CallOptions, OnClientEvent } from './call-options.ts';
 import type { RelayStream } from './chat-chunks.ts';
 import { CompatibleApi } from './compatible.ts';
-import type { DashScopeChatBody } from './compatible.ts';
-import { FineTunesApi } from './fine-tunes.ts';
-import type { DashScopeFineTuneJob, DashScopeFineTuneList, FineTuneCreateBody } from './fine-tunes.ts';
-import { NativeTransport } from './native-http.ts';
+import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
+import { DashScopeTransport } from './transport.ts';
 import { defaultRetryPolicy } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
-import type { DashScopeFileObject } from './schemas.ts';
-import { SpeechApi } from './speech.ts';
-import type { SpeechBody, SpeechChunk, SpeechResult } from './speech.ts';
 import type { DashScopeTaskList, DashScopeTaskResponse } from './task-schemas.ts';
 import { TasksApi } from './tasks.ts';
 import type { TaskCreateBody, TaskEndpoint, TaskListQuery } from './tasks.ts';
 
 export interface DashScopeClientOptions {
-  /** Scheme and host, no path (e.g. `https://dashscope.aliyuncs.com`, or the emulator's URL). */
+  /** Scheme and host (e.g. `https://dashscope.aliyuncs.com`, or the emulator's URL); a path on it prefixes compatible-mode paths only. */
   origin: string;
   /** An empty key is allowed at construction; every call then fails with `missing_api_key`. */
   apiKey: string;
@@ -49,27 +42,23 @@ export class DashScopeClient {
   private readonly ownsAgent: boolean;
   private readonly compatible: CompatibleApi;
   private readonly tasks: TasksApi;
-  private readonly speech: SpeechApi;
-  private readonly fineTunes: FineTunesApi;
 
   constructor(options: DashScopeClientOptions) {
     this.ownsAgent = !options.dispatcher;
     // our deadlines govern; undici's own header/body timers are switched off so they never fire first
     this.agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
-    const transport = {
-      origin: options.origin.replace(/\/+$/, ''),
+    const origin = options.origin.replace(/\/+$/, '');
+    const transport = new DashScopeTransport({
+      origin,
       apiKey: options.apiKey,
       workspace: options.workspace,
       timeoutMs: options.timeoutMs,
       retry: defaultRetryPolicy(options.maxRetries, options.retry),
       agent: this.agent,
       onEvent: options.onEvent,
-    };
-    const native = new NativeTransport(transport);
-    this.compatible = new CompatibleApi(transport);
-    this.tasks = new TasksApi(native);
-    this.speech = new SpeechApi(native);
-    this.fineTunes = new FineTunesApi(native);
+    });
+    this.compatible = new CompatibleApi(transport, new URL(origin).pathname.replace(/\/+$/, ''));
+    this.tasks = new TasksApi(transport);
   }
 
   /** Non-streamed chat completion (compatible mode). */
@@ -77,22 +66,18 @@ export class DashScopeClient {
     return this.compatible.chat(body, opts);
   }
 
-  /** Resolves when the response headers arrived; iterate `stream` for chunks; breaking out cancels upstream. */
-  chatStream(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: AsyncIterable<ChatCompletionChunk> }> {
-    return this.compatible.chatStream(body, opts);
-  }
-
   /**
-   * chatStream for relaying a stream on: `stream.pump(onRead)` pushes the chunks each read of the body
-   * completed, as RelayChunks (each chunk's text as sent; chunks carrying only generated text are parsed
-   * only when read). Same retries, errors and cancellation as chatStream.
+   * A chat stream, for relaying it on: resolves when the response headers arrived (retries happen only before
+   * that); `stream.pump(onRead)` pushes the chunks each read of the body completed, as RelayChunks (each
+   * chunk's text as sent; chunks carrying only generated text are parsed only when read). Stopping early
+   * (onRead throws, the caller aborts) cancels the upstream request.
    */
   chatRelay(body: DashScopeChatBody, opts?: CallOptions): Promise<{ requestId: string; stream: RelayStream }> {
     return this.compatible.chatRelay(body, opts);
   }
 
   /** Embeddings (compatible mode), always as floats. */
-  embed(body: EmbeddingCreateParams, opts?: CallOptions): Promise<{ response: CreateEmbeddingResponse; requestId: string }> {
+  embed(body: EmbeddingBody, opts?: CallOptions): Promise<{ response: EmbeddingResponse; requestId: string }> {
     return this.compatible.embed(body, opts);
   }
 
@@ -111,41 +96,6 @@ export class DashScopeClient {
 
   listTasks(query?: TaskListQuery, opts?: CallOptions): Promise<DashScopeTaskList & { requestId: string }> {
     return this.tasks.listTasks(query, opts);
-  }
-
-  /** Qwen TTS in one call: an expiring WAV URL. */
-  synthesizeSpeech(body: SpeechBody, opts?: CallOptions): Promise<SpeechResult> {
-    return this.speech.synthesizeSpeech(body, opts);
-  }
-
-  /** Qwen TTS as a native SSE stream of PCM chunks; the request is sent on the first iteration. */
-  synthesizeSpeechStream(body: SpeechBody, opts?: CallOptions): AsyncIterable<SpeechChunk> {
-    return this.speech.synthesizeSpeechStream(body, opts);
-  }
-
-  /** Uploads a training file (compatible mode `/files`, multipart). */
-  uploadFile(file: Blob | Buffer, filename: string, purpose: string, opts?: CallOptions): Promise<DashScopeFileObject & { requestId: string }> {
-    return this.compatible.uploadFile(file, filename, purpose, opts);
-  }
-
-  createFineTune(body: FineTuneCreateBody, opts?: CallOptions): Promise<DashScopeFineTuneJob & { requestId: string }> {
-    return this.fineTunes.createFineTune(body, opts);
-  }
-
-  getFineTune(jobId: string, opts?: CallOptions): Promise<DashScopeFineTuneJob & { requestId: string }> {
-    return this.fineTunes.getFineTune(jobId, opts);
-  }
-
-  listFineTunes(query?: { page_no?: number; page_size?: number }, opts?: CallOptions): Promise<DashScopeFineTuneList & { requestId: string }> {
-    return this.fineTunes.listFineTunes(query, opts);
-  }
-
-  cancelFineTune(jobId: string, opts?: CallOptions): Promise<{ requestId: string }> {
-    return this.fineTunes.cancelFineTune(jobId, opts);
-  }
-
-  deleteFineTune(jobId: string, opts?: CallOptions): Promise<{ requestId: string }> {
-    return this.fineTunes.deleteFineTune(jobId, opts);
   }
 
   /** Closes the connection pool (when it is the client's own). */

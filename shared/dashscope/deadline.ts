@@ -2,8 +2,8 @@
 // which of the two happened, so the failure can be reported as the right typed error.
 //
 // A Cancellation (shared/streams/cancellation.ts): an EventEmitter, which undici's `request` takes as its
-// signal, with a standard AbortSignal (`signal`, for fetch and the openai SDK) made only when something asks
-// for it. undici calls are chat-stream's hot path. The caller's own cancellation may be either kind; a
+// signal, with a standard AbortSignal (`signal`) made only when something asks for it. undici calls are
+// chat-stream's hot path. The caller's own cancellation may be either kind; a
 // Cancellation is listened to as an emitter, which costs less than a listener on an AbortSignal.
 import { Cancellation, type CallerSignal } from '../streams/cancellation.ts';
 import { DashScopeAbortedError, DashScopeTimeoutError } from './errors.ts';

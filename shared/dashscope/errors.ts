@@ -16,12 +16,15 @@ export interface DashScopeErrorInit {
 
 export class DashScopeError extends Error {
   override name = 'DashScopeError';
-  /** The HTTP status DashScope answered, when it answered. */
+  /** The HTTP status DashScope answered, when it answered (undefined for timeouts, resets, aborts). */
   readonly status?: number;
+  /** Stable and machine-readable: DashScope's own code (`Throttling.RateQuota`, …) or ours (`timeout`, …). */
   readonly code: string;
+  /** DashScope's request id, when it answered: what its support asks for. */
   readonly requestId?: string;
+  /** Whether another attempt may succeed (the client has already made its own retries). */
   readonly retryable: boolean;
-  /** The status to answer our own caller with. */
+  /** The HTTP status to answer our own caller with: DashScope's own for its HTTP errors, else per subclass. */
   readonly statusCode: number;
 
   constructor(code: string, message: string, init: DashScopeErrorInit = {}) {
@@ -33,7 +36,7 @@ export class DashScopeError extends Error {
     this.statusCode = init.statusCode ?? init.status ?? 502;
   }
 
-  /** 4xx messages may be shown to our caller; anything else is replaced by a generic message. */
+  /** Whether `message` may be shown to our caller (a 4xx statusCode); otherwise it gets a generic message. */
   get expose(): boolean {
     return this.statusCode >= 400 && this.statusCode < 500;
   }

@@ -1,45 +1,10 @@
-// Reads a native SSE response body as events (compat chat has its own leaner reader, chat-chunks.ts): an idle
-// deadline that only runs while waiting on DashScope, typed errors once the stream has started, and
-// cancellation of the upstream request whenever the consumer stops early (break, throw) or the caller aborts.
-// The stream-failure helpers below serve both readers.
+// How a stream fails once its response headers arrived: the typed error for a broken or timed-out body, and
+// the DashScopeStreamError of an error frame sent inside the stream (either envelope, or `event: error`).
 import type { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
 import { parseErrorEnvelope } from './schemas.ts';
-import { httpStatusComment, SseParser } from './sse.ts';
+import { httpStatusComment } from './sse.ts';
 import type { SseEvent } from './sse.ts';
-
-export async function* readEvents(
-  body: AsyncIterable<Uint8Array>,
-  deadline: Deadline,
-  requestId: string,
-): AsyncGenerator<SseEvent, void, undefined> {
-  const parser = new SseParser();
-  const chunks = body[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      deadline.restart();
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await chunks.next();
-      } catch (err) {
-        throw toStreamFailure(err, deadline, requestId);
-      }
-      deadline.pause();
-      if (next.done) break;
-      yield* parser.push(next.value);
-    }
-    finished = true;
-    yield* parser.end();
-  } finally {
-    deadline.dispose();
-    if (!finished) {
-      // stopping early: abort the request and release the body, so the upstream connection is closed
-      deadline.abort(new DashScopeAbortedError());
-      await chunks.return?.().catch(() => undefined);
-    }
-  }
-}
 
 /** The typed error for a stream that failed after its response headers arrived. */
 export function toStreamFailure(err: unknown, deadline: Deadline, requestId: string): DashScopeError {

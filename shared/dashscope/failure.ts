@@ -1,4 +1,4 @@
-// Maps whatever an HTTP stack threw (undici errors, fetch's TypeError, system errors) to our typed errors,
+// Maps whatever the HTTP stack threw (undici errors, system errors) to our typed errors,
 // and decides whether a failed request can have reached DashScope at all.
 import { DashScopeConnectionError, DashScopeError } from './errors.ts';
 import type { Deadline } from './deadline.ts';
@@ -18,7 +18,7 @@ const BEFORE_SEND_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** The first `code` found on the error or its causes (fetch wraps undici's error in a TypeError). */
+/** The first `code` found on the error or its causes (a wrapped error keeps the system error as its cause). */
 export function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;

@@ -83,21 +83,9 @@ export const chatCompletionChunkSchema = z.looseObject({
   usage,
 });
 
-/** Minimal check of a compatible-mode embeddings list. */
+/** Minimal check of a compatible-mode embeddings list (its usage read as numbers: the use case adds them up). */
 export const embeddingResponseSchema = z.looseObject({
   data: z.array(z.looseObject({ embedding: z.array(z.number()), index: z.number() })),
   model: z.string().nullish(),
-  usage,
+  usage: z.looseObject({ prompt_tokens: z.number().nullish(), total_tokens: z.number().nullish() }).nullish(),
 });
-
-/** A compat `/files` object. */
-export const fileObjectSchema = z.looseObject({
-  id: z.string(),
-  object: z.string().nullish(),
-  bytes: z.number().nullish(),
-  filename: z.string().nullish(),
-  purpose: z.string().nullish(),
-  status: z.string().nullish(),
-  created_at: z.number().nullish(),
-});
-export type DashScopeFileObject = z.infer<typeof fileObjectSchema>;

@@ -1,7 +1,7 @@
 // DashScope's native asynchronous tasks (image and video generation): create, query, cancel, list.
 // A create is sent with `X-DashScope-Async: enable` and is never re-sent once it may have reached DashScope.
 import type { CallOptions } from './call-options.ts';
-import type { NativeTransport } from './native-http.ts';
+import type { DashScopeTransport } from './transport.ts';
 import {
   taskCancelResponseSchema,
   taskCreateResponseSchema,
@@ -64,7 +64,7 @@ export function formatListTime(date: Date): string {
 const listTime = (t: string | Date | undefined): string | undefined => (t instanceof Date ? formatListTime(t) : t);
 
 export class TasksApi {
-  constructor(private readonly http: NativeTransport) {}
+  constructor(private readonly http: DashScopeTransport) {}
 
   async createTask(
     endpoint: TaskEndpoint | (string & {}),

@@ -1,5 +1,5 @@
-// The client's native calls (tasks, speech, fine-tunes) against scripted local servers: paths and headers,
-// zod-parsed answers, the retry rules of creates (never re-sent once they may have arrived) and native SSE.
+// The client's native task calls against scripted local servers: paths and headers,
+// zod-parsed answers, the retry rules of creates (never re-sent once they may have arrived) and typed failures.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -8,11 +8,10 @@ import {
   DashScopeApiError,
   DashScopeConnectionError,
   DashScopeResponseError,
-  DashScopeStreamError,
   DashScopeTimeoutError,
 } from '../../shared/dashscope/errors.ts';
 import { formatListTime, taskServicePath } from '../../shared/dashscope/tasks.ts';
-import { json, sseHead } from './tiny-server.ts';
+import { json } from './tiny-server.ts';
 import { clientHarness } from './client-harness.ts';
 
 const RID = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
@@ -197,99 +196,5 @@ describe('getTask / cancelTask / listTasks', () => {
     expect(url.pathname).toBe('/api/v1/tasks');
     expect(Object.fromEntries(url.searchParams)).toEqual({ start_time: '20260211003005', end_time: '20260211093000', model_name: 'wan2.2-t2i-flash', page_no: '2', page_size: '10' });
     expect(formatListTime(new Date('2026-12-31T23:59:59Z'))).toBe('20270101075959');
-  });
-});
-
-describe('speech', () => {
-  it('returns the WAV URL, expiry and usage of a plain synthesis', async () => {
-    const { server, client } = await setup((_req, res) =>
-      json(res, 200, {
-        output: { finish_reason: 'stop', audio: { url: 'http://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/a.wav?Expires=1770086400', expires_at: 1770086400, data: '', id: `audio_${RID}` } },
-        usage: { characters: 12 },
-        request_id: RID,
-      }),
-    );
-    const r = await client.synthesizeSpeech({ model: 'qwen3-tts-flash', input: { text: 'hello', voice: 'Cherry' } });
-    expect(r).toEqual({ requestId: RID, url: 'http://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/a.wav?Expires=1770086400', expiresAt: 1770086400, finishReason: 'stop', usage: { characters: 12 } });
-    expect(server.requests[0]!.path).toBe('/api/v1/services/aigc/multimodal-generation/generation');
-    expect(server.requests[0]!.headers['x-dashscope-sse']).toBeUndefined();
-  });
-
-  it('streams PCM chunks from native SSE frames and ends with the URL of the whole WAV', async () => {
-    const pcm = [Buffer.from([1, 2, 3, 4]), Buffer.from([5, 6])];
-    const frame = (id: number, data: string, finish: string, extra = {}) =>
-      `id:${id}\nevent:result\n:HTTP_STATUS/200\ndata:${JSON.stringify({ output: { finish_reason: finish, audio: { data, ...extra } }, usage: { characters: 5 }, request_id: RID })}\n\n`;
-    const { server, client } = await setup((_req, res) => {
-      sseHead(res, RID);
-      res.write(frame(1, pcm[0]!.toString('base64'), 'null'));
-      res.write(frame(2, pcm[1]!.toString('base64'), 'null'));
-      res.end(frame(3, '', 'stop', { url: 'http://x/a.wav', expires_at: 1770086400 }));
-    });
-    const chunks = [];
-    for await (const c of client.synthesizeSpeechStream({ model: 'qwen3-tts-flash', input: { text: 'hello', voice: 'Cherry' } })) chunks.push(c);
-    expect(chunks.map((c) => [c.audio, c.finishReason])).toEqual([
-      [pcm[0], 'null'],
-      [pcm[1], 'null'],
-      [Buffer.alloc(0), 'stop'],
-    ]);
-    expect(chunks[2]).toMatchObject({ url: 'http://x/a.wav', expiresAt: 1770086400, usage: { characters: 5 }, requestId: RID });
-    expect(server.requests[0]!.headers['x-dashscope-sse']).toBe('enable');
-  });
-
-  it('turns a native error frame into DashScopeStreamError with its code and status', async () => {
-    const { client } = await setup((_req, res) => {
-      sseHead(res, RID);
-      res.end(`id:1\nevent:error\n:HTTP_STATUS/400\ndata:{"code":"InvalidParameter","message":"Input text too long","request_id":"${RID}"}\n\n`);
-    });
-    const err = await (async () => {
-      for await (const _c of client.synthesizeSpeechStream({ model: 'qwen3-tts-flash', input: { text: 'x', voice: 'Cherry' } })) void _c;
-    })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DashScopeStreamError);
-    expect(err).toMatchObject({ code: 'InvalidParameter', status: 400, statusCode: 400, requestId: RID });
-  });
-
-  it('retries a 429 before the stream opens', async () => {
-    const { server, client } = await setup((_req, res, _s, n) => {
-      if (n === 1) return json(res, 429, { code: 'Throttling.RateQuota', message: 'Requests rate limit exceeded' });
-      sseHead(res, RID);
-      res.end(`data:${JSON.stringify({ output: { finish_reason: 'stop', audio: { data: '' } }, usage: {} })}\n\n`);
-    });
-    const chunks = [];
-    for await (const c of client.synthesizeSpeechStream({ model: 'qwen3-tts-flash', input: { text: 'x', voice: 'Cherry' } })) chunks.push(c);
-    expect(chunks.map((c) => c.finishReason)).toEqual(['stop']);
-    expect(server.requests).toHaveLength(2);
-  });
-});
-
-describe('fine-tunes', () => {
-  const job = { job_id: 'ft-202602101122-abcd', job_name: 'demo', status: 'PENDING', model: 'qwen3-8b', base_model: 'qwen3-8b', training_file_ids: ['file-ft-1'], hyper_parameters: { n_epochs: 1 }, training_type: 'efficient_sft' };
-
-  it('creates, reads, lists, cancels and deletes jobs on the documented paths', async () => {
-    const { server, client } = await setup((req, res) => {
-      if (req.method === 'GET' && req.url?.startsWith('/api/v1/fine-tunes?')) return json(res, 200, { request_id: RID, output: { page_no: 1, page_size: 10, total: 1, jobs: [job] } });
-      if (req.method === 'POST' && req.url?.endsWith('/cancel')) return json(res, 200, { request_id: RID, output: { status: 'success' } });
-      if (req.method === 'DELETE') return json(res, 200, { request_id: RID, output: { status: 'success' } });
-      return json(res, 200, { request_id: RID, output: job });
-    });
-    const body = { model: 'qwen3-8b', training_file_ids: ['file-ft-1'], training_type: 'efficient_sft', hyper_parameters: { n_epochs: 1 } };
-    expect(await client.createFineTune(body)).toMatchObject({ job_id: job.job_id, status: 'PENDING', requestId: RID });
-    expect((await client.getFineTune(job.job_id)).hyper_parameters).toEqual({ n_epochs: 1 });
-    expect((await client.listFineTunes({ page_no: 1, page_size: 10 })).output.jobs?.[0]?.job_id).toBe(job.job_id);
-    expect(await client.cancelFineTune(job.job_id)).toEqual({ requestId: RID });
-    expect(await client.deleteFineTune(job.job_id)).toEqual({ requestId: RID });
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'POST /api/v1/fine-tunes',
-      `GET /api/v1/fine-tunes/${job.job_id}`,
-      'GET /api/v1/fine-tunes?page_no=1&page_size=10',
-      `POST /api/v1/fine-tunes/${job.job_id}/cancel`,
-      `DELETE /api/v1/fine-tunes/${job.job_id}`,
-    ]);
-    expect(JSON.parse(server.requests[0]!.body.toString())).toEqual(body);
-  });
-
-  it('never re-sends a job create whose outcome is unknown', async () => {
-    const { server, client } = await setup((_req, res) => res.socket?.destroy());
-    await expect(client.createFineTune({ model: 'qwen3-8b', training_file_ids: ['file-ft-1'] })).rejects.toBeInstanceOf(DashScopeAmbiguousError);
-    expect(server.requests).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { DashScopeAbortedError, DashScopeAmbiguousError, DashScopeApiError, Dash
 
 const CHAT = '/compatible-mode/v1/chat/completions';
 const T2I = '/api/v1/services/aigc/text2image/image-synthesis';
+const EMB = '/compatible-mode/v1/embeddings';
 const chatBody = { model: 'qwen-plus', messages: [{ role: 'user', content: 'Say hello' }] };
 const t2iBody = { model: 'wan2.2-t2i-flash', input: { prompt: 'a lighthouse at dusk' }, parameters: { size: '1024*1024', n: 1 } };
 
@@ -103,38 +104,42 @@ describe('authentication errors', () => {
 
 describe('streams', () => {
   it('surfaces a reset mid-stream as DashScopeStreamError and does not retry it', async () => {
-    const { stream, requestId } = await client.chatStream(chatBody, { headers: { 'X-Emulator-Fault': 'reset=400' } });
+    const { stream, requestId } = await client.chatRelay(chatBody, { headers: { 'X-Emulator-Fault': 'reset=400' } });
     expect(requestId).toBeTruthy();
-    const err = await (async () => {
-      for await (const _chunk of stream) void _chunk;
-    })().catch((e: unknown) => e);
+    const err = await stream.pump(() => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashScopeStreamError);
     expect(err).toMatchObject({ code: 'stream_interrupted', requestId, retryable: false });
     expect(requestsTo(CHAT)).toHaveLength(1);
   });
 
   it('streams a whole answer and stops at [DONE]', async () => {
-    const { stream } = await client.chatStream({ ...chatBody, stream_options: { include_usage: true } });
+    const { stream } = await client.chatRelay({ ...chatBody, stream_options: { include_usage: true } });
     let text = '';
     let finish: string | null | undefined;
     let usage: unknown;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      usage = chunk.usage ?? usage;
-    }
+    await stream.pump((read) => {
+      for (const { chunk } of read) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        usage = chunk.usage ?? usage;
+      }
+    });
     expect(text.length).toBeGreaterThan(0);
     expect(finish).toBe('stop');
     expect(usage).toMatchObject({ total_tokens: expect.any(Number) });
   });
 
   it('cancels the upstream request when the consumer stops reading', async () => {
-    // a second between chunks: the answer cannot be complete when the loop breaks after the first one
+    // a second between chunks: the answer cannot be complete when the consumer stops after the first one
     const slow = await startEmulator({ port: 0, chunkDelayMs: 1_000 });
     const c = new DashScopeClient({ origin: slow.url, apiKey: slow.apiKey, timeoutMs: 10_000, maxRetries: 0 });
     try {
-      const { stream } = await c.chatStream(chatBody);
-      for await (const _chunk of stream) break;
+      const { stream } = await c.chatRelay(chatBody);
+      await stream
+        .pump(() => {
+          throw new Error('enough');
+        })
+        .catch(() => undefined);
       await until(() => slow.requests[0]?.endedAt != null);
       expect(slow.requests).toHaveLength(1);
       expect(slow.requests[0]).toMatchObject({ path: CHAT, aborted: true });
@@ -238,28 +243,45 @@ describe('native endpoints end to end', () => {
       await slow.close();
     }
   });
+});
 
-  it('synthesises speech as a URL and as a PCM stream', async () => {
-    const body = { model: 'qwen3-tts-flash', input: { text: 'Hello there', voice: 'Cherry' } };
-    const plain = await client.synthesizeSpeech(body);
-    expect(plain.url).toMatch(/^https?:\/\//);
-    expect(plain.usage).toMatchObject({ characters: expect.any(Number) });
-    const chunks = [];
-    for await (const c of client.synthesizeSpeechStream(body)) chunks.push(c);
-    expect(chunks.length).toBeGreaterThan(1);
-    expect(chunks.slice(0, -1).every((c) => c.audio.length > 0 && c.finishReason === 'null')).toBe(true);
-    expect(chunks.at(-1)!.finishReason).toBe('stop');
+describe('embeddings', () => {
+  const embedBody = { model: 'text-embedding-v4', input: ['a', 'b'], dimensions: 64 };
+
+  it('embeds as floats and returns the request id the emulator logged', async () => {
+    const e = await client.embed(embedBody);
+    expect(e.response.data.map((d) => d.embedding.length)).toEqual([64, 64]);
+    expect(requestsTo(EMB).map((q) => q.status)).toEqual([200]);
+    expect(e.requestId).toBe(requestsTo(EMB)[0]!.requestId);
   });
 
-  it('embeds, uploads a training file and runs the fine-tune job calls', async () => {
-    const e = await client.embed({ model: 'text-embedding-v4', input: ['a', 'b'], dimensions: 64 });
-    expect(e.response.data.map((d) => d.embedding.length)).toEqual([64, 64]);
-    const file = await client.uploadFile(Buffer.from('{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n'), 'train.jsonl', 'fine-tune');
-    expect(file.id).toMatch(/^file-ft-/);
-    const job = await client.createFineTune({ model: 'qwen-turbo', training_file_ids: [file.id], training_type: 'efficient_sft' });
-    expect((await client.getFineTune(job.job_id)).job_id).toBe(job.job_id);
-    expect((await client.listFineTunes()).output.jobs?.map((j) => j.job_id)).toContain(job.job_id);
-    await client.cancelFineTune(job.job_id);
-    await client.deleteFineTune(job.job_id);
+  it('retries a 429 and a 500 and the caller sees the success', async () => {
+    emu.faults.add({ match: { path: EMB }, times: 1, fault: { kind: 'status', status: 429 } });
+    emu.faults.add({ match: { path: EMB }, times: 1, fault: { kind: 'status', status: 500 } });
+    const e = await client.embed(embedBody);
+    expect(requestsTo(EMB).map((q) => q.status)).toEqual([429, 500, 200]);
+    expect(e.requestId).toBe(requestsTo(EMB)[2]!.requestId);
+  });
+
+  it('maps a 401 to DashScopeApiError with code and request id, not retried', async () => {
+    const bad = makeClient({ apiKey: 'sk-not-the-key' });
+    try {
+      const err = await bad.embed(embedBody).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DashScopeApiError);
+      expect(err).toMatchObject({ status: 401, code: 'invalid_api_key', retryable: false, requestId: requestsTo(EMB)[0]!.requestId });
+      expect(requestsTo(EMB)).toHaveLength(1);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('aborting the caller signal cancels the upstream request (the emulator logs aborted: true)', async () => {
+    const controller = new AbortController();
+    const call = client.embed(embedBody, { signal: controller.signal, headers: { 'X-Emulator-Fault': 'latency=60000' } });
+    await until(() => requestsTo(EMB).length === 1);
+    controller.abort();
+    await expect(call).rejects.toBeInstanceOf(DashScopeAbortedError);
+    await until(() => requestsTo(EMB)[0]!.endedAt != null);
+    expect(requestsTo(EMB)[0]).toMatchObject({ aborted: true });
   });
 });

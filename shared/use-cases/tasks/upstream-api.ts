@@ -2,6 +2,7 @@
 // as a narrow interface so tests can stand in for it, and the one place that sorts the client's errors into
 // what a use case must do about them.
 import type { Task } from '../../domain/task.ts';
+import type { CallOptions } from '../../dashscope/call-options.ts';
 import {
   DashScopeAmbiguousError,
   DashScopeApiError,
@@ -10,12 +11,6 @@ import {
   DashScopeResponseError,
   isRetryableStatus,
 } from '../../dashscope/errors.ts';
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  headers?: Record<string, string>;
-}
 
 export interface CreateTaskBody {
   model: string;

@@ -1,6 +1,7 @@
-// Transport for DashScope's native API (/api/v1), and for compatible-mode chat: undici `request` over one
-// pooled keep-alive Agent, the shared retry policy, per-attempt deadlines, typed errors, zod-checked JSON
-// answers and streams. Creates (non-idempotent calls) are never re-sent once they may have reached DashScope.
+// The one transport to DashScope, native API and compatible mode alike: undici `request` over one pooled Agent,
+// one retry policy, per-attempt deadlines, typed errors, zod-checked JSON and streams; creates never re-sent.
+// Why undici for every call: fetch's web objects cost chat-stream about a proxy hop per request, and one path
+// means one retry, deadline and error code to get right (docs/decisions/0001-one-undici-transport.md).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -25,7 +26,7 @@ export interface TransportConfig {
   onEvent?: OnClientEvent;
 }
 
-export interface NativeRequest {
+export interface TransportRequest {
   /** Name reported in events (e.g. `getTask`). */
   operation: string;
   method: 'GET' | 'POST' | 'DELETE';
@@ -46,7 +47,7 @@ export interface OpenResponse {
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-export class NativeTransport {
+export class DashScopeTransport {
   /** Scheme, host and port: request paths are absolute, so any path on the configured origin is not used. */
   private readonly origin: string;
   private jsonHeaders: Readonly<Record<string, string>> | undefined;
@@ -57,7 +58,7 @@ export class NativeTransport {
   }
 
   /** Sends the request (with retries) and returns the zod-parsed JSON answer and DashScope's request id. */
-  async json<S extends z.ZodType>(req: NativeRequest, schema: S, opts: CallOptions = {}): Promise<{ data: z.infer<S>; requestId: string }> {
+  async json<S extends z.ZodType>(req: TransportRequest, schema: S, opts: CallOptions = {}): Promise<{ data: z.infer<S>; requestId: string }> {
     return this.run(req, opts, async (res) => {
       let text: string;
       try {
@@ -84,20 +85,15 @@ export class NativeTransport {
   }
 
   /**
-   * Opens a native SSE stream: retries happen only until the response headers arrive. The caller owns
-   * `body` and `deadline` from then on (restart the deadline per chunk, dispose it at the end).
+   * Sends the request (with retries, which happen only until the response headers arrive) and returns the
+   * response with its body unread: the caller owns `body` and `deadline` from then on (restart the deadline
+   * per chunk, dispose it at the end). For streams (e.g. a compatible-mode chat stream).
    */
-  async stream(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
-    const headers = { Accept: 'text/event-stream', 'X-DashScope-SSE': 'enable', ...req.headers };
-    return this.open({ ...req, headers }, opts);
-  }
-
-  /** Like `stream`, with the request's own headers only (e.g. a compatible-mode chat stream). */
-  async open(req: NativeRequest, opts: CallOptions = {}): Promise<OpenResponse> {
+  async open(req: TransportRequest, opts: CallOptions = {}): Promise<OpenResponse> {
     return this.run(req, opts, (res) => res, true);
   }
 
-  private async run<T>(req: NativeRequest, opts: CallOptions, onOk: (res: OpenResponse) => T | Promise<T>, keepOpen = false): Promise<T> {
+  private async run<T>(req: TransportRequest, opts: CallOptions, onOk: (res: OpenResponse) => T | Promise<T>, keepOpen = false): Promise<T> {
     const body = req.json === undefined ? undefined : JSON.stringify(req.json);
     let attempts = 0;
     return withRetry(
@@ -132,7 +128,7 @@ export class NativeTransport {
   }
 
   /** One attempt: resolves with a 2xx response whose body is unread; throws typed errors otherwise. */
-  private async send(req: NativeRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
+  private async send(req: TransportRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
     if (!this.cfg.apiKey) throw missingApiKeyError();
     // the clock starts right after the request is handed to the connection (undici writes it synchronously
     // when a connection is free): arming a timer first would delay every request for nothing
@@ -167,7 +163,7 @@ export class NativeTransport {
   }
 
   /** Path and query string; `req.path` is absolute and already encoded. */
-  private pathOf(req: NativeRequest): string {
+  private pathOf(req: TransportRequest): string {
     if (!req.query) return req.path;
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query)) if (v !== undefined) search.set(k, String(v));
@@ -175,13 +171,13 @@ export class NativeTransport {
     return q ? `${req.path}${req.path.includes('?') ? '&' : '?'}${q}` : req.path;
   }
 
-  private headers(req: NativeRequest, opts: CallOptions, hasBody: boolean): Readonly<Record<string, string>> {
+  private headers(req: TransportRequest, opts: CallOptions, hasBody: boolean): Readonly<Record<string, string>> {
     // the common case (no per-call headers) is the same object every time: built once, never mutated
     if (!opts.headers && !req.headers) return hasBody ? (this.jsonHeaders ??= Object.freeze(this.buildHeaders(req, opts, true))) : (this.plainHeaders ??= Object.freeze(this.buildHeaders(req, opts, false)));
     return this.buildHeaders(req, opts, hasBody);
   }
 
-  private buildHeaders(req: NativeRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
+  private buildHeaders(req: TransportRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
     return {
       Accept: 'application/json',
       ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
