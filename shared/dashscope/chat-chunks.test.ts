@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { needRecordings, recordedFiles, recordedLines } from '../../test/support/recordings.ts';
 import { pumpRelayChunks, shapeProblem, type RelayChunk } from './chat-chunks.ts';
 import { Deadline } from './deadline.ts';
 import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
@@ -46,10 +44,8 @@ async function relayedReads(reads: string[]): Promise<RelayChunk[][]> {
   return out;
 }
 
-const fixturesDir = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/dashscope');
-const fixtureFiles = existsSync(fixturesDir) ? readdirSync(fixturesDir).filter((f) => f.endsWith('.chunks.txt')) : [];
-if (fixtureFiles.length === 0) console.log(`skipping recorded chunks: no *.chunks.txt in ${fixturesDir}`);
-const fixtureLines = (file: string) => readFileSync(join(fixturesDir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const fixtureFiles = recordedFiles('.chunks.txt');
+const fixtureLines = recordedLines;
 
 describe('pumpRelayChunks', () => {
   const content = chunk('Hello');
@@ -204,7 +200,8 @@ describe('pumpRelayChunks', () => {
     await expect(relayed(throttled.join(''))).rejects.toMatchObject({ code: 'Throttling', status: 429 });
   });
 
-  it.skipIf(fixtureFiles.length === 0)('reads every recorded stream the same whether it comes at once or an event per read', async () => {
+  it('reads every recorded stream the same whether it comes at once or an event per read', async (ctx) => {
+    needRecordings(ctx);
     for (const file of fixtureFiles) {
       const lines = fixtureLines(file);
       const frames = [...lines.map((l) => `data: ${l}\n\n`), 'data: [DONE]\n\n'];
@@ -216,7 +213,8 @@ describe('pumpRelayChunks', () => {
     }
   });
 
-  it.skipIf(fixtureFiles.length === 0)('leaves only chunks without finish reason, usage or tool calls unparsed, in every recorded stream', async () => {
+  it('leaves only chunks without finish reason, usage or tool calls unparsed, in every recorded stream', async (ctx) => {
+    needRecordings(ctx);
     let unparsed = 0;
     for (const file of fixtureFiles) {
       const lines = fixtureLines(file);
@@ -265,7 +263,8 @@ describe('shapeProblem', () => {
     }
   });
 
-  it.skipIf(fixtureFiles.length === 0)('accepts every recorded DashScope chunk', () => {
+  it('accepts every recorded DashScope chunk', (ctx) => {
+    needRecordings(ctx);
     for (const file of fixtureFiles) {
       const lines = fixtureLines(file);
       for (const line of lines) expect(shapeProblem(JSON.parse(line)), `${file}: ${line.slice(0, 80)}`).toBeUndefined();

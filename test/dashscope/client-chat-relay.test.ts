@@ -1,14 +1,12 @@
 // The client's compatible-mode chat streams (chatRelay) against scripted local servers: what is pushed, what
 // is retried (only before the response head), how a stream fails, and when the upstream request is cancelled.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayChunk, RelayStream } from '../../shared/dashscope/chat-chunks.ts';
 import { DashScopeClient } from '../../shared/dashscope/client.ts';
 import { DashScopeAbortedError, DashScopeStreamError } from '../../shared/dashscope/errors.ts';
 import { clientHarness } from './client-harness.ts';
 import { chatBody as body, chunk, RID } from './compat-fixtures.ts';
+import { needRecordings, recordedLines } from '../support/recordings.ts';
 import { json, sseHead } from './tiny-server.ts';
 
 const { clients, setup, closeAll } = clientHarness({ workspace: 'llm-test' });
@@ -186,12 +184,10 @@ describe('chatRelay', () => {
   });
 });
 
-const fixture = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/fixtures/dashscope/alibaba-tool-call.chunks.txt');
-if (!existsSync(fixture)) console.log(`skipping recorded tool-call stream: ${fixture} is absent`);
-
-describe.skipIf(!existsSync(fixture))('chatRelay over a recorded DashScope stream', () => {
-  it('pushes every recorded chunk unchanged, in order, when the server writes it in small pieces', async () => {
-    const lines = readFileSync(fixture, 'utf8').split('\n').filter((l) => l.trim());
+describe('chatRelay over a recorded DashScope stream', () => {
+  it('pushes every recorded chunk unchanged, in order, when the server writes it in small pieces', async (ctx) => {
+    needRecordings(ctx);
+    const lines = recordedLines('alibaba-tool-call.chunks.txt');
     const wire = Buffer.from(lines.map((l) => `data: ${l}\n\n`).join('') + 'data: [DONE]\n\n');
     const { client } = await setup(async (_req, res) => {
       sseHead(res, RID);
