@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
 import { HttpError } from '../../http/errors.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
+import { upstreamAccountFailure } from '../upstream-account.ts';
 import { getTaskOr404 } from './task-queries.ts';
 import type { TaskDeps } from './task-deps.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
@@ -49,6 +50,12 @@ export async function cancelTask(deps: TaskDeps, id: string, requestId: string):
         await deps.dashscope.cancelTask(held.task.dashscopeTaskId!);
       } catch (e) {
         const f = classifyUpstreamError(e);
+        // Before the 400 check: an account in arrears is refused with a 400 (Arrearage) too.
+        const account = upstreamAccountFailure(f);
+        if (account) {
+          log.warn('cancel refused: the DashScope key or account', { code: f.code });
+          throw new HttpError(account.statusCode, account.code, account.message, { cause: e, expose: true });
+        }
         if (f.kind === 'rejected' && (f.code === 'UnsupportedOperation' || f.status === 400)) throw notCancelable(f.message || NOT_PENDING_MESSAGE);
         log.warn('cancel failed upstream', { code: f.code });
         throw new HttpError(f.kind === 'rejected' ? 502 : 503, 'upstream_error', `DashScope could not cancel the task (${f.code})`, { cause: e });
