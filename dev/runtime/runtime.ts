@@ -14,6 +14,7 @@ import { wireEventBridge } from './eventbridge-triggers.ts';
 import { loadFunction, type LoadedFunction } from './functions.ts';
 import { createRuntimeServer } from './http-server.ts';
 import { Invocations } from './invocations.ts';
+import { listenOn } from './local-ports.ts';
 import { ossDispatcher, ossRoutes } from './oss-triggers.ts';
 import { buildRouteTable } from './route-table.ts';
 import { readSYaml } from './s-yaml.ts';
@@ -80,8 +81,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let emulator: Emulator | undefined;
     let effective = config;
     if (!config.DASHSCOPE_API_KEY) {
-      emulator = await startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) });
-      const emu = emulator;
+      const emu = await listenOn('EMULATOR_PORT', config.EMULATOR_PORT, () =>
+        startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) }),
+      );
+      emulator = emu;
       undo.push(() => emu.close());
       effective = emulatorConfig(config, emu);
     }
@@ -102,10 +105,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     const server = createRuntimeServer({ routes, objects: deps.objects, invocations, health: () => health, log: logger });
     const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT ?? 9000, host, () => resolve());
-    });
+    const listenPort = config.PORT ?? 9000;
+    await listenOn('PORT', listenPort, () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listenPort, host, () => resolve());
+      }),
+    );
     undo.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
