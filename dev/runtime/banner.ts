@@ -49,13 +49,13 @@ export function describeRuntime(d: RuntimeDescription): string[] {
       : 'client keys: not checked (set CLIENT_API_KEYS to require Authorization: Bearer <key>)',
   );
   lines.push(`HTTP on ${d.url}`);
-  if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) {
-    lines.push(`try it${d.clientKeys > 0 ? ' (with CLIENT_KEY set to one of the keys)' : ''}:`, `  ${chatCurl(d.url, d.clientKeys)}`);
-  }
   const width = Math.max(20, ...d.routes.map((r) => r.path.length));
   for (const r of d.routes) lines.push(`  ${r.method.padEnd(7)}${r.path.padEnd(width + 2)}→ ${r.fn.name}`);
   lines.push(`  ${'GET'.padEnd(7)}${'/healthz'.padEnd(width + 2)}→ runtime (health)`);
   lines.push(`  ${'GET'.padEnd(7)}${'/_oss/<key>'.padEnd(width + 2)}→ runtime (local object URLs)`);
+  if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) {
+    lines.push(`try it${d.clientKeys > 0 ? ' (with CLIENT_KEY set to one of the keys)' : ''}:`, `  ${chatCurl(d.url, d.clientKeys)}`);
+  }
   for (const t of d.timers) lines.push(`timer  ${t.fn}/${t.trigger}: every ${d.intervalMs} ms locally (cloud schedule: ${t.cron})`);
   for (const o of d.oss) {
     const { prefix = '', suffix = '' } = o.trigger.triggerConfig.filter.key ?? {};
