@@ -1,5 +1,6 @@
-// What the local runtime prints at start: where DashScope is, every route with its function, every timer,
-// OSS and EventBridge trigger, and anything in s.yaml that is not served as written.
+// What the local runtime prints at start: where DashScope is, whether client keys are checked, a chat request
+// to try, every route with its function, every timer, OSS and EventBridge trigger, and anything in s.yaml
+// that is not served as written.
 import type { EventBridgeHandle } from './eventbridge-triggers.ts';
 import type { OssRoute } from './oss-triggers.ts';
 import type { RuntimeRoute } from './route-table.ts';
@@ -11,12 +12,25 @@ export interface RuntimeDescription {
   url: string;
   emulator?: { url: string };
   dashscopeOrigin: string;
+  /** A loopback DASHSCOPE_BASE_URL origin the runtime added to RESULT_HOST_ALLOWLIST. */
+  trustedOrigin?: string;
+  /** How many CLIENT_API_KEYS are configured (0: none, nothing is checked); the keys themselves are never shown. */
+  clientKeys: number;
   routes: readonly RuntimeRoute[];
   timers: readonly TimerHandle[];
   intervalMs: number;
   oss: readonly OssRoute[];
   bridge: readonly EventBridgeHandle[];
   notes: readonly string[];
+}
+
+export const CHAT_PATH = '/v1/chat/completions';
+
+/** One chat request that works against this runtime, as a developer would paste it. */
+export function chatCurl(url: string, clientKeys: number): string {
+  const auth = clientKeys > 0 ? ` -H "Authorization: Bearer $CLIENT_KEY"` : '';
+  const body = JSON.stringify({ model: 'qwen-plus', messages: [{ role: 'user', content: 'Hello' }] });
+  return `curl -s ${url}${CHAT_PATH} -H 'content-type: application/json'${auth} -d '${body}'`;
 }
 
 export function describeRuntime(d: RuntimeDescription): string[] {
@@ -26,11 +40,22 @@ export function describeRuntime(d: RuntimeDescription): string[] {
       ? `DashScope emulator started at ${d.emulator.url} (DASHSCOPE_API_KEY is not set); the DashScope client points at it`
       : `DashScope: ${d.dashscopeOrigin} (DASHSCOPE_API_KEY is set)`,
   );
+  if (d.trustedOrigin) {
+    lines.push(`persist-to-oss may download results from ${d.trustedOrigin} (DASHSCOPE_BASE_URL is a loopback address; added to RESULT_HOST_ALLOWLIST)`);
+  }
+  lines.push(
+    d.clientKeys > 0
+      ? `client keys: enforced (${d.clientKeys} ${d.clientKeys === 1 ? 'key' : 'keys'}); send one as Authorization: Bearer <key>`
+      : 'client keys: not checked (set CLIENT_API_KEYS to require Authorization: Bearer <key>)',
+  );
   lines.push(`HTTP on ${d.url}`);
   const width = Math.max(20, ...d.routes.map((r) => r.path.length));
   for (const r of d.routes) lines.push(`  ${r.method.padEnd(7)}${r.path.padEnd(width + 2)}→ ${r.fn.name}`);
   lines.push(`  ${'GET'.padEnd(7)}${'/healthz'.padEnd(width + 2)}→ runtime (health)`);
   lines.push(`  ${'GET'.padEnd(7)}${'/_oss/<key>'.padEnd(width + 2)}→ runtime (local object URLs)`);
+  if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) {
+    lines.push(`try it${d.clientKeys > 0 ? ' (with CLIENT_KEY set to one of the keys)' : ''}:`, `  ${chatCurl(d.url, d.clientKeys)}`);
+  }
   for (const t of d.timers) lines.push(`timer  ${t.fn}/${t.trigger}: every ${d.intervalMs} ms locally (cloud schedule: ${t.cron})`);
   for (const o of d.oss) {
     const { prefix = '', suffix = '' } = o.trigger.triggerConfig.filter.key ?? {};

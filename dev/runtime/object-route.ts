@@ -1,11 +1,13 @@
 // Serves the local object store's signed URLs (`/_oss/<key>?Expires=…&Signature=…`), standing in for OSS's
-// own endpoint: 403 for a bad or expired signature, 404 when absent, the stored type and length otherwise.
+// own endpoint: 403 for a bad or expired signature, 404 when absent, the stored type and length otherwise,
+// and single byte ranges (206/416) so players can seek in local media.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';
 import { sendError } from '../../shared/http/respond.ts';
 import { ObjectNotFoundError } from '../../shared/ports/object-store.ts';
+import { readRange, type RangeAnswer } from './byte-range.ts';
 
 export const OBJECT_ROUTE_PREFIX = '/_oss/';
 
@@ -26,15 +28,25 @@ export async function serveObject(store: LocalFsObjectStore, req: IncomingMessag
     const check = store.verifyUrl(key, url.searchParams.get('Expires'), url.searchParams.get('Signature'));
     if (check === 'expired') throw new HttpError(403, 'url_expired', 'this object URL has expired');
     if (check !== 'ok') throw new HttpError(403, 'signature_mismatch', 'the signature of this object URL is not valid');
-    const { meta, body } = await store.get(key).catch((e: unknown) => {
+    const rangeOf = (size: number): RangeAnswer => readRange(req.headers.range, size);
+    const { meta, body, range } = await store.get(key, (size) => {
+      const answer = rangeOf(size);
+      return answer.kind === 'partial' ? answer.range : undefined;
+    }).catch((e: unknown) => {
       throw e instanceof ObjectNotFoundError ? new HttpError(404, 'no_such_key', `object ${key} does not exist`) : e;
     });
-    res.writeHead(200, {
-      'content-type': meta.contentType,
-      'content-length': String(meta.bytes),
-      ...(meta.etag ? { etag: `"${meta.etag}"` } : {}),
-      'x-request-id': requestId,
-    });
+    if (rangeOf(meta.bytes).kind === 'unsatisfiable') {
+      body.destroy();
+      throw new HttpError(416, 'range_not_satisfiable', `the requested range is outside the object (${meta.bytes} bytes)`, {
+        headers: { 'content-range': `bytes */${meta.bytes}`, 'accept-ranges': 'bytes' },
+      });
+    }
+    const common = { 'content-type': meta.contentType, 'accept-ranges': 'bytes', ...(meta.etag ? { etag: `"${meta.etag}"` } : {}), 'x-request-id': requestId };
+    if (range) {
+      res.writeHead(206, { ...common, 'content-range': `bytes ${range.start}-${range.end}/${meta.bytes}`, 'content-length': String(range.end - range.start + 1) });
+    } else {
+      res.writeHead(200, { ...common, 'content-length': String(meta.bytes) });
+    }
     if (req.method === 'HEAD') {
       body.destroy();
       res.end();

@@ -16,6 +16,8 @@ import { wireEventBridge } from './eventbridge-triggers.ts';
 import { loadFunction, type LoadedFunction } from './functions.ts';
 import { createRuntimeServer } from './http-server.ts';
 import { Invocations } from './invocations.ts';
+import { listenOn } from './local-ports.ts';
+import { loopbackOrigin } from './loopback-origin.ts';
 import { ossDispatcher, ossRoutes } from './oss-triggers.ts';
 import { buildRouteTable } from './route-table.ts';
 import { readSYaml } from './s-yaml.ts';
@@ -66,6 +68,16 @@ export function emulatorConfig(config: Config, emulator: Pick<Emulator, 'url' | 
   };
 }
 
+/**
+ * The config the functions see when DASHSCOPE_BASE_URL is on this machine (an emulator run on its own): its
+ * origin joins the persist allowlist, as for the emulator npm start starts. Unchanged for any other host.
+ */
+export function loopbackDashScopeConfig(config: Config): { config: Config; trustedOrigin?: string } {
+  const origin = loopbackOrigin(config.DASHSCOPE_BASE_URL);
+  if (!origin || config.RESULT_HOST_ALLOWLIST.includes(origin)) return { config };
+  return { config: { ...config, RESULT_HOST_ALLOWLIST: [...config.RESULT_HOST_ALLOWLIST, origin] }, trustedOrigin: origin };
+}
+
 function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeAllConnections();
@@ -83,17 +95,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   try {
     let emulator: Emulator | undefined;
     let effective = config;
+    let trustedOrigin: string | undefined;
     if (!config.DASHSCOPE_API_KEY) {
       // Its state lives next to the tasks that refer to it, so a restart finds the upstream tasks it polls.
-      emulator = await startEmulator({
-        port: config.EMULATOR_PORT,
-        timeScale: config.EMULATOR_TIME_SCALE,
-        stateDir: join(config.DATA_DIR, 'emulator'),
-        ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}),
-      });
-      const emu = emulator;
+      const emu = await listenOn('EMULATOR_PORT', config.EMULATOR_PORT, () =>
+        startEmulator({
+          port: config.EMULATOR_PORT,
+          timeScale: config.EMULATOR_TIME_SCALE,
+          stateDir: join(config.DATA_DIR, 'emulator'),
+          ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}),
+        }),
+      );
+      emulator = emu;
       undo.push(() => emu.close());
       effective = emulatorConfig(config, emu);
+    } else {
+      ({ config: effective, trustedOrigin } = loopbackDashScopeConfig(config));
     }
     let baseUrl = config.PUBLIC_BASE_URL ?? '';
     const deps = createLocalDeps(effective, { logger, publicBaseUrl: () => baseUrl });
@@ -112,10 +129,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     const server = createRuntimeServer({ routes, objects: deps.objects, invocations, health: () => health, log: logger, limits: serverLimits(config) });
     const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT ?? 9000, host, () => resolve());
-    });
+    const listenPort = config.PORT ?? 9000;
+    await listenOn('PORT', listenPort, () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listenPort, host, () => resolve());
+      }),
+    );
     undo.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -125,7 +145,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const oss = ossRoutes(functions);
     const offOss = deps.objects.onObjectCreated(ossDispatcher(oss, invocations, config.OSS_BUCKET ?? 'local', config.OSS_REGION ?? 'local'));
     const bridge = wireEventBridge(functions, deps.events, invocations, config.EVENTBRIDGE_BUS);
-    for (const line of describeRuntime({ sYamlPath, dataDir: config.DATA_DIR, url, emulator, dashscopeOrigin: effective.dashscopeOrigin, routes, timers: timers.handles, intervalMs: config.LOCAL_TIMER_INTERVAL_MS, oss, bridge: bridge.handles, notes })) say(line);
+    const banner = describeRuntime({
+      sYamlPath,
+      dataDir: config.DATA_DIR,
+      url,
+      emulator,
+      dashscopeOrigin: effective.dashscopeOrigin,
+      ...(trustedOrigin ? { trustedOrigin } : {}),
+      clientKeys: config.CLIENT_API_KEYS?.length ?? 0,
+      routes,
+      timers: timers.handles,
+      intervalMs: config.LOCAL_TIMER_INTERVAL_MS,
+      oss,
+      bridge: bridge.handles,
+      notes,
+    });
+    for (const line of banner) say(line);
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> =>

@@ -1,6 +1,7 @@
 // The four task routes: parse the request, call one use case, map its result to HTTP. A DashScope refusal of
-// a create is answered 422 (the request was valid here but DashScope refused it: content, model access) or
-// 502 (our account or key is the problem); either way the task exists, FAILED, at the Location given.
+// a create is answered 422 (the request was valid here but DashScope refused it: content, parameters) or
+// 502 (the service's DashScope key or account, or DashScope failing); either way the task exists, FAILED, at
+// the Location given.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readJson } from '../../shared/http/body.ts';
 import { HttpError } from '../../shared/http/errors.ts';
@@ -13,6 +14,7 @@ import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { getTaskOr404, listTasks, parseListQuery } from '../../shared/use-cases/tasks/task-queries.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from '../../shared/use-cases/tasks/task-request.ts';
 import { toTaskView } from '../../shared/use-cases/tasks/task-view.ts';
+import { upstreamAccountFailure } from '../../shared/use-cases/upstream-account.ts';
 
 export interface RouteCall {
   req: IncomingMessage;
@@ -44,7 +46,9 @@ function refusal(result: SubmitResult): HttpError | undefined {
   if (o.kind !== 'rejected' && o.kind !== 'gave-up') return undefined;
   const f = o.failure;
   const headers = { location: location(result.task.id) };
-  if (f.kind === 'rejected' && [400, 404, 422].includes(f.status)) {
+  const account = upstreamAccountFailure(f);
+  if (account) return new HttpError(account.statusCode, account.code, `${account.message} Task ${result.task.id} is FAILED.`, { headers, expose: true });
+  if (f.kind === 'rejected' && f.status !== undefined && [400, 404, 422].includes(f.status)) {
     return new HttpError(422, 'upstream_rejected', `DashScope rejected the task (${f.code}): ${f.message}; task ${result.task.id} is FAILED`, { headers });
   }
   return new HttpError(502, 'upstream_error', `DashScope did not accept task ${result.task.id} (${f.code})`, { headers });

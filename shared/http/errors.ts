@@ -7,12 +7,13 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
-    readonly extra: { param?: string; type?: string; headers?: Record<string, string>; cause?: unknown } = {},
+    /** `expose`: show a 5xx message too, when it is written for the caller and carries nothing internal. */
+    readonly extra: { param?: string; type?: string; headers?: Record<string, string>; cause?: unknown; expose?: boolean } = {},
   ) {
     super(message, { cause: extra.cause });
   }
   get expose(): boolean {
-    return this.statusCode < 500;
+    return this.extra.expose ?? this.statusCode < 500;
   }
 }
 

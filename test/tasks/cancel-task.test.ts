@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../shared/http/errors.ts';
-import { cancelTask, NOT_PENDING_MESSAGE } from '../../shared/use-cases/tasks/cancel-task.ts';
+import { cancelTask, CANCELABLE_STATUSES, NOT_PENDING_MESSAGE } from '../../shared/use-cases/tasks/cancel-task.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
 import { parseTaskRequest } from '../../shared/use-cases/tasks/task-request.ts';
@@ -35,24 +35,26 @@ describe('cancelTask', () => {
     expect(h.eventsOf(t.id).map((e) => e.type)).toEqual(['task.submitted', 'task.canceled']);
   });
 
-  it("answers 409 with DashScope's message when DashScope says the task is no longer PENDING", async () => {
+  it("answers 409 with DashScope's message, the task's status and what can be canceled when DashScope says it is no longer PENDING", async () => {
     const t = (await submitTask(h.deps, { request: video, requestId: 'r1' }, h.timings)).task;
     ds.plan('ds-1', ['RUNNING']);
     const e = await refusal(cancelTask(h.deps, t.id, 'c1'));
     expect(e.statusCode).toBe(409);
-    expect(e.message).toBe(NOT_PENDING_MESSAGE);
+    expect(e.message).toBe(`task ${t.id} is PENDING here, but DashScope has started it (DashScope: ${NOT_PENDING_MESSAGE}); ${CANCELABLE_STATUSES}`);
     const after = await h.tasks.get(t.id);
     expect(after?.status).toBe('PENDING');
     expect(after?.leaseOwner).toBeUndefined();
   });
 
-  it('answers 409 without asking DashScope for a RUNNING or finished task', async () => {
+  it('answers 409 naming the status and the cancelable ones, without asking DashScope, for a RUNNING task', async () => {
     ds.defaultPlan = ['RUNNING'];
     const t = (await submitTask(h.deps, { request: video, requestId: 'r1' }, h.timings)).task;
     h.clock.advance(1_000);
     await pollDueTasks(h.deps, { requestId: 'p' }, h.pollOptions({ maxRunMs: 200 }));
     expect((await h.tasks.get(t.id))?.status).toBe('RUNNING');
-    expect((await refusal(cancelTask(h.deps, t.id, 'c1'))).statusCode).toBe(409);
+    const e = await refusal(cancelTask(h.deps, t.id, 'c1'));
+    expect(e.statusCode).toBe(409);
+    expect(e.message).toBe(`task ${t.id} is RUNNING; only QUEUED tasks not yet sent to DashScope and PENDING tasks can be canceled`);
     expect(ds.cancels).toBe(0);
   });
 

@@ -80,12 +80,17 @@ describe('submit-task HTTP API', () => {
     expect((await call('GET', '/v1/tasks?cursor=zzz')).status).toBe(400);
   });
 
-  it('cancels with DELETE and answers 404 for an unknown task', async () => {
+  it('cancels with DELETE, answers a second DELETE 409 with the status and what can be canceled, and 404 for an unknown task', async () => {
     const r = await call('POST', '/v1/tasks', t2i);
     const del = await call('DELETE', `/v1/tasks/${r.json.id}`);
     expect(del.status).toBe(200);
     expect(del.json.status).toBe('CANCELED');
-    expect((await call('DELETE', `/v1/tasks/${r.json.id}`)).status).toBe(409);
+    const again = await call('DELETE', `/v1/tasks/${r.json.id}`);
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatchObject({
+      code: 'task_not_cancelable',
+      message: `task ${r.json.id} is CANCELED; only QUEUED tasks not yet sent to DashScope and PENDING tasks can be canceled`,
+    });
     const missing = await call('GET', '/v1/tasks/task_nope');
     expect(missing.status).toBe(404);
     expect(missing.json.error).toMatchObject({ code: 'task_not_found', type: 'not_found_error' });

@@ -35,6 +35,12 @@ export interface ObjectCreatedEvent {
   meta: ObjectMeta;
   time: Date;
 }
+/** Inclusive byte offsets, as in an HTTP Range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export type ObjectCreatedListener = (event: ObjectCreatedEvent) => void;
 
 export interface LocalFsObjectStoreOptions {
@@ -102,7 +108,11 @@ export class LocalFsObjectStore implements ObjectStore {
     }
   }
 
-  async get(key: string): Promise<{ meta: ObjectMeta; body: Readable }> {
+  /**
+   * `slice` picks, from the object's size, the inclusive byte range to stream (undefined: all of it); it is
+   * asked about the very file that is streamed, so a concurrent overwrite cannot shift the range.
+   */
+  async get(key: string, slice?: (bytes: number) => ByteRange | undefined): Promise<{ meta: ObjectMeta; body: Readable; range?: ByteRange }> {
     assertObjectKey(key);
     let fh: FileHandle;
     try {
@@ -115,6 +125,8 @@ export class LocalFsObjectStore implements ObjectStore {
       const s = await fh.stat({ bigint: true });
       if (!s.isFile()) throw new ObjectNotFoundError(key);
       const meta = await this.readMeta(key, s);
+      const range = slice?.(meta.bytes);
+      if (range) return { meta, range, body: fh.createReadStream({ start: range.start, end: range.end, autoClose: true }) };
       return { meta, body: fh.createReadStream({ start: 0, autoClose: true }) };
     } catch (e) {
       await fh.close();

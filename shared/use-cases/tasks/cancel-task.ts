@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
 import { HttpError } from '../../http/errors.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
+import { upstreamAccountFailure } from '../upstream-account.ts';
 import { getTaskOr404 } from './task-queries.ts';
 import type { TaskDeps } from './task-deps.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
@@ -14,19 +15,22 @@ export const NOT_PENDING_MESSAGE = 'Failed to cancel the task, please confirm if
 const CANCEL_LEASE_MS = 30_000;
 const LEASE_TRIES = 10;
 
-function notCancelable(message: string): HttpError {
-  return new HttpError(409, 'task_not_cancelable', message);
+/** Said in every 409, so the caller knows what could have been canceled without reading the docs. */
+export const CANCELABLE_STATUSES = 'only QUEUED tasks not yet sent to DashScope and PENDING tasks can be canceled';
+
+function notCancelable(task: Pick<Task, 'id' | 'status'>, why: string): HttpError {
+  return new HttpError(409, 'task_not_cancelable', `task ${task.id} is ${task.status}${why ? ` ${why}` : ''}; ${CANCELABLE_STATUSES}`);
 }
 
 function check(task: Task): void {
-  if (task.status === 'RUNNING') throw notCancelable(NOT_PENDING_MESSAGE);
-  if (task.status !== 'QUEUED' && task.status !== 'PENDING') throw notCancelable(`task is ${task.status}; only PENDING tasks can be canceled`);
-  if (task.status === 'QUEUED' && task.submitAttemptedAt) throw notCancelable('task is being submitted and its outcome is not known yet; try again shortly');
+  if (task.status !== 'QUEUED' && task.status !== 'PENDING') throw notCancelable(task, '');
+  if (task.status === 'QUEUED' && task.submitAttemptedAt) throw notCancelable(task, 'and being sent to DashScope, with the outcome not known yet; try again shortly');
 }
 
 async function lease(deps: TaskDeps, id: string, owner: string): Promise<Held> {
+  let task: Task | undefined;
   for (let i = 0; i < LEASE_TRIES; i++) {
-    const task = await getTaskOr404(deps.tasks, id);
+    task = await getTaskOr404(deps.tasks, id);
     check(task);
     const now = deps.clock.now();
     const leased = await deps.tasks.tryLease(id, owner, new Date(now.getTime() + CANCEL_LEASE_MS), now);
@@ -37,7 +41,7 @@ async function lease(deps: TaskDeps, id: string, owner: string): Promise<Held> {
     // A poller's lease lasts one query; a submitter's lasts until DashScope answers.
     await sleep(50 * (i + 1));
   }
-  throw notCancelable('task is being worked on; try again shortly');
+  throw notCancelable(task!, 'and being worked on; try again shortly');
 }
 
 export async function cancelTask(deps: TaskDeps, id: string, requestId: string): Promise<Task> {
@@ -49,7 +53,15 @@ export async function cancelTask(deps: TaskDeps, id: string, requestId: string):
         await deps.dashscope.cancelTask(held.task.dashscopeTaskId!);
       } catch (e) {
         const f = classifyUpstreamError(e);
-        if (f.kind === 'rejected' && (f.code === 'UnsupportedOperation' || f.status === 400)) throw notCancelable(f.message || NOT_PENDING_MESSAGE);
+        // Before the 400 check: an account in arrears is refused with a 400 (Arrearage) too.
+        const account = upstreamAccountFailure(f);
+        if (account) {
+          log.warn('cancel refused: the DashScope key or account', { code: f.code });
+          throw new HttpError(account.statusCode, account.code, account.message, { cause: e, expose: true });
+        }
+        if (f.kind === 'rejected' && (f.code === 'UnsupportedOperation' || f.status === 400)) {
+          throw notCancelable(held.task, `here, but DashScope has started it (DashScope: ${f.message || NOT_PENDING_MESSAGE})`);
+        }
         log.warn('cancel failed upstream', { code: f.code });
         throw new HttpError(f.kind === 'rejected' ? 502 : 503, 'upstream_error', `DashScope could not cancel the task (${f.code})`, { cause: e });
       }

@@ -22,7 +22,10 @@ describe('classifyUpstreamError', () => {
     expect(classifyUpstreamError(new DashScopeApiError(429, 'Throttling.RateQuota', 'slow down'), 'create').kind).toBe('transient');
     expect(classifyUpstreamError(new DashScopeApiError(500, 'InternalError', 'oops'), 'create').kind).toBe('transient');
     expect(classifyUpstreamError(new DashScopeConnectionError('refused', { beforeSend: true }), 'create').kind).toBe('transient');
-    expect(classifyUpstreamError(missingApiKeyError(), 'create').kind).toBe('transient');
+  });
+
+  it('fails a create at once when no DashScope key is configured: no later attempt can succeed', () => {
+    expect(classifyUpstreamError(missingApiKeyError(), 'create')).toEqual({ kind: 'rejected', code: 'missing_api_key', message: expect.stringContaining('DASHSCOPE_API_KEY') });
   });
 
   it("keeps DashScope's code and message for a definite refusal", () => {

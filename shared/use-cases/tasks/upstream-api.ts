@@ -73,12 +73,13 @@ export interface DashScopeTasks {
 /**
  * What a failed call means for the task:
  * - `ambiguous`: a create was sent and its outcome is unknown; it must never be re-sent blindly;
- * - `rejected`: DashScope answered a definite, non-retryable error (4xx other than 408/409/429);
+ * - `rejected`: DashScope answered a definite, non-retryable error (4xx other than 408/409/429), or a create
+ *   cannot be sent at all because no DashScope key is configured (no status then);
  * - `transient`: throttled, 5xx, timeouts, connection failures after the client's own retries: try later.
  */
 export type UpstreamFailure =
   | { kind: 'ambiguous'; code: string; message: string }
-  | { kind: 'rejected'; status: number; code: string; message: string; requestId?: string }
+  | { kind: 'rejected'; status?: number; code: string; message: string; requestId?: string }
   | { kind: 'transient'; status?: number; code: string; message: string };
 
 /**
@@ -90,6 +91,8 @@ export function classifyUpstreamError(err: unknown, call: 'create' | 'other' = '
   if (call === 'create' && err instanceof DashScopeResponseError && err.status !== undefined && err.status < 300) {
     return { kind: 'ambiguous', code: err.code, message: err.message };
   }
+  // No key: trying again later cannot help until the operator configures one (and restarts).
+  if (call === 'create' && err instanceof DashScopeError && err.code === 'missing_api_key') return { kind: 'rejected', code: err.code, message: err.message };
   // A create that failed without an HTTP answer may have reached DashScope unless it certainly did not.
   if (call === 'create' && err instanceof DashScopeError && err.status === undefined && err.code !== 'missing_api_key' && !(err instanceof DashScopeConnectionError && err.beforeSend)) {
     return { kind: 'ambiguous', code: err.code, message: err.message };
