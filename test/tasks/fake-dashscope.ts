@@ -76,7 +76,9 @@ export class FakeDashScope implements DashScopeTasks {
   }
 
   urlFor(id: string, index: number, ext: string): string {
-    return `https://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/${id}/${index}.${ext}?Expires=${Math.floor((this.now() + day) / 1000)}&Signature=x`;
+    // from the task's creation, so the same task's URL is the same whenever it is asked for
+    const from = this.tasks.get(id)?.createdAt ?? this.now();
+    return `https://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/${id}/${index}.${ext}?Expires=${Math.floor((from + day) / 1000)}&Signature=x`;
   }
 
   async getTask(taskId: string): Promise<UpstreamTask> {
