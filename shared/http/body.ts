@@ -1,8 +1,11 @@
 // Reading request bodies safely: a byte cap enforced while reading (413 before the whole body is buffered),
-// JSON only with a JSON content type, and zod validation that names the offending field.
+// JSON only with a JSON content type and a nesting cap (shared/json), and zod validation that names the
+// offending field, quoting no more than a clipped prefix of what the client sent.
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
+import { JsonInputError, parseJson } from '../json/parse-json.ts';
 import { readCapped } from '../streams/read-capped.ts';
+import { clip } from '../text/clip.ts';
 import { HttpError } from './errors.ts';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -30,19 +33,20 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   });
 }
 
-/** Reads and parses a JSON body; 415 for another content type, 400 for malformed JSON. */
+/** Reads and parses a JSON body; 415 for another content type, 400 for malformed or too deeply nested JSON. */
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = String(req.headers['content-type'] ?? '');
   if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
     req.resume();
-    throw new HttpError(415, 'unsupported_media_type', `expected content-type application/json, got '${type.slice(0, 100)}'`);
+    throw new HttpError(415, 'unsupported_media_type', `expected content-type application/json, got '${clip(type, 100)}'`);
   }
   const raw = await readBody(req, maxBytes);
   if (raw.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty; expected a JSON object');
   try {
-    return JSON.parse(raw.toString('utf8'));
+    return parseJson(raw.toString('utf8'));
   } catch (e) {
-    throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
+    if (e instanceof JsonInputError) throw new HttpError(400, e.code, `request body ${e.message}`);
+    throw e;
   }
 }
 
