@@ -50,14 +50,22 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   }
 }
 
-/** Formats zod issues as `field.path: message; …` for a 400. */
+/** A zod path as `a.b.0`, each segment clipped: record keys and unknown keys are the client's text. */
+const pathOf = (path: readonly PropertyKey[]): string => path.map((p) => clip(String(p), 40)).join('.');
+
+/** A bad record key (metadata) is named by its record, with the key's own rule rather than zod's generic words. */
+function located(i: z.core.$ZodIssue): { path: readonly PropertyKey[]; message: string } {
+  if (i.code !== 'invalid_key') return { path: i.path, message: clip(i.message, 200) };
+  const key = clip(String(i.path[i.path.length - 1] ?? ''), 40);
+  return { path: i.path.slice(0, -1), message: `key '${key}': ${clip(i.issues[0]?.message ?? i.message, 200)}` };
+}
+
+/** Formats zod issues as `field.path: message; …` for a 400 (messages clipped: zod quotes unknown keys). */
 export function describeIssues(error: z.ZodError): { message: string; param?: string } {
-  const first = error.issues[0];
-  const message = error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
-    .join('; ');
-  return { message, ...(first?.path.length ? { param: first.path.join('.') } : {}) };
+  const issues = error.issues.slice(0, 5).map(located);
+  const message = issues.map((i) => `${i.path.length ? pathOf(i.path) : 'body'}: ${i.message}`).join('; ');
+  const first = issues[0];
+  return { message, ...(first?.path.length ? { param: pathOf(first.path) } : {}) };
 }
 
 export function validate<T>(schema: z.ZodType<T>, value: unknown, code = 'invalid_request'): T {

@@ -4,10 +4,17 @@ import { TASK_STATUSES, type Task } from '../../domain/task.ts';
 import { HttpError } from '../../http/errors.ts';
 import { validate } from '../../http/body.ts';
 import { TaskStoreError, type TaskStore } from '../../ports/task-store.ts';
+import { clip } from '../../text/clip.ts';
+
+/** Task ids are ours (`task_` + 32 hex); anything longer than this is refused before a lookup. */
+export const TASK_ID_MAX_CHARS = 128;
 
 export async function getTaskOr404(tasks: Pick<TaskStore, 'get'>, id: string): Promise<Task> {
+  if (id.length > TASK_ID_MAX_CHARS) {
+    throw new HttpError(400, 'invalid_task_id', `task id in the path: must be at most ${TASK_ID_MAX_CHARS} characters`, { param: 'id' });
+  }
   const task = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await tasks.get(id) : undefined;
-  if (!task) throw new HttpError(404, 'task_not_found', `no task with id '${id.slice(0, 128)}'`);
+  if (!task) throw new HttpError(404, 'task_not_found', `no task with id '${clip(id)}'`);
   return task;
 }
 
