@@ -112,4 +112,56 @@ describe('submit-task input limits', () => {
     expect(r).toMatchObject({ status: 400, json: { error: { param: 'cursor' } } });
     expect(r.size).toBeLessThan(1_024);
   });
+
+  it.each([
+    ['an unknown parameter', '?foo=1', 'foo', "query parameter 'foo' is not supported; use status, limit, cursor, order"],
+    ['a blank limit', '?limit=', 'limit', "query parameter 'limit' must be a whole number from 1 to 100"],
+    ['a hexadecimal limit', '?limit=0x10', 'limit', "query parameter 'limit' must be a whole number"],
+    ['an exponent limit', '?limit=1e1', 'limit', "query parameter 'limit' must be a whole number"],
+    ['a signed limit', '?limit=+5', 'limit', "query parameter 'limit' must be a whole number"],
+    ['a limit of 0', '?limit=0', 'limit', "query parameter 'limit' must be a whole number"],
+    ['a limit of 101', '?limit=101', 'limit', "query parameter 'limit' must be a whole number"],
+    ['a repeated limit', '?limit=5&limit=6', 'limit', "query parameter 'limit' is given more than once"],
+    ['a repeated status', '?status=PENDING&status=FAILED', 'status', "query parameter 'status' is given more than once"],
+    ['an unknown status', '?status=DONE', 'status', "query parameter 'status' must be one of QUEUED"],
+    ['an unknown order', '?order=newest', 'order', "query parameter 'order' must be desc"],
+  ])('refuses %s on GET /v1/tasks naming the query parameter', async (_name, query, param, message) => {
+    const r = await call('GET', `/v1/tasks${query}`);
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'invalid_query_parameter', type: 'invalid_request_error', param, request_id: expect.any(String) });
+    expect(r.json.error.message).toContain(message);
+    expect(r.json.error.message).not.toContain('body');
+  });
+
+  it('clips an unknown query parameter of 8,000 characters in the answer', async () => {
+    const r = await call('GET', `/v1/tasks?${'q'.repeat(8_000)}=1`);
+    expect(r.status).toBe(400);
+    expect(r.size).toBeLessThan(1_024);
+  });
+
+  it('lists newest first by default and with order=desc, oldest first with order=asc, with cursors in each order', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await call('POST', '/v1/tasks', JSON.stringify(t2i))).json.id!);
+      h.clock.advance(1_000);
+    }
+    const pages = async (query: string) => {
+      const seen: string[] = [];
+      let r = await call('GET', `/v1/tasks?${query}`);
+      seen.push(...r.json.data!.map((t) => t.id));
+      while (r.json.next) {
+        r = await call('GET', `/v1/tasks?${query}&cursor=${r.json.next}`);
+        seen.push(...r.json.data!.map((t) => t.id));
+      }
+      return seen;
+    };
+    const newest = [...ids].reverse();
+    expect(await pages('limit=2')).toEqual(newest);
+    expect(await pages('limit=2&order=desc&status=PENDING')).toEqual(newest);
+    expect(await pages('limit=3&order=asc')).toEqual(ids);
+    expect(await pages('limit=007&order=asc')).toEqual(ids);
+    const desc = await call('GET', '/v1/tasks?limit=2');
+    const mixed = await call('GET', `/v1/tasks?limit=2&order=asc&cursor=${desc.json.next}`);
+    expect(mixed).toMatchObject({ status: 400, json: { error: { code: 'invalid_cursor', param: 'cursor' } } });
+  });
 });
