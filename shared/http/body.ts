@@ -43,7 +43,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   const raw = await readBody(req, maxBytes);
   if (raw.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty; expected a JSON object');
   try {
-    return parseJson(raw.toString('utf8'));
+    return parseJson(raw);
   } catch (e) {
     if (e instanceof JsonInputError) throw new HttpError(400, e.code, `request body ${e.message}`);
     throw e;

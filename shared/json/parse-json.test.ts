@@ -36,4 +36,19 @@ describe('parseJson', () => {
     expect(failure('{"a":').code).toBe('invalid_json');
     expect(failure(']]]]' + nested(10)).code).toBe('invalid_json');
   });
+
+  it('judges UTF-8 bytes exactly as the decoded text, multi-byte characters and escapes included', () => {
+    const inner = JSON.stringify({ s: '😀[{ "ü" \\', t: ['é'] });
+    for (const depth of [MAX_JSON_DEPTH - 2, MAX_JSON_DEPTH - 1]) {
+      const text = '['.repeat(depth) + inner + ']'.repeat(depth);
+      const bytes = Buffer.from(text, 'utf8');
+      if (depth + 2 <= MAX_JSON_DEPTH) {
+        expect(parseJson(bytes)).toEqual(JSON.parse(text));
+        expect(parseJson(text)).toEqual(JSON.parse(text));
+      } else {
+        expect(() => parseJson(bytes)).toThrow('levels deep');
+        expect(() => parseJson(text)).toThrow('levels deep');
+      }
+    }
+  });
 });

@@ -73,7 +73,7 @@ export class BadEventError extends Error {
 export function parseEvent<T>(event: Buffer | string, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
-    json = parseJson(typeof event === 'string' ? event : event.toString('utf8'));
+    json = parseJson(event);
   } catch (e) {
     if (e instanceof JsonInputError && e.code === 'json_too_deep') throw new BadEventError(`event ${e.message}`);
     throw new BadEventError('event is not JSON');

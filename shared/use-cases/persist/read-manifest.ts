@@ -31,7 +31,7 @@ export async function readManifest(objects: ObjectStore, key: string): Promise<M
   }
   let json: unknown;
   try {
-    json = parseJson(Buffer.concat(chunks).toString('utf8'));
+    json = parseJson(Buffer.concat(chunks));
   } catch (e) {
     if (e instanceof JsonInputError && e.code === 'json_too_deep') throw new ManifestInvalidError(`manifest ${key} ${e.message}`);
     throw new ManifestInvalidError(`manifest ${key} is not JSON`);

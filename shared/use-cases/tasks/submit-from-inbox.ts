@@ -51,7 +51,7 @@ async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): 
   if (raw === 'too-large') return { kind: 'invalid', code: 'request_too_large', message: `the request exceeds ${TASK_MAX_BODY_BYTES} bytes` };
   let json: unknown;
   try {
-    json = parseJson(raw.toString('utf8'));
+    json = parseJson(raw);
   } catch (e) {
     if (e instanceof JsonInputError) return { kind: 'invalid', code: e.code, message: `the upload ${e.message}` };
     throw e;
