@@ -75,5 +75,6 @@ describe('chat-stream input limits', () => {
     expect(res.status).toBe(404);
     expect(text.length).toBeLessThan(1_024);
     expect(Math.max(...stack.logLines.map((l) => l.length))).toBeLessThan(MAX_LOG_LINE);
+    expect(String(stack.requestLogs().at(-1)?.path)).toMatch(/^\/v1\/p+…\(12004 chars\)$/);
   });
 });
