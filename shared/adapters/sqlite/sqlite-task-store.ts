@@ -3,6 +3,7 @@
 // version column (`WHERE id = ? AND version = ?`), so two writers never both win, even across processes.
 import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES, type Task, type TaskStatus } from '../../domain/task.ts';
+import { parseJson } from '../../json/parse-json.ts';
 import {
   TaskAlreadyExistsError,
   TaskConflictError,
@@ -216,7 +217,7 @@ function encodeCursor(createdAt: number, id: string, order: ListOrder): string {
 function decodeCursor(cursor: string, order: ListOrder): { c: number; i: string } {
   let parsed: z.infer<typeof cursorSchema>;
   try {
-    parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
   } catch {
     throw new TaskStoreError('invalid page cursor');
   }
