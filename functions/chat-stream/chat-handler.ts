@@ -25,7 +25,7 @@ function headerConversationId(req: IncomingMessage): string | undefined {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value === '') return undefined;
   const r = conversationIdSchema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'invalid_conversation_id', `X-Conversation-Id ${r.error.issues[0]?.message ?? 'is invalid'}`);
+  if (!r.success) throw new HttpError(400, 'invalid_conversation_id', `X-Conversation-Id ${r.error.issues[0]?.message ?? 'is invalid'}`, { param: 'X-Conversation-Id' });
   return r.data;
 }
 

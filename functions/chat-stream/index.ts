@@ -10,6 +10,7 @@ import { toErrorResponse } from '../../shared/http/errors.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
 import { Cancellation } from '../../shared/streams/cancellation.ts';
+import { clip } from '../../shared/text/clip.ts';
 import type { HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { UpstreamError } from '../../shared/use-cases/chat/chat-errors.ts';
 import { createEmbedder } from '../../shared/use-cases/chat/create-embeddings.ts';
@@ -24,6 +25,9 @@ export const routes = [
   { method: 'GET', path: '/v1/models' },
   { method: 'GET', path: '/healthz' },
 ] as const satisfies readonly RouteSpec[];
+
+/** Longest request path a log line carries whole. */
+const LOGGED_PATH_CHARS = 200;
 
 /** Like sendError, plus DashScope's request id as a header when DashScope was the one that failed. */
 function sendFailure(res: ServerResponse, err: unknown, requestId: string): number {
@@ -95,7 +99,9 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     }
     if (gone.aborted && status < 400) status = 499;
     if (path === '/healthz') return;
-    const line = Object.assign({ requestId, method: req.method, path }, call.note, finishFields(status, startedAt));
+    // the path is the client's: a long one is logged clipped (a length check only on the usual short path)
+    const logged = path.length > LOGGED_PATH_CHARS ? clip(path, LOGGED_PATH_CHARS) : path;
+    const line = Object.assign({ requestId, method: req.method, path: logged }, call.note, finishFields(status, startedAt));
     if (status >= 500) log.error('request', line);
     else log.info('request', line);
   };

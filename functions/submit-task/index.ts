@@ -8,6 +8,7 @@ import { requestIdOf, sendError } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
+import { clip } from '../../shared/text/clip.ts';
 import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
@@ -42,7 +43,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
       if (typeof code === 'string') note.errorCode = code;
       if (status >= 500) note.error = e;
     }
-    const line = { requestId, method: req.method, path: url.pathname, status, latencyMs: Math.round(performance.now() - startedAt), ...note };
+    const line = { requestId, method: req.method, path: clip(url.pathname, 200), status, latencyMs: Math.round(performance.now() - startedAt), ...note };
     if (status >= 500) log.error('request', line);
     else log.info('request', line);
   };

@@ -8,10 +8,11 @@ import { HttpError } from '../../shared/http/errors.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import type { RouteMatch } from '../../shared/http/router.ts';
 import type { RouteSpec } from '../../shared/runtime/fc.ts';
+import { clip } from '../../shared/text/clip.ts';
 import { cancelTask } from '../../shared/use-cases/tasks/cancel-task.ts';
 import { IDEMPOTENCY_KEY_PATTERN, submitTask, type SubmitResult } from '../../shared/use-cases/tasks/submit-task.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
-import { getTaskOr404, listTasks, parseListQuery } from '../../shared/use-cases/tasks/task-queries.ts';
+import { getTaskOr404, listTasks, parseListQuery, TASK_ID_MAX_CHARS } from '../../shared/use-cases/tasks/task-queries.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from '../../shared/use-cases/tasks/task-request.ts';
 import { toTaskView } from '../../shared/use-cases/tasks/task-view.ts';
 import { upstreamAccountFailure } from '../../shared/use-cases/upstream-account.ts';
@@ -74,11 +75,11 @@ export async function handleTaskRoute(deps: TaskDeps, call: RouteCall): Promise<
   }
   if (match.route.method === 'DELETE') {
     const id = match.params.id ?? '';
-    note.taskId = id;
+    note.taskId = clip(id, TASK_ID_MAX_CHARS);
     return reply(200, await cancelTask(deps, id, requestId));
   }
   if (match.route.path === '/v1/tasks/:id') {
-    note.taskId = match.params.id;
+    note.taskId = clip(match.params.id ?? '', TASK_ID_MAX_CHARS);
     return reply(200, await getTaskOr404(deps.tasks, match.params.id ?? ''));
   }
   const page = await listTasks(deps.tasks, parseListQuery(call.url.searchParams));

@@ -44,4 +44,15 @@ describe('catalog', () => {
   it('refuses a model of the wrong kind', () => {
     expect(() => requireModel('text-embedding-v4', 'chat')).toThrow(WrongModelKindError);
   });
+
+  it('quotes no more than a short prefix of an unknown model id in its error', () => {
+    const id = 'x'.repeat(1_000_000);
+    expect(() => requireModel(id, 'chat')).toThrow(UnknownModelError);
+    try {
+      requireModel(id, 'chat');
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThan(1_000);
+      expect((e as Error).message).toContain('(1000000 chars)');
+    }
+  });
 });

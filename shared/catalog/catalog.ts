@@ -1,6 +1,10 @@
 // The model catalogue: what each DashScope model is, what it can do, its limits and list prices (CNY,
 // China mainland). Figures follow specs/dashscope-api.md; where the seed article disagrees the specs win
 // (embeddings: 10 texts per request, 8,192 tokens per text, 0.5/M; qwen3-max 2.5/10 at ≤32K).
+import { clip } from '../text/clip.ts';
+
+/** Longest model id a request may name (DashScope's are under 40): a longer one is refused, never looked up. */
+export const MODEL_ID_MAX_CHARS = 128;
 
 export type ModelKind = 'chat' | 'embedding' | 'text-to-image' | 'text-to-video' | 'image-to-video' | 'text-to-speech';
 
@@ -125,7 +129,7 @@ export class UnknownModelError extends Error {
     readonly modelId: string,
     readonly known: string[],
   ) {
-    super(`unknown model '${modelId}'; known ${known.length ? 'models' : ''}: ${known.join(', ')}`);
+    super(`unknown model '${clip(modelId)}'; known ${known.length ? 'models' : ''}: ${known.join(', ')}`);
   }
 }
 
@@ -134,7 +138,7 @@ export class WrongModelKindError extends Error {
   readonly code = 'invalid_model';
   readonly statusCode = 400;
   constructor(modelId: string, expected: ModelKind[], known: string[]) {
-    super(`model '${modelId}' cannot do ${expected.join(' or ')}; use one of: ${known.join(', ')}`);
+    super(`model '${clip(modelId)}' cannot do ${expected.join(' or ')}; use one of: ${known.join(', ')}`);
   }
 }
 

@@ -1,5 +1,6 @@
 // Route matching for HTTP functions: `:name` segments, method check (405 with Allow), 404 otherwise.
 import type { HttpMethod, RouteSpec } from '../runtime/fc.ts';
+import { clip } from '../text/clip.ts';
 import { HttpError } from './errors.ts';
 
 export interface RouteMatch<R extends RouteSpec = RouteSpec> {
@@ -53,7 +54,8 @@ export function matchRoute<R extends RouteSpec>(routes: readonly R[], method: st
 export function requireRoute<R extends RouteSpec>(routes: readonly R[], method: string, path: string): RouteMatch<R> {
   const found = matchRoute(routes, method, path);
   if (found.kind === 'match') return found.match;
-  if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${method} ${path}`);
+  // the path is the client's text: quoted clipped, never whole
+  if (found.kind === 'not-found') throw new HttpError(404, 'not_found', `no route for ${clip(method, 16)} ${clip(path, 100)}`);
   const allow = found.allow.join(', ');
-  throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow}`, { headers: { allow } });
+  throw new HttpError(405, 'method_not_allowed', `${clip(method, 16)} is not allowed on ${clip(path, 100)}; allowed: ${allow}`, { headers: { allow } });
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deps } from '../deps/deps.ts';
 import type { FcContext, FunctionModule } from '../runtime/fc.ts';
+import { clip } from '../text/clip.ts';
 import { readBody } from './body.ts';
 import { HttpError } from './errors.ts';
 import { requestIdOf, sendError, sendJson } from './respond.ts';
@@ -112,7 +113,7 @@ export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: nu
         return sendJson(res, 200, { ok: true }, { 'x-fc-status': '200' });
       }
       if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, { ok: true, function: deps.config.FC_FUNCTION_NAME ?? null });
-      if (!http) throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
+      if (!http) throw new HttpError(404, 'not_found', `no route for ${clip(req.method ?? '', 16)} ${clip(path, 100)}`);
       requireRoute(routes, req.method ?? 'GET', path);
       await http(req, res);
     } catch (e) {

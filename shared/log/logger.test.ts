@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
+import { createLogger, MAX_LOG_STRING } from './logger.ts';
 
 describe('logger', () => {
   it('writes JSON lines with child keys and redacts secrets by key', () => {
@@ -32,5 +32,20 @@ describe('logger', () => {
     expect(rec.nested).toEqual({ deeper: { password: '[redacted]', ok: 1 } });
     expect(rec.list).toEqual([{ apiKey: '[redacted]' }]);
     expect(lines[0]).not.toMatch(/sk-|hunter2/);
+  });
+
+  it('cuts every string longer than MAX_LOG_STRING, in fields, nested values, error messages and the message, and marks the cut', () => {
+    const lines: string[] = [];
+    const huge = 'm'.repeat(7_000_000);
+    const log = createLogger('info', { path: huge }, (l) => lines.push(l));
+    log.warn(huge, { model: huge, nested: { list: [huge] }, err: new Error(huge), short: 'kept' });
+    expect(lines[0]!.length).toBeLessThan(8 * MAX_LOG_STRING);
+    const rec = JSON.parse(lines[0]!);
+    expect(rec.model).toBe(`${'m'.repeat(MAX_LOG_STRING)}…[truncated ${7_000_000 - MAX_LOG_STRING} chars]`);
+    expect(rec.nested.list[0]).toContain('…[truncated');
+    expect(rec.err.message).toContain('…[truncated');
+    expect(rec.msg).toContain('…[truncated');
+    expect(rec.path).toContain('…[truncated');
+    expect(rec.short).toBe('kept');
   });
 });

@@ -1,11 +1,20 @@
 // JSON-lines logger. Built once per process; `child()` adds per-invocation keys (fn, requestId, taskId…)
-// without mutating the parent, so keys never leak from one request into the next. Secrets are redacted by key.
+// without mutating the parent, so keys never leak from one request into the next. Secrets are redacted by key,
+// and any string longer than MAX_LOG_STRING is cut: a value a client sent can never make a line megabytes long.
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 const SECRET_KEY = /authorization|api[-_]?key|secret|token|password|signature/i;
 
 export type LogFields = Record<string, unknown>;
+
+/** Longest string kept whole in a log line; callers clip client text far shorter, this is the backstop. */
+export const MAX_LOG_STRING = 2_048;
+
+/** A typeof and a length check per value: cheap enough for chat-stream's one line per request. */
+function capped(s: string): string {
+  return s.length > MAX_LOG_STRING ? `${s.slice(0, MAX_LOG_STRING)}…[truncated ${s.length - MAX_LOG_STRING} chars]` : s;
+}
 
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
@@ -38,8 +47,9 @@ function assignRedacted(to: LogFields, from: object, depth: number): LogFields {
 }
 
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return capped(value);
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(('code' in value) ? { code: (value as { code: unknown }).code } : {}) };
+  if (value instanceof Error) return { name: value.name, message: capped(value.message), ...(('code' in value) ? { code: (value as { code: unknown }).code } : {}) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return assignRedacted({}, value, depth + 1);
 }
@@ -50,7 +60,7 @@ export function createLogger(level: LogLevel = 'info', base: LogFields = {}, sin
   const safeBase = assignRedacted({}, base, 1);
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < min) return;
-    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg };
+    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg: capped(msg) };
     Object.assign(line, safeBase);
     if (fields) assignRedacted(line, fields, 1);
     sink(JSON.stringify(line));

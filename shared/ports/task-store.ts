@@ -36,6 +36,9 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
+/** Listing order by creation time: oldest first, or newest first (what the task API shows by default). */
+export type ListOrder = 'asc' | 'desc';
+
 export interface TaskPage {
   tasks: Task[];
   /** Opaque cursor for the next page, absent on the last. */
@@ -62,7 +65,12 @@ export interface TaskStore {
    * another owner holds it or the row moved on.
    */
   tryLease(id: string, owner: string, until: Date, now: Date): Promise<Task | undefined>;
-  listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string): Promise<TaskPage>;
+  /**
+   * A page of tasks (of one status, or all) by creation time, oldest first unless `order` is 'desc'; ties are
+   * broken by id. `cursor` is the `next` of the previous page of the same listing; a cursor the store did not
+   * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order.
+   */
+  listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order?: ListOrder): Promise<TaskPage>;
   /**
    * Records an idempotency key once. Returns undefined when this call created it, or the record that was
    * there first (same key, maybe another request).

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Deps } from '../deps/deps.ts';
+import { JsonInputError, parseJson } from '../json/parse-json.ts';
 
 export interface FcContext {
   requestId: string;
@@ -68,12 +69,13 @@ export class BadEventError extends Error {
   override name = 'BadEventError';
 }
 
-/** Parses a trigger payload (a Buffer on FC's built-in runtime) with the given schema. */
+/** Parses a trigger payload (a Buffer on FC's built-in runtime), nesting capped, with the given schema. */
 export function parseEvent<T>(event: Buffer | string, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
-    json = JSON.parse(typeof event === 'string' ? event : event.toString('utf8'));
-  } catch {
+    json = parseJson(event);
+  } catch (e) {
+    if (e instanceof JsonInputError && e.code === 'json_too_deep') throw new BadEventError(`event ${e.message}`);
     throw new BadEventError('event is not JSON');
   }
   const r = schema.safeParse(json);

@@ -31,7 +31,12 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
-  const deps = createLocalDeps(config, { logger: createLogger('info', {}, (line) => logs.push(JSON.parse(line) as Record<string, unknown>)) });
+  const logLines: string[] = [];
+  const sink = (line: string) => {
+    logLines.push(line);
+    logs.push(JSON.parse(line) as Record<string, unknown>);
+  };
+  const deps = createLocalDeps(config, { logger: createLogger('info', {}, sink) });
 
   const upstream: UpstreamCall[] = [];
   const real = deps.dashscope;
@@ -60,6 +65,8 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     deps,
     config,
     logs,
+    /** The same log lines as written, for checks on their size. */
+    logLines,
     upstream,
     /** Request-log lines of chat-stream (one per request). */
     requestLogs: () => logs.filter((l) => l.msg === 'request'),

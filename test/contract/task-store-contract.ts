@@ -1,8 +1,8 @@
 // The TaskStore contract: every adapter (SQLite locally, Table Store in the cloud) runs this same suite,
 // so the use cases can rely on create-once, conditional updates, leases and the due-task query everywhere.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Task } from '../../shared/domain/task.ts';
-import { TaskAlreadyExistsError, TaskConflictError, TaskNotFoundError, type TaskStore } from '../../shared/ports/task-store.ts';
+import type { Task, TaskStatus } from '../../shared/domain/task.ts';
+import { TaskAlreadyExistsError, TaskConflictError, TaskNotFoundError, TaskStoreError, type ListOrder, type TaskStore } from '../../shared/ports/task-store.ts';
 
 export interface TaskStoreSubject {
   store: TaskStore;
@@ -212,6 +212,65 @@ export function runTaskStoreContract(name: string, options: TaskStoreContractOpt
         pages += 1;
       } while (cursor && pages < 100);
       expect(all.filter((id) => mine.has(id)).sort()).toEqual([...mine].sort());
+    });
+
+    /** Every page of a listing, in the order served: ids only, and the size of each page. */
+    async function listAll(status: TaskStatus | undefined, limit: number, order?: ListOrder): Promise<{ ids: string[]; sizes: number[] }> {
+      const ids: string[] = [];
+      const sizes: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listByStatus(status, limit, cursor, order);
+        if (status) expect(page.tasks.every((t) => t.status === status)).toBe(true);
+        ids.push(...page.tasks.map((t) => t.id));
+        sizes.push(page.tasks.length);
+        cursor = page.next;
+      } while (cursor && sizes.length < 100);
+      return { ids, sizes };
+    }
+
+    /** Oldest first, ties by id: the order 'asc' promises. */
+    const byCreation = (a: Task, b: Task) => a.createdAt.localeCompare(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+    it('lists oldest first by default and with asc, newest first with desc, ties broken by id, a page at a time', async () => {
+      const tie = makeTask().createdAt;
+      const created = [makeTask(), makeTask({ createdAt: tie }), makeTask({ createdAt: tie }), makeTask(), makeTask()];
+      for (const t of [...created].reverse()) await store.create(t);
+      const mine = new Set(created.map((t) => t.id));
+      const oldestFirst = [...created].sort(byCreation).map((t) => t.id);
+
+      for (const order of [undefined, 'asc'] as const) {
+        const { ids, sizes } = await listAll(undefined, 2, order);
+        expect(ids.filter((id) => mine.has(id))).toEqual(oldestFirst);
+        expect(sizes.every((n) => n <= 2)).toBe(true);
+      }
+      const { ids } = await listAll(undefined, 2, 'desc');
+      expect(ids.filter((id) => mine.has(id))).toEqual([...oldestFirst].reverse());
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('pages a status in either order with cursors: every matching task once, in order, no others', async () => {
+      const created: Task[] = [];
+      for (let i = 0; i < 7; i++) created.push(makeTask({ status: 'RUNNING' }));
+      for (let i = 0; i < 3; i++) created.push(makeTask({ status: 'FAILED' }));
+      for (const t of created) await store.create(t);
+      const mine = new Set(created.map((t) => t.id));
+      const running = created.filter((t) => t.status === 'RUNNING').sort(byCreation).map((t) => t.id);
+
+      const asc = await listAll('RUNNING', 3, 'asc');
+      expect(asc.ids.filter((id) => mine.has(id))).toEqual(running);
+      const desc = await listAll('RUNNING', 3, 'desc');
+      expect(desc.ids.filter((id) => mine.has(id))).toEqual([...running].reverse());
+      expect(new Set(desc.ids).size).toBe(desc.ids.length);
+      expect((await listAll('FAILED', 2, 'desc')).ids.filter((id) => mine.has(id))).toEqual(created.filter((t) => t.status === 'FAILED').sort(byCreation).map((t) => t.id).reverse());
+    });
+
+    it('refuses a cursor from the other order with TaskStoreError', async () => {
+      for (let i = 0; i < 3; i++) await store.create(makeTask());
+      const desc = await store.listByStatus(undefined, 1, undefined, 'desc');
+      const asc = await store.listByStatus(undefined, 1, undefined, 'asc');
+      await expect(store.listByStatus(undefined, 1, desc.next, 'asc')).rejects.toBeInstanceOf(TaskStoreError);
+      await expect(store.listByStatus(undefined, 1, asc.next, 'desc')).rejects.toBeInstanceOf(TaskStoreError);
     });
 
     it('records an idempotency key once and hands the first record to every later caller', async () => {

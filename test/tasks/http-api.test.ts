@@ -67,13 +67,17 @@ describe('submit-task HTTP API', () => {
     expect(got.json.outputs?.[1]).toEqual({ index: 1, error: { code: 'DataInspectionFailed', message: 'no' } });
   });
 
-  it('lists tasks by status a page at a time', async () => {
+  it('lists tasks by status a page at a time, newest first', async () => {
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await call('POST', '/v1/tasks', t2i)).json.id);
+    for (let i = 0; i < 3; i++) {
+      ids.push((await call('POST', '/v1/tasks', t2i)).json.id);
+      h.clock.advance(1_000);
+    }
+    const newest = [...ids].reverse();
     const first = await call('GET', '/v1/tasks?status=PENDING&limit=2');
-    expect(first.json.data?.map((t) => t.id)).toEqual(ids.slice(0, 2));
+    expect(first.json.data?.map((t) => t.id)).toEqual(newest.slice(0, 2));
     const second = await call('GET', `/v1/tasks?status=PENDING&limit=2&cursor=${first.json.next}`);
-    expect(second.json.data?.map((t) => t.id)).toEqual(ids.slice(2));
+    expect(second.json.data?.map((t) => t.id)).toEqual(newest.slice(2));
     expect(second.json.next).toBeUndefined();
     expect((await call('GET', '/v1/tasks?status=FAILED')).json.data).toEqual([]);
     expect((await call('GET', '/v1/tasks?status=DONE')).status).toBe(400);

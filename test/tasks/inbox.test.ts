@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../functions/submit-task/index.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
+import { MAX_JSON_DEPTH } from '../../shared/json/parse-json.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
 import { createTaskHarness, type TaskHarness } from './harness.ts';
@@ -49,6 +50,20 @@ describe('submit-task inbox trigger', () => {
     };
     expect(await report('inbox-errors/bad.json.error.json')).toMatchObject({ key: 'inbox/bad.json', error: { code: 'invalid_json' } });
     expect(await report('inbox-errors/invalid.json.error.json')).toMatchObject({ key: 'inbox/invalid.json', error: { code: 'invalid_request', message: expect.stringContaining('prompt') } });
+    expect((await h.tasks.listByStatus(undefined, 10)).tasks).toEqual([]);
+    expect(ds.creates).toEqual([]);
+  });
+
+  it('refuses an upload nested 5,000 deep as json_too_deep, writes why under inbox-errors/ and creates nothing', async () => {
+    const body = JSON.stringify({ type: 'text-to-image', input: { prompt: 'a fox' }, metadata: { a: 'x' } }).replace('"x"', '['.repeat(5_000) + ']'.repeat(5_000));
+    await upload('inbox/deep.json', body);
+    const r = (await handle(ossEvent('inbox/deep.json'), ctx)) as { handled: { outcome: string }[] };
+    expect(r.handled.map((x) => x.outcome)).toEqual(['invalid']);
+    const { body: report } = await h.objects.get('inbox-errors/deep.json.error.json');
+    const chunks: Buffer[] = [];
+    for await (const c of report) chunks.push(c as Buffer);
+    const error = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error: { code: string; message: string } }).error;
+    expect(error).toMatchObject({ code: 'json_too_deep', message: expect.stringContaining(`${MAX_JSON_DEPTH} levels`) });
     expect((await h.tasks.listByStatus(undefined, 10)).tasks).toEqual([]);
     expect(ds.creates).toEqual([]);
   });

@@ -3,12 +3,14 @@
 // version column (`WHERE id = ? AND version = ?`), so two writers never both win, even across processes.
 import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES, type Task, type TaskStatus } from '../../domain/task.ts';
+import { parseJson } from '../../json/parse-json.ts';
 import {
   TaskAlreadyExistsError,
   TaskConflictError,
   TaskNotFoundError,
   TaskStoreError,
   type IdempotencyRecord,
+  type ListOrder,
   type TaskPage,
   type TaskPatch,
   type TaskStore,
@@ -57,7 +59,8 @@ const taskSchema: z.ZodType<Task> = z.object({
   updatedAt: z.string(),
 }).loose();
 
-const cursorSchema = z.object({ c: z.number(), i: z.string() });
+/** created_at and id of the last task of a page, and its order (`d`; cursors without it are from 'asc'). */
+const cursorSchema = z.object({ c: z.number(), i: z.string(), o: z.literal('d').optional() });
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
@@ -166,19 +169,22 @@ export class SqliteTaskStore implements TaskStore {
     }).immediate();
   }
 
-  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string): Promise<TaskPage> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc'): Promise<TaskPage> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, order);
     const n = Math.max(1, Math.floor(limit));
+    // Each clause present only when used, so SQLite walks tasks_status or tasks_created (forwards or
+    // backwards) from the cursor instead of scanning: an `@x IS NULL OR …` condition defeats the index.
+    const desc = order === 'desc';
+    const where = [status !== undefined ? 'status = @status' : '', after ? `(created_at, id) ${desc ? '<' : '>'} (@c, @i)` : ''].filter(Boolean);
     const rows = this.db
       .prepare(
-        `SELECT data, created_at, id FROM tasks
-         WHERE (@status IS NULL OR status = @status) AND (@c IS NULL OR (created_at, id) > (@c, @i))
-         ORDER BY created_at, id LIMIT @n`,
+        `SELECT data, created_at, id FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY created_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @n`,
       )
-      .all({ status: status ?? null, c: after?.c ?? null, i: after?.i ?? '', n: n + 1 }) as (Row & { created_at: number; id: string })[];
+      .all({ ...(status !== undefined ? { status } : {}), ...(after ? { c: after.c, i: after.i } : {}), n: n + 1 }) as (Row & { created_at: number; id: string })[];
     const page = rows.slice(0, n);
     const last = page[page.length - 1];
-    return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodeCursor(last.created_at, last.id) } : {}) };
+    return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodeCursor(last.created_at, last.id, order) } : {}) };
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
@@ -204,14 +210,18 @@ export class SqliteTaskStore implements TaskStore {
   }
 }
 
-function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify({ c: createdAt, i: id })).toString('base64url');
+function encodeCursor(createdAt: number, id: string, order: ListOrder): string {
+  return Buffer.from(JSON.stringify({ c: createdAt, i: id, ...(order === 'desc' ? { o: 'd' } : {}) })).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { c: number; i: string } {
+function decodeCursor(cursor: string, order: ListOrder): { c: number; i: string } {
+  let parsed: z.infer<typeof cursorSchema>;
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
   } catch {
     throw new TaskStoreError('invalid page cursor');
   }
+  // a cursor is a position in one order; in the other it would skip or repeat tasks
+  if ((parsed.o === 'd') !== (order === 'desc')) throw new TaskStoreError(`page cursor is from the other order than '${order}'`);
+  return parsed;
 }

@@ -2,6 +2,7 @@
 // refused with a message naming the field before anything reaches DashScope. Unknown fields (DashScope's
 // own extras such as `enable_search`, `search_options`, `vl_high_resolution_images`) pass through untouched.
 import { z } from 'zod';
+import { MODEL_ID_MAX_CHARS } from '../../catalog/catalog.ts';
 
 const part = z.looseObject({ type: z.string().min(1) });
 const text = z.union([z.string(), z.array(part)], { error: 'must be a string or an array of content parts ({type, ...})' });
@@ -52,7 +53,7 @@ const responseFormat = z.discriminatedUnion('type', [
 export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : or -');
 
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(MODEL_ID_MAX_CHARS, `must be at most ${MODEL_ID_MAX_CHARS} characters`),
   messages: z.array(chatMessageSchema).min(1, 'must hold at least one message'),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
@@ -98,7 +99,7 @@ export function commonChatRequest(body: unknown): ChatRequest | undefined {
     const v = body[key];
     switch (key) {
       case 'model':
-        if (typeof v !== 'string' || v.length === 0) return undefined;
+        if (typeof v !== 'string' || v.length === 0 || v.length > MODEL_ID_MAX_CHARS) return undefined;
         hasModel = true;
         break;
       case 'messages':

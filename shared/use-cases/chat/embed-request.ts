@@ -1,9 +1,10 @@
 // The body of POST /v1/embeddings (OpenAI's shape). Texts only: token-id arrays are refused with a clear
 // message, since DashScope's compatible mode takes text.
 import { z } from 'zod';
+import { MODEL_ID_MAX_CHARS } from '../../catalog/catalog.ts';
 
 export const embedRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(MODEL_ID_MAX_CHARS, `must be at most ${MODEL_ID_MAX_CHARS} characters`),
   input: z.union([
     z.string(),
     z.array(z.string()).min(1, 'must hold at least one text'),

@@ -1,6 +1,7 @@
 // Reads a result manifest from the object store: size-capped, parsed and checked with the manifest schema,
 // and tied to the task its key names (a manifest whose body names another task is refused).
 import { manifestSchema, taskIdFromManifestKey, type Manifest } from '../../domain/manifest.ts';
+import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../../ports/object-store.ts';
 import { ManifestInvalidError } from './persist-errors.ts';
 
@@ -30,8 +31,9 @@ export async function readManifest(objects: ObjectStore, key: string): Promise<M
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
+    json = parseJson(Buffer.concat(chunks));
+  } catch (e) {
+    if (e instanceof JsonInputError && e.code === 'json_too_deep') throw new ManifestInvalidError(`manifest ${key} ${e.message}`);
     throw new ManifestInvalidError(`manifest ${key} is not JSON`);
   }
   const parsed = manifestSchema.safeParse(json);

@@ -2,6 +2,7 @@
 // result URLs. Its creation (or rewrite) is the OSS event that makes persist-to-oss copy the results.
 import { manifestKey, manifestSchema, type Manifest, type ManifestOutput } from '../../domain/manifest.ts';
 import type { Task } from '../../domain/task.ts';
+import { parseJson } from '../../json/parse-json.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../../ports/object-store.ts';
 import { outputKind } from './upstream-result.ts';
 
@@ -35,7 +36,7 @@ export async function putManifest(objects: ObjectStore, manifest: Manifest): Pro
   await objects.put(manifestKey(manifest.taskId), Buffer.from(JSON.stringify(manifest, null, 2)), { contentType: 'application/json' });
 }
 
-/** The stored manifest of a task, or undefined when there is none (or it does not parse). */
+/** The stored manifest of a task, or undefined when there is none (or it does not parse, or nests too deep). */
 export async function readManifest(objects: ObjectStore, taskId: string): Promise<Manifest | undefined> {
   let body: AsyncIterable<Buffer>;
   try {
@@ -47,7 +48,7 @@ export async function readManifest(objects: ObjectStore, taskId: string): Promis
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk);
   try {
-    const parsed = manifestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    const parsed = manifestSchema.safeParse(parseJson(Buffer.concat(chunks)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

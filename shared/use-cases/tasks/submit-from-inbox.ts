@@ -1,8 +1,9 @@
 // submitFromInbox: an app that cannot call HTTP uploads a task request as JSON under `inbox/`; the upload's
 // OSS event submits it with the object key as its idempotency key, so a redelivered event finds the same
-// task. A request that can never succeed (not JSON, invalid) is not retried: its error is written next to
+// task. A request that can never succeed (not JSON, nested too deep, invalid) is not retried: its error is written next to
 // it under `inbox-errors/` (outside the trigger's prefix) so the app that uploaded it can see why.
 import { HttpError } from '../../http/errors.ts';
+import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from './task-request.ts';
@@ -50,9 +51,10 @@ async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): 
   if (raw === 'too-large') return { kind: 'invalid', code: 'request_too_large', message: `the request exceeds ${TASK_MAX_BODY_BYTES} bytes` };
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString('utf8'));
+    json = parseJson(raw);
   } catch (e) {
-    return { kind: 'invalid', code: 'invalid_json', message: `not valid JSON: ${(e as Error).message.slice(0, 200)}` };
+    if (e instanceof JsonInputError) return { kind: 'invalid', code: e.code, message: `the upload ${e.message}` };
+    throw e;
   }
   try {
     const parsed = parseTaskRequest(json);

@@ -1,39 +1,82 @@
-// Reading tasks for apps: one by id, or a page of them by status (the store's cursor, passed through).
-import { z } from 'zod';
-import { TASK_STATUSES, type Task } from '../../domain/task.ts';
+// Reading tasks for apps: one by id, or a page of them by status, newest first unless asked otherwise (the
+// store's cursor, passed through). Query parameters are parsed strictly and named as such in every error.
+import { TASK_STATUSES, type Task, type TaskStatus } from '../../domain/task.ts';
 import { HttpError } from '../../http/errors.ts';
-import { validate } from '../../http/body.ts';
-import { TaskStoreError, type TaskStore } from '../../ports/task-store.ts';
+import { TaskStoreError, type ListOrder, type TaskStore } from '../../ports/task-store.ts';
+import { clip } from '../../text/clip.ts';
+
+/** Task ids are ours (`task_` + 32 hex); anything longer than this is refused before a lookup. */
+export const TASK_ID_MAX_CHARS = 128;
 
 export async function getTaskOr404(tasks: Pick<TaskStore, 'get'>, id: string): Promise<Task> {
+  if (id.length > TASK_ID_MAX_CHARS) {
+    throw new HttpError(400, 'invalid_task_id', `task id in the path: must be at most ${TASK_ID_MAX_CHARS} characters`, { param: 'id' });
+  }
   const task = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await tasks.get(id) : undefined;
-  if (!task) throw new HttpError(404, 'task_not_found', `no task with id '${id.slice(0, 128)}'`);
+  if (!task) throw new HttpError(404, 'task_not_found', `no task with id '${clip(id)}'`);
   return task;
 }
 
-export const listQuerySchema = z.strictObject({
-  status: z.enum(TASK_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(2_048).optional(),
-});
-export type ListQuery = z.infer<typeof listQuerySchema>;
+export interface ListQuery {
+  status?: TaskStatus;
+  limit: number;
+  cursor?: string;
+  order: ListOrder;
+}
 
-/** Parses `?status=&limit=&cursor=` (400 naming the parameter otherwise). */
+const LIST_PARAMS = ['status', 'limit', 'cursor', 'order'] as const;
+const ORDERS: readonly ListOrder[] = ['desc', 'asc'];
+export const LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
+const CURSOR_MAX_CHARS = 2_048;
+
+function badParam(name: string, message: string): HttpError {
+  return new HttpError(400, 'invalid_query_parameter', `query parameter '${name}' ${message}`, { param: name });
+}
+
+/** One value of `name`, or undefined; repeats are refused rather than silently resolved one way or the other. */
+function single(params: URLSearchParams, name: string): string | undefined {
+  const all = params.getAll(name);
+  if (all.length > 1) throw badParam(name, 'is given more than once');
+  return all[0];
+}
+
+/**
+ * Parses `?status=&limit=&cursor=&order=`: unknown and repeated parameters refused, `limit` a plain decimal
+ * (no `0x10`, `1e1`, sign or blank: Number() would take them), every error a 400 naming the parameter.
+ */
 export function parseListQuery(params: URLSearchParams): ListQuery {
-  const raw: Record<string, string> = {};
-  for (const [k, v] of params) {
-    if (k in raw) throw new HttpError(400, 'invalid_request', `${k}: given more than once`, { param: k });
-    raw[k] = v;
+  for (const name of params.keys()) {
+    if (!(LIST_PARAMS as readonly string[]).includes(name)) {
+      throw badParam(clip(name, 40), `is not supported; use ${LIST_PARAMS.join(', ')}`);
+    }
   }
-  return validate(listQuerySchema, raw);
+  const status = single(params, 'status');
+  if (status !== undefined && !(TASK_STATUSES as readonly string[]).includes(status)) throw badParam('status', `must be one of ${TASK_STATUSES.join(', ')}`);
+  const limit = single(params, 'limit');
+  const n = limit !== undefined && /^[0-9]+$/.test(limit) ? Number(limit) : Number.NaN;
+  if (limit !== undefined && !(n >= LIST_LIMIT.min && n <= LIST_LIMIT.max)) {
+    throw badParam('limit', `must be a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max} in decimal digits`);
+  }
+  const cursor = single(params, 'cursor');
+  if (cursor !== undefined && (cursor.length === 0 || cursor.length > CURSOR_MAX_CHARS)) {
+    throw badParam('cursor', `must be the 'next' of a previous page (1-${CURSOR_MAX_CHARS} characters)`);
+  }
+  const order = single(params, 'order');
+  if (order !== undefined && !(ORDERS as readonly string[]).includes(order)) throw badParam('order', `must be desc (newest first, the default) or asc`);
+  return {
+    ...(status !== undefined ? { status: status as TaskStatus } : {}),
+    limit: limit !== undefined ? n : LIST_LIMIT.default,
+    ...(cursor !== undefined ? { cursor } : {}),
+    order: (order as ListOrder | undefined) ?? 'desc',
+  };
 }
 
 export async function listTasks(tasks: Pick<TaskStore, 'listByStatus'>, q: ListQuery): Promise<{ tasks: Task[]; next?: string }> {
   try {
-    return await tasks.listByStatus(q.status, q.limit, q.cursor);
+    return await tasks.listByStatus(q.status, q.limit, q.cursor, q.order);
   } catch (e) {
     // A cursor the store cannot read is the caller's mistake, not ours.
-    if (q.cursor && e instanceof TaskStoreError) throw new HttpError(400, 'invalid_cursor', 'cursor: not a cursor returned by this listing', { param: 'cursor', cause: e });
+    if (q.cursor && e instanceof TaskStoreError) throw new HttpError(400, 'invalid_cursor', `query parameter 'cursor' is not the 'next' of a page of this listing in order '${q.order}'`, { param: 'cursor', cause: e });
     throw e;
   }
 }

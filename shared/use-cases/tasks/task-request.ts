@@ -3,9 +3,10 @@
 // Anything else is a 400 naming the field, before a row is written or DashScope is called.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { findModel, modelsOfKind } from '../../catalog/catalog.ts';
+import { findModel, MODEL_ID_MAX_CHARS, modelsOfKind } from '../../catalog/catalog.ts';
 import { HttpError } from '../../http/errors.ts';
 import { describeIssues } from '../../http/body.ts';
+import { clip } from '../../text/clip.ts';
 
 export const SUBMITTABLE_TYPES = ['text-to-image', 'text-to-video', 'image-to-video'] as const;
 export type SubmittableType = (typeof SUBMITTABLE_TYPES)[number];
@@ -33,7 +34,7 @@ export const TASK_MAX_BODY_BYTES = 2 * 1024 * 1024;
 const prompt = z.string().trim().min(1, 'must not be empty').max(2_000, 'must be at most 2000 characters');
 const negativePrompt = z.string().max(500, 'must be at most 500 characters');
 const seed = z.number().int().min(0).max(2_147_483_647);
-const model = z.string().min(1).max(100).optional();
+const model = z.string().min(1).max(MODEL_ID_MAX_CHARS, `must be at most ${MODEL_ID_MAX_CHARS} characters`).optional();
 const metadata = z
   .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'metadata keys are 1-64 characters of A-Z a-z 0-9 _ . -'), z.string().max(512))
   .refine((m) => Object.keys(m).length <= 16, 'at most 16 metadata entries')
@@ -101,13 +102,13 @@ function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
 function resolveModel(type: SubmittableType, id: string) {
   const fitting = modelsOfKind(type).map((m) => m.id).join(', ');
   const m = findModel(id);
-  if (!m) throw bad('model_not_found', `unknown model '${id}'; for ${type} use one of: ${fitting}`, 'model');
-  if (m.kind !== type) throw bad('invalid_model', `model '${id}' cannot do ${type}; use one of: ${fitting}`, 'model');
+  if (!m) throw bad('model_not_found', `unknown model '${clip(id)}'; for ${type} use one of: ${fitting}`, 'model');
+  if (m.kind !== type) throw bad('invalid_model', `model '${clip(id)}' cannot do ${type}; use one of: ${fitting}`, 'model');
   return m;
 }
 
 function oneOf<T>(value: T, allowed: readonly T[], param: string): T {
-  if (!allowed.includes(value)) throw bad('invalid_request', `${param}: ${String(value)} is not supported by this model; use one of: ${allowed.join(', ')}`, param);
+  if (!allowed.includes(value)) throw bad('invalid_request', `${param}: ${clip(String(value))} is not supported by this model; use one of: ${allowed.join(', ')}`, param);
   return value;
 }
 
