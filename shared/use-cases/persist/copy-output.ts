@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { ObjectAlreadyExistsError, type ObjectMeta, type ObjectStore } from '../../ports/object-store.ts';
+import { toDownloadError } from '../../ports/result-source.ts';
 import { DigestStream, type DigestResult } from './digest-stream.ts';
-import { toDownloadError } from './download-error.ts';
 import { mediaKey } from './media-key.ts';
 import { detectMedia, SNIFF_BYTES } from './media-type.ts';
 import { PersistIntegrityError } from './persist-errors.ts';

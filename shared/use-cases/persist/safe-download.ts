@@ -7,7 +7,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { forbiddenAddressReason } from './address-policy.ts';
-import { DownloadError, toDownloadError } from './download-error.ts';
+import { DownloadError, toDownloadError } from '../../ports/result-source.ts';
 import { checkHost, type AllowlistEntry } from './host-allowlist.ts';
 
 export interface ResolvedAddress {
