@@ -19,7 +19,7 @@ import { SqliteTaskStore } from '../shared/adapters/sqlite/sqlite-task-store.ts'
 import { manifestKey, type Manifest } from '../shared/domain/manifest.ts';
 import { silentLogger } from '../shared/log/logger.ts';
 import { systemClock } from '../shared/ports/clock.ts';
-import { parseAllowlist } from '../shared/use-cases/persist/host-allowlist.ts';
+import { parseAllowlist } from '../shared/adapters/result-download/host-allowlist.ts';
 import { persistResult, type PersistDeps } from '../shared/use-cases/persist/persist-result.ts';
 
 const GiB = 1024 ** 3;

@@ -7,7 +7,7 @@ import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
 import { invocationSignal } from '../../shared/runtime/invocation-deadline.ts';
 import { handleCreatedObjects } from '../../shared/runtime/oss-records.ts';
-import { downloadOptionsFromConfig } from '../../shared/use-cases/persist/download-options.ts';
+import { downloadOptionsFromConfig } from '../../shared/adapters/result-download/download-options.ts';
 import { persistResult, type PersistDeps } from '../../shared/use-cases/persist/persist-result.ts';
 
 export const FUNCTION_NAME = 'persist-to-oss';

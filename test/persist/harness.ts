@@ -12,9 +12,9 @@ import { manifestKey, type Manifest, type ManifestOutput } from '../../shared/do
 import type { Task, TaskStatus } from '../../shared/domain/task.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { systemClock, type Clock } from '../../shared/ports/clock.ts';
-import { parseAllowlist } from '../../shared/use-cases/persist/host-allowlist.ts';
+import { parseAllowlist } from '../../shared/adapters/result-download/host-allowlist.ts';
 import type { PersistDeps } from '../../shared/use-cases/persist/persist-result.ts';
-import type { DownloadOptions } from '../../shared/use-cases/persist/safe-download.ts';
+import type { DownloadOptions } from '../../shared/adapters/result-download/safe-download.ts';
 
 export interface Harness {
   dir: string;

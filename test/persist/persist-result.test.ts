@@ -7,7 +7,7 @@ import type { ManifestOutput } from '../../shared/domain/manifest.ts';
 import { EventPublishError } from '../../shared/ports/event-bus.ts';
 import { PersistIntegrityError, PersistRetryableError, PersistTaskNotFoundError, TaskNotReadyError } from '../../shared/use-cases/persist/persist-errors.ts';
 import { persistResult } from '../../shared/use-cases/persist/persist-result.ts';
-import type { ResolvedAddress } from '../../shared/use-cases/persist/safe-download.ts';
+import type { ResolvedAddress } from '../../shared/adapters/result-download/safe-download.ts';
 import { createHarness, type Harness } from './harness.ts';
 import { startOriginServer, type OriginServer } from './origin-server.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DownloadError } from '../../shared/ports/result-source.ts';
-import { parseAllowlist } from '../../shared/use-cases/persist/host-allowlist.ts';
-import { openDownload, type DownloadOptions, type ResolvedAddress } from '../../shared/use-cases/persist/safe-download.ts';
+import { parseAllowlist } from '../../shared/adapters/result-download/host-allowlist.ts';
+import { openDownload, type DownloadOptions, type ResolvedAddress } from '../../shared/adapters/result-download/safe-download.ts';
 import { startOriginServer, type OriginServer } from './origin-server.ts';
 
 const servers: OriginServer[] = [];

@@ -12,7 +12,7 @@ import { taskIdFromManifestKey } from '../../shared/domain/manifest.ts';
 import { isTerminal, type Task } from '../../shared/domain/task.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
-import { downloadOptionsFromConfig } from '../../shared/use-cases/persist/download-options.ts';
+import { downloadOptionsFromConfig } from '../../shared/adapters/result-download/download-options.ts';
 import { persistResult } from '../../shared/use-cases/persist/persist-result.ts';
 import { pollDueTasks, type PollOptions } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { defaultTimings, type StepHooks, type TaskDeps, type TaskTimings } from '../../shared/use-cases/tasks/task-deps.ts';

@@ -10,7 +10,7 @@ import { DigestStream, type DigestResult } from './digest-stream.ts';
 import { mediaKey } from './media-key.ts';
 import { detectMedia, SNIFF_BYTES } from './media-type.ts';
 import { PersistIntegrityError } from './persist-errors.ts';
-import { discard, openDownload, type DownloadOptions } from './safe-download.ts';
+import { discard, openDownload, type DownloadOptions } from '../../adapters/result-download/safe-download.ts';
 
 export interface CopyDeps {
   objects: ObjectStore;

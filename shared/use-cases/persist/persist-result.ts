@@ -16,7 +16,7 @@ import { expiryOf, isExpiredRefusal, isPastExpiry } from './expiry.ts';
 import { PersistRetryableError, PersistTaskNotFoundError, TaskNotReadyError } from './persist-errors.ts';
 import { finalPatch, mergeOutputs, type OutputResult, type OutputSource } from './output-results.ts';
 import { readManifest } from './read-manifest.ts';
-import type { DownloadOptions } from './safe-download.ts';
+import type { DownloadOptions } from '../../adapters/result-download/safe-download.ts';
 import { verifyPersisted } from './verify-persisted.ts';
 
 export interface PersistDeps extends TransitionDeps {
