@@ -15,6 +15,7 @@ import { manifestKey, type Manifest, type ManifestOutput } from '../../shared/do
 import type { Task, TaskStatus } from '../../shared/domain/task.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { systemClock, type Clock } from '../../shared/ports/clock.ts';
+import type { ResultSource } from '../../shared/ports/result-source.ts';
 import type { PersistDeps } from '../../shared/use-cases/persist/persist-result.ts';
 
 export interface Harness {
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Overrides of the real downloader's options (resolver, size cap, deadline). */
   download?: Partial<DownloadOptions>;
+  /** Another ResultSource in place of the real downloader (the `allowlist` and `download` options then do nothing). */
+  results?: ResultSource;
 }
 
 let seq = 0;
@@ -57,7 +60,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     clock,
     objects,
     logger: silentLogger,
-    results: new HttpResultSource({ allowlist: parseAllowlist(options.allowlist ?? ['*.aliyuncs.com']), maxBytes: 10 * 1024 * 1024, timeoutMs: 5_000, ...options.download }),
+    results: options.results ?? new HttpResultSource({ allowlist: parseAllowlist(options.allowlist ?? ['*.aliyuncs.com']), maxBytes: 10 * 1024 * 1024, timeoutMs: 5_000, ...options.download }),
     notReadyWaitMs: 100,
   };
   const walk = (root: string): string[] =>
