@@ -1,5 +1,5 @@
-// Copies one result URL into the bucket: source body → DigestStream (sha256, size, cap) → ObjectStore.put
-// with createOnly, never holding the file in memory. The type comes from the first bytes, so the key is
+// Copies one result URL into the bucket: ResultSource body (size-capped) → DigestStream (sha256, size) →
+// ObjectStore.put with createOnly, never holding the file in memory. The type comes from the first bytes, so the key is
 // known before anything is written. An object already under the key (an earlier delivery) is verified
 // against what the source serves and reused; it is never overwritten.
 import { createHash } from 'node:crypto';
@@ -88,8 +88,8 @@ async function drain(stream: DigestStream): Promise<DigestResult> {
 export async function copyOutput(deps: CopyDeps, req: CopyRequest): Promise<CopiedOutput> {
   const dl = await deps.results.open(req.url, { signal: req.signal });
   // sha256 is only known once the body ended: the digest completes the metadata before the store can see
-  // the end of the body, so a store that commits metadata with the object records it. The source caps the
-  // body's size itself.
+  // the end of the body, so a store that commits metadata with the object records it. No cap of its own:
+  // the source fails a body past its limit (TooLarge).
   const metadata: Record<string, string> = { sourceTaskId: req.taskId };
   const digest = new DigestStream(Number.POSITIVE_INFINITY, SNIFF_BYTES, (r) => {
     metadata.sha256 = r.sha256;
