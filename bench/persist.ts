@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { stream } from 'undici';
 import { LocalEventBus } from '../shared/adapters/local-bus/local-event-bus.ts';
 import { LocalFsObjectStore } from '../shared/adapters/local-fs/local-fs-object-store.ts';
+import { parseAllowlist } from '../shared/adapters/result-download/host-allowlist.ts';
+import { HttpResultSource } from '../shared/adapters/result-download/http-result-source.ts';
 import { openDatabase } from '../shared/adapters/sqlite/database.ts';
 import { SqliteTaskStore } from '../shared/adapters/sqlite/sqlite-task-store.ts';
 import { manifestKey, type Manifest } from '../shared/domain/manifest.ts';
 import { silentLogger } from '../shared/log/logger.ts';
 import { systemClock } from '../shared/ports/clock.ts';
-import { parseAllowlist } from '../shared/use-cases/persist/host-allowlist.ts';
 import { persistResult, type PersistDeps } from '../shared/use-cases/persist/persist-result.ts';
 import { load1, machine, verdictLine, writeResults, type Verdict } from './lib/results.ts';
 import { table } from './lib/stats.ts';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     const objects = new LocalFsObjectStore({ dataDir, publicBaseUrl: () => 'http://127.0.0.1:1' });
     const deps: PersistDeps = {
       tasks, objects, events: new LocalEventBus(), clock: systemClock, logger: silentLogger,
-      download: { allowlist: parseAllowlist([new URL(emu.url).origin]), maxBytes: 4 * GiB, timeoutMs: 30 * 60_000 },
+      results: new HttpResultSource({ allowlist: parseAllowlist([new URL(emu.url).origin]), maxBytes: 4 * GiB, timeoutMs: 30 * 60_000 }),
     };
     const url = await videoUrl(emu);
     // One unmeasured copy each first: JIT, first socket, first files; then the measured rounds.

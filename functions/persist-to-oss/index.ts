@@ -7,7 +7,6 @@ import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
 import { invocationSignal } from '../../shared/runtime/invocation-deadline.ts';
 import { handleCreatedObjects } from '../../shared/runtime/oss-records.ts';
-import { downloadOptionsFromConfig } from '../../shared/use-cases/persist/download-options.ts';
 import { persistResult, type PersistDeps } from '../../shared/use-cases/persist/persist-result.ts';
 
 export const FUNCTION_NAME = 'persist-to-oss';
@@ -23,7 +22,7 @@ export function createEventHandler(deps: Deps): EventHandler {
     events: deps.events,
     clock: deps.clock,
     objects: deps.objects,
-    download: downloadOptionsFromConfig(deps.config),
+    results: deps.results,
   };
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   return async (event, context) => {

@@ -7,6 +7,7 @@ import type { TaskStore } from '../ports/task-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
+import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
 
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   events: EventBus;
   objects: ObjectStore;
   conversations: ConversationStore;
+  /** DashScope's result URLs, read for persist-to-oss (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES, DOWNLOAD_TIMEOUT_MS). */
+  results: ResultSource;
   /** Releases what the root opened (database handles, sockets). */
   close(): Promise<void>;
 }

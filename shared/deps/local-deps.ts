@@ -1,10 +1,12 @@
 // The local composition root: SQLite for tasks and conversations, a folder for OSS and an in-process bus,
-// all under DATA_DIR, plus the DashScope client (real or the emulator, as the config says). Only the local
+// all under DATA_DIR, plus the DashScope client (real or the emulator) and the result downloader. Only the local
 // runtime and tests import this file; no function bundle may (it drags in the native SQLite module).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalEventBus } from '../adapters/local-bus/local-event-bus.ts';
 import { LocalFsObjectStore } from '../adapters/local-fs/local-fs-object-store.ts';
+import { downloadOptionsFromConfig } from '../adapters/result-download/download-options.ts';
+import { HttpResultSource } from '../adapters/result-download/http-result-source.ts';
 import { openDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteConversationStore } from '../adapters/sqlite/sqlite-conversation-store.ts';
 import { SqliteTaskStore } from '../adapters/sqlite/sqlite-task-store.ts';
@@ -32,6 +34,8 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
   mkdirSync(config.DATA_DIR, { recursive: true });
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
+  // Before anything is opened: a malformed RESULT_HOST_ALLOWLIST entry stops the process here, naming it.
+  const results = new HttpResultSource(downloadOptionsFromConfig(config));
   const db = openDatabase(join(config.DATA_DIR, 'local.db'));
   const publicBaseUrl = options.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.listenPort}`);
   let closed = false;
@@ -48,6 +52,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
       onDeliveryError: (error, event) => logger.error('event delivery failed', { eventId: event.id, eventType: event.type, error }),
     }),
     objects: new LocalFsObjectStore({ dataDir: config.DATA_DIR, publicBaseUrl, clock }),
+    results,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -6,15 +6,17 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.ts';
 import { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
+import { parseAllowlist } from '../../shared/adapters/result-download/host-allowlist.ts';
+import { HttpResultSource } from '../../shared/adapters/result-download/http-result-source.ts';
+import type { DownloadOptions } from '../../shared/adapters/result-download/safe-download.ts';
 import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
 import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
 import { manifestKey, type Manifest, type ManifestOutput } from '../../shared/domain/manifest.ts';
 import type { Task, TaskStatus } from '../../shared/domain/task.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { systemClock, type Clock } from '../../shared/ports/clock.ts';
-import { parseAllowlist } from '../../shared/use-cases/persist/host-allowlist.ts';
+import type { ResultSource } from '../../shared/ports/result-source.ts';
 import type { PersistDeps } from '../../shared/use-cases/persist/persist-result.ts';
-import type { DownloadOptions } from '../../shared/use-cases/persist/safe-download.ts';
 
 export interface Harness {
   dir: string;
@@ -37,7 +39,10 @@ export interface Harness {
 export interface HarnessOptions {
   allowlist?: string[];
   clock?: Clock;
+  /** Overrides of the real downloader's options (resolver, size cap, deadline). */
   download?: Partial<DownloadOptions>;
+  /** Another ResultSource in place of the real downloader (the `allowlist` and `download` options then do nothing). */
+  results?: ResultSource;
 }
 
 let seq = 0;
@@ -55,7 +60,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     clock,
     objects,
     logger: silentLogger,
-    download: { allowlist: parseAllowlist(options.allowlist ?? ['*.aliyuncs.com']), maxBytes: 10 * 1024 * 1024, timeoutMs: 5_000, ...options.download },
+    results: options.results ?? new HttpResultSource({ allowlist: parseAllowlist(options.allowlist ?? ['*.aliyuncs.com']), maxBytes: 10 * 1024 * 1024, timeoutMs: 5_000, ...options.download }),
     notReadyWaitMs: 100,
   };
   const walk = (root: string): string[] =>

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DownloadError } from '../../shared/use-cases/persist/download-error.ts';
-import { parseAllowlist } from '../../shared/use-cases/persist/host-allowlist.ts';
-import { openDownload, type DownloadOptions, type ResolvedAddress } from '../../shared/use-cases/persist/safe-download.ts';
+import { parseAllowlist } from '../../shared/adapters/result-download/host-allowlist.ts';
+import { HttpResultSource } from '../../shared/adapters/result-download/http-result-source.ts';
+import type { DownloadOptions, ResolvedAddress } from '../../shared/adapters/result-download/safe-download.ts';
+import type { DownloadError } from '../../shared/ports/result-source.ts';
 import { startOriginServer, type OriginServer } from './origin-server.ts';
 
 const servers: OriginServer[] = [];
@@ -38,19 +39,19 @@ function options(entries: string[], extra: Partial<DownloadOptions> = {}): Downl
 }
 
 async function read(url: string, opts: DownloadOptions): Promise<string> {
-  const dl = await openDownload(url, opts);
+  const dl = await new HttpResultSource(opts).open(url);
   try {
     const parts: Buffer[] = [];
     for await (const c of dl.body) parts.push(c as Buffer);
     return Buffer.concat(parts).toString();
   } finally {
-    dl.close();
+    dl.discard();
   }
 }
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as DownloadError);
 
-describe('openDownload: who may be contacted', () => {
+describe('HttpResultSource: who may be contacted', () => {
   it('streams from an exactly allowlisted origin over plain http', async () => {
     const s = await okServer();
     expect(await read(`${s.origin}/results/a.png`, options([s.origin]))).toBe('payload');
@@ -130,7 +131,7 @@ describe('openDownload: who may be contacted', () => {
   });
 });
 
-describe('openDownload: redirects', () => {
+describe('HttpResultSource: redirects', () => {
   it('refuses a redirect off the allowlist without contacting the target', async () => {
     const target = await okServer();
     const s = await server((_req, res) => {
@@ -173,7 +174,7 @@ describe('openDownload: redirects', () => {
   });
 });
 
-describe('openDownload: answers', () => {
+describe('HttpResultSource: answers', () => {
   it('refuses a declared Content-Length over the cap before reading the body', async () => {
     const s = await server((_req, res) => {
       res.writeHead(200, { 'content-length': '5000' });

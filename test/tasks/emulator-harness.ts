@@ -12,7 +12,6 @@ import { taskIdFromManifestKey } from '../../shared/domain/manifest.ts';
 import { isTerminal, type Task } from '../../shared/domain/task.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
-import { downloadOptionsFromConfig } from '../../shared/use-cases/persist/download-options.ts';
 import { persistResult } from '../../shared/use-cases/persist/persist-result.ts';
 import { pollDueTasks, type PollOptions } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { defaultTimings, type StepHooks, type TaskDeps, type TaskTimings } from '../../shared/use-cases/tasks/task-deps.ts';
@@ -56,10 +55,12 @@ export async function createEmulatorHarness(options: EmulatorOptions = {}): Prom
     DASHSCOPE_API_KEY: emu.apiKey,
     DASHSCOPE_TIMEOUT_MS: '1000',
     DASHSCOPE_MAX_RETRIES: '2',
+    // As the local runtime does: the emulator's exact origin is appended to the result host allowlist.
+    RESULT_HOST_ALLOWLIST: `*.aliyuncs.com,${emu.url}`,
   });
   const deps = createLocalDeps(config, { logger: silentLogger, clock: emu.clock, publicBaseUrl: () => 'http://127.0.0.1:9' });
   const timings = fastTimings(defaultTimings(config));
-  const persistDeps = { tasks: deps.tasks, events: deps.events, clock: deps.clock, objects: deps.objects, logger: silentLogger, download: downloadOptionsFromConfig(config, { trustedOrigins: [emu.url] }), notReadyWaitMs: 50 };
+  const persistDeps = { tasks: deps.tasks, events: deps.events, clock: deps.clock, objects: deps.objects, logger: silentLogger, results: deps.results, notReadyWaitMs: 50 };
   const pending = new Set<Promise<void>>();
   const persistRuns: { key: string; ok: boolean }[] = [];
 

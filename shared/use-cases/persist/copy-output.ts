@@ -1,20 +1,19 @@
-// Copies one result URL into the bucket: source body → DigestStream (sha256, size, cap) → ObjectStore.put
-// with createOnly, never holding the file in memory. The type comes from the first bytes, so the key is
+// Copies one result URL into the bucket: ResultSource body (size-capped) → DigestStream (sha256, size) →
+// ObjectStore.put with createOnly, never holding the file in memory. The type comes from the first bytes, so the key is
 // known before anything is written. An object already under the key (an earlier delivery) is verified
 // against what the source serves and reused; it is never overwritten.
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { ObjectAlreadyExistsError, type ObjectMeta, type ObjectStore } from '../../ports/object-store.ts';
+import { DownloadError, toDownloadError, type ResultSource } from '../../ports/result-source.ts';
 import { DigestStream, type DigestResult } from './digest-stream.ts';
-import { toDownloadError } from './download-error.ts';
 import { mediaKey } from './media-key.ts';
 import { detectMedia, SNIFF_BYTES } from './media-type.ts';
 import { PersistIntegrityError } from './persist-errors.ts';
-import { discard, openDownload, type DownloadOptions } from './safe-download.ts';
 
 export interface CopyDeps {
   objects: ObjectStore;
-  download: DownloadOptions;
+  results: ResultSource;
 }
 
 export interface CopyRequest {
@@ -87,22 +86,26 @@ async function drain(stream: DigestStream): Promise<DigestResult> {
 
 /** Copies (or verifies) one output. Throws DownloadError, PersistIntegrityError, or the store's error. */
 export async function copyOutput(deps: CopyDeps, req: CopyRequest): Promise<CopiedOutput> {
-  const dl = await openDownload(req.url, deps.download, req.signal);
+  const dl = await deps.results.open(req.url, { signal: req.signal });
   // sha256 is only known once the body ended: the digest completes the metadata before the store can see
-  // the end of the body, so a store that commits metadata with the object records it.
+  // the end of the body, so a store that commits metadata with the object records it. No cap of its own:
+  // the source fails a body past its limit (TooLarge).
   const metadata: Record<string, string> = { sourceTaskId: req.taskId };
-  const digest = new DigestStream(deps.download.maxBytes, SNIFF_BYTES, (r) => {
+  const digest = new DigestStream(Number.POSITIVE_INFINITY, SNIFF_BYTES, (r) => {
     metadata.sha256 = r.sha256;
   });
   let streamError: unknown;
   pipeline(dl.body, digest, (err) => {
     if (err) streamError ??= err;
   });
+  // A stream torn down by the store (aborted on dl.signal) says nothing; the reason the source stopped does.
+  const explain = (err: unknown): DownloadError =>
+    err instanceof DownloadError ? err : dl.signal.reason instanceof DownloadError ? dl.signal.reason : toDownloadError(err);
   // The body's own failure (reset, cap, timeout) explains a failed put better than the store's wrapper of it.
-  const failure = (err: unknown): unknown => (streamError !== undefined ? toDownloadError(streamError, dl.timedOut()) : err);
+  const failure = (err: unknown): unknown => (streamError !== undefined ? explain(streamError) : err);
   try {
     const head = await digest.head.catch((err: unknown) => {
-      throw toDownloadError(streamError ?? err, dl.timedOut());
+      throw explain(streamError ?? err);
     });
     const media = detectMedia(head, dl.contentType);
     const key = mediaKey(req.taskCreatedAt, req.taskId, req.index, media.ext);
@@ -135,7 +138,6 @@ export async function copyOutput(deps: CopyDeps, req: CopyRequest): Promise<Copi
     await verifyStored(deps.objects, key, stored, streamed, req.taskId, false);
     return { ...base, ...streamed, reused: false };
   } finally {
-    discard(dl.body);
-    dl.close();
+    dl.discard();
   }
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { DownloadError } from '../../ports/result-source.ts';
 import { DigestStream } from './digest-stream.ts';
-import { DownloadError } from './download-error.ts';
 
 function chunks(total: number, size: number): Buffer[] {
   const out: Buffer[] = [];

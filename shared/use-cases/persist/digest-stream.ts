@@ -3,7 +3,7 @@
 // fails the stream as soon as it is exceeded so an oversized download never lands anywhere.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DownloadError } from './download-error.ts';
+import { DownloadError } from '../../ports/result-source.ts';
 
 export interface DigestResult {
   bytes: number;

@@ -8,21 +8,21 @@ import type { Task, TaskError } from '../../domain/task.ts';
 import type { Logger } from '../../log/logger.ts';
 import { EventPublishError } from '../../ports/event-bus.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
+import { DownloadError, type ResultSource } from '../../ports/result-source.ts';
 import { TaskConflictError } from '../../ports/task-store.ts';
 import { republishTaskEvent, transitionTask, type TransitionDeps } from '../transition-task.ts';
 import { copyOutput } from './copy-output.ts';
-import { DownloadError } from './download-error.ts';
 import { expiryOf, isExpiredRefusal, isPastExpiry } from './expiry.ts';
 import { PersistRetryableError, PersistTaskNotFoundError, TaskNotReadyError } from './persist-errors.ts';
 import { finalPatch, mergeOutputs, type OutputResult, type OutputSource } from './output-results.ts';
 import { readManifest } from './read-manifest.ts';
-import type { DownloadOptions } from './safe-download.ts';
 import { verifyPersisted } from './verify-persisted.ts';
 
 export interface PersistDeps extends TransitionDeps {
   objects: ObjectStore;
   logger: Logger;
-  download: DownloadOptions;
+  /** Streams each result URL of the manifest (allowlist, address policy, size and time limits are its business). */
+  results: ResultSource;
   /** How long to keep re-reading a task that is not SUCCEEDED yet before failing the invocation (default 2 s). */
   notReadyWaitMs?: number;
 }

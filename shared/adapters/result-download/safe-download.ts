@@ -6,8 +6,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
+import { DownloadError, toDownloadError } from '../../ports/result-source.ts';
 import { forbiddenAddressReason } from './address-policy.ts';
-import { DownloadError, toDownloadError } from './download-error.ts';
 import { checkHost, type AllowlistEntry } from './host-allowlist.ts';
 
 export interface ResolvedAddress {
