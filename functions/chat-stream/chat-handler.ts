@@ -2,8 +2,9 @@
 // client streams, answer JSON otherwise. Returns what the request log records.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
-import { readJson, validate } from '../../shared/http/body.ts';
-import { HttpError } from '../../shared/http/errors.ts';
+import { readJson } from '../../shared/http/body.ts';
+import { validate } from '../../shared/validation/validate.ts';
+import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
 import type { Cancellation } from '../../shared/streams/cancellation.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
@@ -25,7 +26,7 @@ function headerConversationId(req: IncomingMessage): string | undefined {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value === '') return undefined;
   const r = conversationIdSchema.safeParse(value);
-  if (!r.success) throw new HttpError(400, 'invalid_conversation_id', `X-Conversation-Id ${r.error.issues[0]?.message ?? 'is invalid'}`, { param: 'X-Conversation-Id' });
+  if (!r.success) throw new InvalidRequestError('invalid_conversation_id', `X-Conversation-Id ${r.error.issues[0]?.message ?? 'is invalid'}`, 'X-Conversation-Id');
   return r.data;
 }
 
@@ -36,7 +37,7 @@ export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerRe
   call.note.model = body.model;
   call.note.stream = body.stream === true;
   if (fromHeader && body.conversation_id && fromHeader !== body.conversation_id) {
-    throw new HttpError(400, 'conflicting_conversation_id', 'conversation_id in the body and X-Conversation-Id differ; send one', { param: 'conversation_id' });
+    throw new InvalidRequestError('conflicting_conversation_id', 'conversation_id in the body and X-Conversation-Id differ; send one', 'conversation_id');
   }
   const conversationId = body.conversation_id ?? fromHeader;
   const headers: Record<string, string> = { 'x-request-id': call.requestId };

@@ -4,9 +4,10 @@
 // CLIENT_API_KEYS set, every route but /healthz needs one of those keys (shared/http/client-auth.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
-import { readJson, validate } from '../../shared/http/body.ts';
+import { readJson } from '../../shared/http/body.ts';
+import { validate } from '../../shared/validation/validate.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
-import { toErrorResponse } from '../../shared/http/errors.ts';
+import { toErrorResponse } from '../../shared/http/error-table.ts';
 import { requestIdOf, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
 import { Cancellation } from '../../shared/streams/cancellation.ts';

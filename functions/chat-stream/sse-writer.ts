@@ -3,7 +3,7 @@
 // whole is sent as it came), and always an end — `data: [DONE]`, or an error event in the public error
 // shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
-import { toErrorResponse } from '../../shared/http/errors.ts';
+import { toErrorResponse } from '../../shared/http/error-table.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
 
 export const SSE_HEADERS = {

@@ -35,7 +35,6 @@ describe('catalog', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(UnknownModelError);
-      expect((e as UnknownModelError).statusCode).toBe(404);
       expect((e as Error).message).toContain('text-embedding-v3');
       expect((e as Error).message).not.toContain('qwen-plus');
     }

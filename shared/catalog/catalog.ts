@@ -124,7 +124,6 @@ const BY_ID = new Map(MODELS.map((m) => [m.id, m]));
 export class UnknownModelError extends Error {
   override readonly name = 'UnknownModelError';
   readonly code = 'model_not_found';
-  readonly statusCode = 404;
   constructor(
     readonly modelId: string,
     readonly known: string[],
@@ -136,7 +135,6 @@ export class UnknownModelError extends Error {
 export class WrongModelKindError extends Error {
   override readonly name = 'WrongModelKindError';
   readonly code = 'invalid_model';
-  readonly statusCode = 400;
   constructor(modelId: string, expected: ModelKind[], known: string[]) {
     super(`model '${clip(modelId)}' cannot do ${expected.join(' or ')}; use one of: ${known.join(', ')}`);
   }

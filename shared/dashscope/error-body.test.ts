@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../http/errors.ts';
+import { toErrorResponse } from '../http/error-table.ts';
 import { apiErrorFromBody, retryAfterMs, safeExcerpt } from './error-body.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeStreamError, DashScopeTimeoutError } from './errors.ts';
 
@@ -16,13 +16,11 @@ describe('apiErrorFromBody', () => {
     expect(e).toBeInstanceOf(DashScopeApiError);
     expect(e).toMatchObject({
       status: 400,
-      statusCode: 400,
       code: 'invalid_parameter_error',
       message: 'parameter.enable_thinking must be set to false for non-streaming calls',
       type: 'invalid_request_error',
       requestId: RID,
       retryable: false,
-      expose: true,
     });
     expect(e.param).toBeUndefined();
   });
@@ -39,8 +37,8 @@ describe('apiErrorFromBody', () => {
 
   it('marks 429 and 5xx retryable and keeps the Retry-After delay', () => {
     const e = apiErrorFromBody(429, JSON.stringify({ code: 'Throttling.RateQuota', message: 'Requests rate limit exceeded' }), { retryAfterMs: 2_000 });
-    expect(e).toMatchObject({ retryable: true, retryAfterMs: 2_000, expose: true });
-    expect(apiErrorFromBody(503, '{"code":"ModelUnavailable","message":"later"}')).toMatchObject({ retryable: true, expose: false, statusCode: 503 });
+    expect(e).toMatchObject({ retryable: true, retryAfterMs: 2_000 });
+    expect(apiErrorFromBody(503, '{"code":"ModelUnavailable","message":"later"}')).toMatchObject({ retryable: true, status: 503 });
   });
 
   it('falls back to the status and the header request id for a non-JSON body, quoting only a short scrubbed excerpt', () => {
@@ -81,20 +79,20 @@ describe('retryAfterMs', () => {
 });
 
 describe('HTTP mapping of the typed errors', () => {
-  it('answers 4xx with DashScope message shown, and replaces 5xx messages', () => {
+  it('answers 4xx with DashScope message shown, and a 5xx as a bad gateway with the message replaced', () => {
     const shown = toErrorResponse(apiErrorFromBody(400, '{"code":"InvalidParameter","message":"Model not exist."}'), 'req-1');
     expect(shown.status).toBe(400);
     expect(shown.body.error).toMatchObject({ code: 'InvalidParameter', message: 'Model not exist.' });
     const hidden = toErrorResponse(apiErrorFromBody(500, '{"code":"InternalError","message":"stack at x.java:12"}'), 'req-2');
-    expect(hidden.status).toBe(500);
+    expect(hidden.status).toBe(502);
     expect(hidden.body.error.message).not.toContain('java');
   });
 
-  it('gives connection failures 502, timeouts 504, and neither is exposed', () => {
+  it('answers connection failures 502 with the message hidden and timeouts 504, and retries only the first', () => {
     const conn = new DashScopeConnectionError('refused', { beforeSend: true });
     const timeout = new DashScopeTimeoutError(1_000);
-    expect([conn.statusCode, conn.expose, conn.retryable]).toEqual([502, false, true]);
-    expect([timeout.statusCode, timeout.expose, timeout.retryable]).toEqual([504, false, false]);
+    expect([toErrorResponse(conn, 'r').status, toErrorResponse(conn, 'r').body.error.message, conn.retryable]).toEqual([502, 'internal error; quote request id r', true]);
+    expect([toErrorResponse(timeout, 'r').status, timeout.retryable]).toEqual([504, false]);
     expect(new DashScopeStreamError('stream_interrupted', 'x').retryable).toBe(false);
     expect(new DashScopeAbortedError().retryable).toBe(false);
   });

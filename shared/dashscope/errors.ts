@@ -1,5 +1,5 @@
 // Typed errors of the DashScope client. Every failure of a call surfaces as one of these, with a stable
-// `code`, the upstream request id when there is one, whether a retry may help, and the status to answer with.
+// `code`, DashScope's HTTP status and request id when it answered, and whether a retry may help.
 
 /** HTTP statuses worth another attempt: timeouts, conflicts, throttling and server errors. */
 export function isRetryableStatus(status: number): boolean {
@@ -10,7 +10,6 @@ export interface DashScopeErrorInit {
   status?: number;
   requestId?: string;
   retryable?: boolean;
-  statusCode?: number;
   cause?: unknown;
 }
 
@@ -24,8 +23,6 @@ export class DashScopeError extends Error {
   readonly requestId?: string;
   /** Whether another attempt may succeed (the client has already made its own retries). */
   readonly retryable: boolean;
-  /** The HTTP status to answer our own caller with: DashScope's own for its HTTP errors, else per subclass. */
-  readonly statusCode: number;
 
   constructor(code: string, message: string, init: DashScopeErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -33,12 +30,6 @@ export class DashScopeError extends Error {
     if (init.status !== undefined) this.status = init.status;
     if (init.requestId) this.requestId = init.requestId;
     this.retryable = init.retryable ?? false;
-    this.statusCode = init.statusCode ?? init.status ?? 502;
-  }
-
-  /** Whether `message` may be shown to our caller (a 4xx statusCode); otherwise it gets a generic message. */
-  get expose(): boolean {
-    return this.statusCode >= 400 && this.statusCode < 500;
   }
 }
 
@@ -58,7 +49,7 @@ export class DashScopeApiError extends DashScopeError {
     message: string,
     init: { requestId?: string; param?: string; type?: string; cause?: unknown; retryAfterMs?: number } = {},
   ) {
-    super(code, message, { status, requestId: init.requestId, retryable: isRetryableStatus(status), statusCode: status, cause: init.cause });
+    super(code, message, { status, requestId: init.requestId, retryable: isRetryableStatus(status), cause: init.cause });
     if (init.param) this.param = init.param;
     if (init.type) this.type = init.type;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
@@ -72,7 +63,7 @@ export class DashScopeConnectionError extends DashScopeError {
   readonly beforeSend: boolean;
 
   constructor(message: string, init: { beforeSend: boolean; cause?: unknown }) {
-    super('connection_error', message, { retryable: true, statusCode: 502, cause: init.cause });
+    super('connection_error', message, { retryable: true, cause: init.cause });
     this.beforeSend = init.beforeSend;
   }
 }
@@ -81,7 +72,7 @@ export class DashScopeConnectionError extends DashScopeError {
 export class DashScopeTimeoutError extends DashScopeError {
   override name = 'DashScopeTimeoutError';
   constructor(readonly timeoutMs: number) {
-    super('timeout', `DashScope did not answer within ${timeoutMs} ms`, { retryable: false, statusCode: 504 });
+    super('timeout', `DashScope did not answer within ${timeoutMs} ms`, { retryable: false });
   }
 }
 
@@ -89,7 +80,7 @@ export class DashScopeTimeoutError extends DashScopeError {
 export class DashScopeAbortedError extends DashScopeError {
   override name = 'DashScopeAbortedError';
   constructor(cause?: unknown) {
-    super('aborted', 'the request to DashScope was aborted by the caller', { retryable: false, statusCode: 499, cause });
+    super('aborted', 'the request to DashScope was aborted by the caller', { retryable: false, cause });
   }
 }
 
@@ -97,7 +88,7 @@ export class DashScopeAbortedError extends DashScopeError {
 export class DashScopeStreamError extends DashScopeError {
   override name = 'DashScopeStreamError';
   constructor(code: string, message: string, init: DashScopeErrorInit = {}) {
-    super(code, message, { ...init, retryable: false, statusCode: init.statusCode ?? 502 });
+    super(code, message, { ...init, retryable: false });
   }
 }
 
@@ -127,7 +118,7 @@ export class DashScopeAmbiguousError extends DashScopeError {
     super(
       'ambiguous_request',
       `${request.method} ${request.path} was sent but its outcome is unknown (${cause.code}); it was not re-sent`,
-      { retryable: false, statusCode: cause.statusCode === 504 ? 504 : 502, cause },
+      { retryable: false, cause },
     );
   }
 }
@@ -136,11 +127,11 @@ export class DashScopeAmbiguousError extends DashScopeError {
 export class DashScopeResponseError extends DashScopeError {
   override name = 'DashScopeResponseError';
   constructor(message: string, init: { status: number; requestId?: string; cause?: unknown }) {
-    super('invalid_response', message, { status: init.status, requestId: init.requestId, retryable: false, statusCode: 502, cause: init.cause });
+    super('invalid_response', message, { status: init.status, requestId: init.requestId, retryable: false, cause: init.cause });
   }
 }
 
 /** The client was built without an API key. */
 export function missingApiKeyError(): DashScopeError {
-  return new DashScopeError('missing_api_key', 'no DashScope API key is configured (DASHSCOPE_API_KEY)', { retryable: false, statusCode: 500 });
+  return new DashScopeError('missing_api_key', 'no DashScope API key is configured (DASHSCOPE_API_KEY)', { retryable: false });
 }

@@ -13,7 +13,6 @@ export function toStreamFailure(err: unknown, deadline: Deadline, requestId: str
   if (reason instanceof DashScopeTimeoutError) {
     return new DashScopeStreamError('stream_timeout', `DashScope sent nothing for ${reason.timeoutMs} ms in the middle of a stream`, {
       requestId,
-      statusCode: 504,
       cause: reason,
     });
   }
@@ -30,6 +29,6 @@ export function streamErrorOf(event: SseEvent, value: unknown, requestId: string
   const status = httpStatusComment(event);
   return new DashScopeStreamError(envelope?.code ?? 'stream_error', envelope?.message ?? 'DashScope reported an error in the middle of a stream', {
     requestId: envelope?.requestId ?? requestId,
-    ...(status !== undefined ? { status, statusCode: status >= 400 ? status : 502 } : {}),
+    ...(status !== undefined ? { status } : {}),
   });
 }

@@ -1,11 +1,10 @@
 // Reading request bodies safely: a byte cap enforced while reading (413 before the whole body is buffered),
-// JSON only with a JSON content type and a nesting cap (shared/json), and zod validation that names the
-// offending field, quoting no more than a clipped prefix of what the client sent.
+// JSON only with a JSON content type and a nesting cap (shared/json).
 import type { IncomingMessage } from 'node:http';
-import type { z } from 'zod';
 import { JsonInputError, parseJson } from '../json/parse-json.ts';
 import { readCapped } from '../streams/read-capped.ts';
 import { clip } from '../text/clip.ts';
+import { InvalidRequestError } from '../validation/request-errors.ts';
 import { HttpError } from './errors.ts';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -41,36 +40,11 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     throw new HttpError(415, 'unsupported_media_type', `expected content-type application/json, got '${clip(type, 100)}'`);
   }
   const raw = await readBody(req, maxBytes);
-  if (raw.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty; expected a JSON object');
+  if (raw.length === 0) throw new InvalidRequestError('invalid_json', 'request body is empty; expected a JSON object');
   try {
     return parseJson(raw);
   } catch (e) {
-    if (e instanceof JsonInputError) throw new HttpError(400, e.code, `request body ${e.message}`);
+    if (e instanceof JsonInputError) throw new InvalidRequestError(e.code, `request body ${e.message}`);
     throw e;
   }
-}
-
-/** A zod path as `a.b.0`, each segment clipped: record keys and unknown keys are the client's text. */
-const pathOf = (path: readonly PropertyKey[]): string => path.map((p) => clip(String(p), 40)).join('.');
-
-/** A bad record key (metadata) is named by its record, with the key's own rule rather than zod's generic words. */
-function located(i: z.core.$ZodIssue): { path: readonly PropertyKey[]; message: string } {
-  if (i.code !== 'invalid_key') return { path: i.path, message: clip(i.message, 200) };
-  const key = clip(String(i.path[i.path.length - 1] ?? ''), 40);
-  return { path: i.path.slice(0, -1), message: `key '${key}': ${clip(i.issues[0]?.message ?? i.message, 200)}` };
-}
-
-/** Formats zod issues as `field.path: message; …` for a 400 (messages clipped: zod quotes unknown keys). */
-export function describeIssues(error: z.ZodError): { message: string; param?: string } {
-  const issues = error.issues.slice(0, 5).map(located);
-  const message = issues.map((i) => `${i.path.length ? pathOf(i.path) : 'body'}: ${i.message}`).join('; ');
-  const first = issues[0];
-  return { message, ...(first?.path.length ? { param: pathOf(first.path) } : {}) };
-}
-
-export function validate<T>(schema: z.ZodType<T>, value: unknown, code = 'invalid_request'): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const { message, param } = describeIssues(r.error);
-  throw new HttpError(400, code, message, param ? { param } : {});
 }

@@ -2,8 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { readJson, validate } from './body.ts';
-import { HttpError, toErrorResponse } from './errors.ts';
+import { readJson } from './body.ts';
+import { validate } from '../validation/validate.ts';
+import { toErrorResponse } from './error-table.ts';
+import { HttpError } from './errors.ts';
 import { sendError, sendJson } from './respond.ts';
 import { matchRoute, requireRoute } from './router.ts';
 

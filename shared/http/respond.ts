@@ -1,7 +1,7 @@
 // Writing responses: JSON with the request id header, and the one error path every HTTP function uses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { toErrorResponse } from './errors.ts';
+import { toErrorResponse } from './error-table.ts';
 
 /** The caller's request id (FC's or a proxy's) or a new one. */
 export function requestIdOf(req: IncomingMessage): string {

@@ -1,19 +1,19 @@
 // JSON.parse for text from outside (HTTP bodies, uploads, trigger events, manifests) with a nesting cap of
 // MAX_JSON_DEPTH arrays/objects, checked by one iterative scan first: zod and JSON.stringify recurse, so a
 // body nested thousands deep would otherwise overflow the stack after JSON.parse had accepted it.
+import { InvalidRequestError } from '../validation/request-errors.ts';
 
 /** Deepest nesting of arrays and objects accepted; real requests, events and manifests stay far below it. */
 export const MAX_JSON_DEPTH = 64;
 
 export type JsonErrorCode = 'invalid_json' | 'json_too_deep';
 
-export class JsonInputError extends Error {
+/** Text that is not JSON, or nests too deep: a request that can never be valid as it is. */
+export class JsonInputError extends InvalidRequestError {
   override name = 'JsonInputError';
-  constructor(
-    readonly code: JsonErrorCode,
-    message: string,
-  ) {
-    super(message);
+  declare readonly code: JsonErrorCode;
+  constructor(code: JsonErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -126,7 +126,7 @@ describe('chat', () => {
     servers.splice(servers.indexOf(server), 1);
     const err = await client.chat(body).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashScopeConnectionError);
-    expect(err).toMatchObject({ beforeSend: true, statusCode: 502 });
+    expect(err).toMatchObject({ beforeSend: true });
     expect(retries()).toBe(2);
   });
 
@@ -152,6 +152,6 @@ describe('createDashScopeClient', () => {
   it('builds a client without a key (local mode) whose calls fail with missing_api_key', async () => {
     const client = createDashScopeClient(loadConfig({ DASHSCOPE_BASE_URL: 'http://127.0.0.1:9' }));
     clients.push(client);
-    await expect(client.getTask('t1')).rejects.toMatchObject({ code: 'missing_api_key', statusCode: 500 });
+    await expect(client.getTask('t1')).rejects.toMatchObject({ code: 'missing_api_key' });
   });
 });

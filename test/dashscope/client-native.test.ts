@@ -91,7 +91,6 @@ describe('createTask', () => {
     const err = await client.createTask('text2image', t2i).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashScopeAmbiguousError);
     expect((err as Error).cause).toBeInstanceOf(DashScopeTimeoutError);
-    expect((err as DashScopeAmbiguousError).statusCode).toBe(504);
     expect(server.requests).toHaveLength(1);
     expect((await server.settled(1)).aborted).toBe(true);
   });
@@ -165,7 +164,7 @@ describe('getTask / cancelTask / listTasks', () => {
     const { server, client } = await setup((_req, res) => json(res, 200, { output: { task_status: 42 } }, { 'x-request-id': RID }));
     const err = await client.getTask(TASK).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashScopeResponseError);
-    expect(err).toMatchObject({ code: 'invalid_response', requestId: RID, statusCode: 502 });
+    expect(err).toMatchObject({ code: 'invalid_response', requestId: RID });
     expect(server.requests).toHaveLength(1);
   });
 

@@ -82,7 +82,7 @@ describe('authentication errors', () => {
     try {
       const err = await bad.chat(chatBody).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DashScopeApiError);
-      expect(err).toMatchObject({ status: 401, code: 'invalid_api_key', statusCode: 401, retryable: false });
+      expect(err).toMatchObject({ status: 401, code: 'invalid_api_key', retryable: false });
       expect((err as DashScopeApiError).requestId).toBe(requestsTo(CHAT)[0]!.requestId);
       expect(requestsTo(CHAT)).toHaveLength(1);
     } finally {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../shared/http/errors.ts';
-import { cancelTask, CANCELABLE_STATUSES, NOT_PENDING_MESSAGE } from '../../shared/use-cases/tasks/cancel-task.ts';
+import { cancelTask, NOT_PENDING_MESSAGE } from '../../shared/use-cases/tasks/cancel-task.ts';
+import { CANCELABLE_STATUSES, TaskNotCancelableError, UnknownTaskError } from '../../shared/use-cases/tasks/task-errors.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
 import { parseTaskRequest } from '../../shared/use-cases/tasks/task-request.ts';
@@ -9,9 +9,9 @@ import { createTaskHarness, type TaskHarness } from './harness.ts';
 
 const video = parseTaskRequest({ type: 'text-to-video', input: { prompt: 'waves' } });
 
-async function refusal(p: Promise<unknown>): Promise<HttpError> {
+async function refusal(p: Promise<unknown>): Promise<Error> {
   const e = await p.then(() => undefined, (x: unknown) => x);
-  if (!(e instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(e)}`);
+  if (!(e instanceof Error)) throw new Error(`expected a refusal, got ${String(e)}`);
   return e;
 }
 
@@ -39,7 +39,7 @@ describe('cancelTask', () => {
     const t = (await submitTask(h.deps, { request: video, requestId: 'r1' }, h.timings)).task;
     ds.plan('ds-1', ['RUNNING']);
     const e = await refusal(cancelTask(h.deps, t.id, 'c1'));
-    expect(e.statusCode).toBe(409);
+    expect(e).toBeInstanceOf(TaskNotCancelableError);
     expect(e.message).toBe(`task ${t.id} is PENDING here, but DashScope has started it (DashScope: ${NOT_PENDING_MESSAGE}); ${CANCELABLE_STATUSES}`);
     const after = await h.tasks.get(t.id);
     expect(after?.status).toBe('PENDING');
@@ -53,7 +53,7 @@ describe('cancelTask', () => {
     await pollDueTasks(h.deps, { requestId: 'p' }, h.pollOptions({ maxRunMs: 200 }));
     expect((await h.tasks.get(t.id))?.status).toBe('RUNNING');
     const e = await refusal(cancelTask(h.deps, t.id, 'c1'));
-    expect(e.statusCode).toBe(409);
+    expect(e).toBeInstanceOf(TaskNotCancelableError);
     expect(e.message).toBe(`task ${t.id} is RUNNING; only QUEUED tasks not yet sent to DashScope and PENDING tasks can be canceled`);
     expect(ds.cancels).toBe(0);
   });
@@ -70,6 +70,6 @@ describe('cancelTask', () => {
   });
 
   it('answers 404 for an unknown task', async () => {
-    expect((await refusal(cancelTask(h.deps, 'task_nope', 'c1'))).statusCode).toBe(404);
+    expect(await refusal(cancelTask(h.deps, 'task_nope', 'c1'))).toBeInstanceOf(UnknownTaskError);
   });
 });

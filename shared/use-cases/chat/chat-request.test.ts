@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validate } from '../../http/body.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
+import { validate } from '../../validation/validate.ts';
 import { planChat } from './chat-plan.ts';
 import { chatRequestSchema, commonChatRequest } from './chat-request.ts';
 import { buildUpstreamBody } from './chat-upstream-body.ts';
@@ -10,7 +11,7 @@ const refusal = (body: unknown) => {
   try {
     parse(body);
   } catch (e) {
-    return e as { statusCode: number; message: string; extra: { param?: string } };
+    return e as InvalidRequestError;
   }
   throw new Error('expected a refusal');
 };
@@ -18,13 +19,13 @@ const refusal = (body: unknown) => {
 describe('chat request schema', () => {
   it('refuses an unknown role, naming the message', () => {
     const e = refusal({ model: 'qwen-plus', messages: [{ role: 'wizard', content: 'hi' }] });
-    expect(e.statusCode).toBe(400);
+    expect(e).toBeInstanceOf(InvalidRequestError);
     expect(e.message).toContain('messages.0.role');
   });
 
   it('refuses wrong types, naming the field', () => {
-    expect(refusal({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' }).extra.param).toBe('temperature');
-    expect(refusal({ model: 'qwen-plus', messages: [] }).extra.param).toBe('messages');
+    expect(refusal({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' }).param).toBe('temperature');
+    expect(refusal({ model: 'qwen-plus', messages: [] }).param).toBe('messages');
     expect(refusal({ model: 'qwen-plus', messages: [{ role: 'tool', content: 'x' }] }).message).toContain('tool_call_id');
   });
 

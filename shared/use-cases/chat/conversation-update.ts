@@ -7,7 +7,7 @@ import {
   type ConversationStore,
 } from '../../ports/conversation-store.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { ChatRequestError } from './chat-errors.ts';
+import { ConversationBusyError } from './chat-errors.ts';
 
 /** A change: the new content given the current state, or undefined when there is nothing (left) to do. */
 export type ConversationChange = (current: Conversation | undefined) => ConversationContent | undefined;
@@ -35,5 +35,5 @@ export async function updateConversation(
       current = await deps.conversations.get(id);
     }
   }
-  throw new ChatRequestError('conversation_busy', `conversation '${id}' is being changed by too many requests at once; try again`, 'conversation_id', 409);
+  throw new ConversationBusyError(id);
 }

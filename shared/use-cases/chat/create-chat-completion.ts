@@ -43,7 +43,7 @@ export interface ChatOutcome {
 }
 
 const truncated = (rid: string | undefined) =>
-  new UpstreamError(502, 'stream_truncated', `DashScope ended the stream before the answer was complete${rid ? ` (DashScope request id ${rid})` : ''}`, rid, true);
+  new UpstreamError('broken', 'stream_truncated', `DashScope ended the stream before the answer was complete${rid ? ` (DashScope request id ${rid})` : ''}`, rid, true);
 
 export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx: ChatContext): Promise<ChatOutcome> {
   const model = requireModel(req.model, 'chat');

@@ -3,6 +3,7 @@
 // order with usage summed. A batch that fails cancels the others: the app gets one clear error.
 import { requireModel, type EmbeddingModel } from '../../catalog/catalog.ts';
 import type { Deps } from '../../deps/deps.ts';
+import { LimitExceededError } from '../../validation/request-errors.ts';
 import { ChatRequestError, UpstreamError } from './chat-errors.ts';
 import type { EmbedRequest, EmbedResponse } from './embed-request.ts';
 import { RateGate } from './rate-gate.ts';
@@ -29,7 +30,7 @@ export function floatsToBase64(values: readonly number[]): string {
 
 function check(model: EmbeddingModel, texts: readonly string[], req: EmbedRequest, maxInputs: number): void {
   if (texts.length > maxInputs) {
-    throw new ChatRequestError('too_many_inputs', `input holds ${texts.length} texts; at most ${maxInputs} are accepted per request`, 'input', 413);
+    throw new LimitExceededError('too_many_inputs', `input holds ${texts.length} texts; at most ${maxInputs} are accepted per request`, 'input');
   }
   if (req.dimensions != null && !model.dimensions.includes(req.dimensions)) {
     throw new ChatRequestError('invalid_dimensions', `model '${model.id}' supports dimensions ${model.dimensions.join(', ')}`, 'dimensions');
@@ -86,7 +87,7 @@ export function createEmbedder(deps: Pick<Deps, 'dashscope' | 'config'>): Embedd
       requestIds.push(r.requestId);
       const data = r.response.data;
       if (data.length !== slice.length || data.some((d) => d.index < 0 || d.index >= slice.length || !Array.isArray(d.embedding))) {
-        throw new UpstreamError(502, 'invalid_response', `DashScope answered ${data.length} embeddings for ${slice.length} texts (DashScope request id ${r.requestId})`, r.requestId, true);
+        throw new UpstreamError('broken', 'invalid_response', `DashScope answered ${data.length} embeddings for ${slice.length} texts (DashScope request id ${r.requestId})`, r.requestId, true);
       }
       for (const d of data) vectors[start + d.index] = d.embedding as number[];
       usage.prompt_tokens += r.response.usage?.prompt_tokens ?? 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DashScopeApiError, missingApiKeyError } from '../../dashscope/errors.ts';
-import { toErrorResponse } from '../../http/errors.ts';
+import { toErrorResponse } from '../../http/error-table.ts';
 import { toUpstreamError } from './upstream-error.ts';
 
 describe('toUpstreamError', () => {

@@ -3,23 +3,20 @@
 // never works on it at the same time.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
-import { HttpError } from '../../http/errors.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
-import { upstreamAccountFailure } from '../upstream-account.ts';
+import { TaskNotCancelableError, TaskUpstreamError } from './task-errors.ts';
 import { getTaskOr404 } from './task-queries.ts';
 import type { TaskDeps } from './task-deps.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
+import { isAccountFailure } from '../upstream-account.ts';
 
 /** DashScope's own words for a task that is no longer PENDING. */
 export const NOT_PENDING_MESSAGE = 'Failed to cancel the task, please confirm if the task is in PENDING status.';
 const CANCEL_LEASE_MS = 30_000;
 const LEASE_TRIES = 10;
 
-/** Said in every 409, so the caller knows what could have been canceled without reading the docs. */
-export const CANCELABLE_STATUSES = 'only QUEUED tasks not yet sent to DashScope and PENDING tasks can be canceled';
-
-function notCancelable(task: Pick<Task, 'id' | 'status'>, why: string): HttpError {
-  return new HttpError(409, 'task_not_cancelable', `task ${task.id} is ${task.status}${why ? ` ${why}` : ''}; ${CANCELABLE_STATUSES}`);
+function notCancelable(task: Pick<Task, 'id' | 'status'>, why: string): TaskNotCancelableError {
+  return new TaskNotCancelableError(task.id, task.status, why);
 }
 
 function check(task: Task): void {
@@ -54,16 +51,11 @@ export async function cancelTask(deps: TaskDeps, id: string, requestId: string):
       } catch (e) {
         const f = classifyUpstreamError(e);
         // Before the 400 check: an account in arrears is refused with a 400 (Arrearage) too.
-        const account = upstreamAccountFailure(f);
-        if (account) {
-          log.warn('cancel refused: the DashScope key or account', { code: f.code });
-          throw new HttpError(account.statusCode, account.code, account.message, { cause: e, expose: true });
-        }
-        if (f.kind === 'rejected' && (f.code === 'UnsupportedOperation' || f.status === 400)) {
+        if (f.kind === 'rejected' && !isAccountFailure(f) && (f.code === 'UnsupportedOperation' || f.status === 400)) {
           throw notCancelable(held.task, `here, but DashScope has started it (DashScope: ${f.message || NOT_PENDING_MESSAGE})`);
         }
         log.warn('cancel failed upstream', { code: f.code });
-        throw new HttpError(f.kind === 'rejected' ? 502 : 503, 'upstream_error', `DashScope could not cancel the task (${f.code})`, { cause: e });
+        throw new TaskUpstreamError('cancel', held.task.id, f, { cause: e });
       }
     }
     held = await transitionHeld(deps, held, 'CANCELED', { dueAt: held.task.leaseUntil });

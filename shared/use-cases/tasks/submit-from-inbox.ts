@@ -2,9 +2,10 @@
 // OSS event submits it with the object key as its idempotency key, so a redelivered event finds the same
 // task. A request that can never succeed (not JSON, nested too deep, invalid) is not retried: its error is written next to
 // it under `inbox-errors/` (outside the trigger's prefix) so the app that uploaded it can see why.
-import { HttpError } from '../../http/errors.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
+import { IdempotencyKeyReusedError } from './task-errors.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from './task-request.ts';
 
@@ -63,8 +64,8 @@ async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): 
     const result = await submitTask(deps, { request, idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
     return { kind: 'submitted', result };
   } catch (e) {
-    // 4xx: the request (or an overwrite of it under the same key) can never be accepted as it is.
-    if (e instanceof HttpError && e.statusCode < 500) return { kind: 'invalid', code: e.code, message: e.message };
+    // The request (or an overwrite of it under the same key) can never be accepted as it is.
+    if (e instanceof InvalidRequestError || e instanceof IdempotencyKeyReusedError) return { kind: 'invalid', code: e.code, message: e.message };
     throw e;
   }
 }

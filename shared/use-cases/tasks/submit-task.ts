@@ -2,10 +2,10 @@
 // sent once. The Idempotency-Key is recorded before the row, so a repeat finds the same task, and a repeat
 // after the first request died between the two writes finishes that first task instead of making another.
 import type { Task } from '../../domain/task.ts';
-import { HttpError } from '../../http/errors.ts';
 import { TaskAlreadyExistsError } from '../../ports/task-store.ts';
 import { requestHash, type TaskRequest } from './task-request.ts';
 import { sendCreate, type CreateOutcome } from './send-create.ts';
+import { IdempotencyKeyReusedError, TaskUpstreamError } from './task-errors.ts';
 import { defaultTimings, requestKey, step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 
 export interface SubmitInput {
@@ -31,7 +31,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
     const first = await deps.tasks.putIdempotencyKey({ key: requestKey(idempotencyKey), taskId, requestHash: hash, createdAt: now.toISOString() });
     if (first) {
       if (first.requestHash !== hash) {
-        throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was already used with a different request; use a new key for a new request', { param: 'Idempotency-Key' });
+        throw new IdempotencyKeyReusedError();
       }
       const existing = await deps.tasks.get(first.taskId);
       if (existing) return { kind: 'replayed', task: existing };
@@ -74,4 +74,12 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
 
   const outcome = await sendCreate(deps, { task: row, owner, published: true }, timings);
   return { kind: outcome.kind, task: outcome.held.task, outcome };
+}
+
+/** The refusal to answer for a create DashScope refused (or kept failing): the task exists, FAILED. */
+export function createRefusal(result: SubmitResult): TaskUpstreamError | undefined {
+  if (result.kind === 'replayed') return undefined;
+  const o = result.outcome;
+  if (o.kind !== 'rejected' && o.kind !== 'gave-up') return undefined;
+  return new TaskUpstreamError('create', result.task.id, o.failure);
 }

@@ -1,19 +1,20 @@
 // Reading tasks for apps: one by id, or a page of them by status, newest first unless asked otherwise (the
 // store's cursor, passed through). Query parameters are parsed strictly and named as such in every error.
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../domain/task.ts';
-import { HttpError } from '../../http/errors.ts';
 import { TaskStoreError, type ListOrder, type TaskStore } from '../../ports/task-store.ts';
 import { clip } from '../../text/clip.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
+import { UnknownTaskError } from './task-errors.ts';
 
 /** Task ids are ours (`task_` + 32 hex); anything longer than this is refused before a lookup. */
 export const TASK_ID_MAX_CHARS = 128;
 
 export async function getTaskOr404(tasks: Pick<TaskStore, 'get'>, id: string): Promise<Task> {
   if (id.length > TASK_ID_MAX_CHARS) {
-    throw new HttpError(400, 'invalid_task_id', `task id in the path: must be at most ${TASK_ID_MAX_CHARS} characters`, { param: 'id' });
+    throw new InvalidRequestError('invalid_task_id', `task id in the path: must be at most ${TASK_ID_MAX_CHARS} characters`, 'id');
   }
   const task = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await tasks.get(id) : undefined;
-  if (!task) throw new HttpError(404, 'task_not_found', `no task with id '${clip(id)}'`);
+  if (!task) throw new UnknownTaskError(id);
   return task;
 }
 
@@ -29,8 +30,8 @@ const ORDERS: readonly ListOrder[] = ['desc', 'asc'];
 export const LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
 const CURSOR_MAX_CHARS = 2_048;
 
-function badParam(name: string, message: string): HttpError {
-  return new HttpError(400, 'invalid_query_parameter', `query parameter '${name}' ${message}`, { param: name });
+function badParam(name: string, message: string): InvalidRequestError {
+  return new InvalidRequestError('invalid_query_parameter', `query parameter '${name}' ${message}`, name);
 }
 
 /** One value of `name`, or undefined; repeats are refused rather than silently resolved one way or the other. */
@@ -76,7 +77,9 @@ export async function listTasks(tasks: Pick<TaskStore, 'listByStatus'>, q: ListQ
     return await tasks.listByStatus(q.status, q.limit, q.cursor, q.order);
   } catch (e) {
     // A cursor the store cannot read is the caller's mistake, not ours.
-    if (q.cursor && e instanceof TaskStoreError) throw new HttpError(400, 'invalid_cursor', `query parameter 'cursor' is not the 'next' of a page of this listing in order '${q.order}'`, { param: 'cursor', cause: e });
+    if (q.cursor && e instanceof TaskStoreError) {
+      throw new InvalidRequestError('invalid_cursor', `query parameter 'cursor' is not the 'next' of a page of this listing in order '${q.order}'`, 'cursor', { cause: e });
+    }
     throw e;
   }
 }

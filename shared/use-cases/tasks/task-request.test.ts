@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../http/errors.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { parseTaskRequest, requestHash } from './task-request.ts';
 
-function refusal(body: unknown): HttpError {
+function refusal(body: unknown): InvalidRequestError {
   try {
     parseTaskRequest(body);
   } catch (e) {
-    if (e instanceof HttpError) return e;
+    if (e instanceof InvalidRequestError) return e;
     throw e;
   }
   throw new Error('request was accepted');
@@ -60,14 +60,14 @@ describe('parseTaskRequest', () => {
     ['a negative prompt that is too long', { type: 'text-to-image', input: { prompt: 'x', negative_prompt: 'n'.repeat(501) } }, 'invalid_request', 'input.negative_prompt'],
   ])('refuses %s with a 400 naming the field', (_name, body, code, param) => {
     const e = refusal(body);
-    expect(e.statusCode).toBe(400);
+    expect(e).toBeInstanceOf(InvalidRequestError);
     expect(e.code).toBe(code);
-    expect(e.extra.param).toBe(param);
+    expect(e.param).toBe(param);
   });
 
   it('refuses a body that is not an object', () => {
-    expect(refusal([1, 2]).statusCode).toBe(400);
-    expect(refusal('text-to-image').statusCode).toBe(400);
+    expect(refusal([1, 2]).code).toBe('invalid_request');
+    expect(refusal('text-to-image').code).toBe('invalid_request');
   });
 });
 

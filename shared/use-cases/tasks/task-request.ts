@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { findModel, MODEL_ID_MAX_CHARS, modelsOfKind } from '../../catalog/catalog.ts';
-import { HttpError } from '../../http/errors.ts';
-import { describeIssues } from '../../http/body.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
+import { describeIssues } from '../../validation/validate.ts';
 import { clip } from '../../text/clip.ts';
 
 export const SUBMITTABLE_TYPES = ['text-to-image', 'text-to-video', 'image-to-video'] as const;
@@ -88,8 +88,8 @@ const imageToVideo = z.strictObject({
 
 const SCHEMAS = { 'text-to-image': textToImage, 'text-to-video': textToVideo, 'image-to-video': imageToVideo } as const;
 
-function bad(code: string, message: string, param?: string): HttpError {
-  return new HttpError(400, code, message, param ? { param } : {});
+function bad(code: string, message: string, param?: string): InvalidRequestError {
+  return new InvalidRequestError(code, message, param);
 }
 
 function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -112,7 +112,7 @@ function oneOf<T>(value: T, allowed: readonly T[], param: string): T {
   return value;
 }
 
-/** Validates an app's task request (already parsed JSON) into what DashScope will be sent; throws HttpError 400. */
+/** Validates an app's task request (already parsed JSON) into what DashScope will be sent; throws InvalidRequestError. */
 export function parseTaskRequest(body: unknown): TaskRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('invalid_request', 'body: expected a JSON object');
   const type = (body as { type?: unknown }).type;
