@@ -5,12 +5,12 @@ import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import { parseEvent, timerEventSchema, type EventHandler } from '../../shared/runtime/fc.ts';
 import { invocationBudgetMs } from '../../shared/runtime/invocation-deadline.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
-import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
+import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 
 export const FUNCTION_NAME = 'poll-task';
 
 export function createEventHandler(deps: Deps): EventHandler {
-  const taskDeps = { ...taskDepsOf(deps), logger: deps.logger.child({ fn: FUNCTION_NAME }) };
+  const taskDeps: TaskDeps = { ...deps, logger: deps.logger.child({ fn: FUNCTION_NAME }) };
   return async (event, context) => {
     const timer = parseEvent(event, timerEventSchema);
     const deadlineMs = invocationBudgetMs(context);

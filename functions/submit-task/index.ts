@@ -9,7 +9,7 @@ import { requireRoute } from '../../shared/http/router.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { clip } from '../../shared/text/clip.ts';
-import { taskDepsOf } from '../../shared/use-cases/tasks/task-deps.ts';
+import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
 
@@ -23,7 +23,7 @@ export const routes = [
 ] as const satisfies readonly RouteSpec[];
 
 export function createHttpHandler(deps: Deps): HttpHandler {
-  const taskDeps = taskDepsOf(deps);
+  const taskDeps: TaskDeps = deps;
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   const auth = clientAuthFor(deps.config, log);
   return async (req, res) => {
@@ -50,7 +50,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
 }
 
 export function createEventHandler(deps: Deps): EventHandler {
-  return createInboxHandler(taskDepsOf(deps), deps.logger.child({ fn: FUNCTION_NAME }));
+  return createInboxHandler(deps, deps.logger.child({ fn: FUNCTION_NAME }));
 }
 
 /** FC event entry (the OSS `inbox/` trigger). */

@@ -1,18 +1,5 @@
-// What every DashScope call accepts, and the optional event hook the client reports to (metrics, tests);
-// the client itself never logs.
-import type { CallerSignal } from '../streams/cancellation.ts';
-
-export interface CallOptions {
-  /** The caller's cancellation: aborting it cancels the upstream request and any wait between retries. */
-  signal?: CallerSignal;
-  /**
-   * Per attempt: the time allowed until the whole answer has arrived; on streams, until the response
-   * headers and then between two chunks. Defaults to the client's `timeoutMs`.
-   */
-  timeoutMs?: number;
-  /** Extra request headers (e.g. `X-DashScope-DataInspection`). */
-  headers?: Record<string, string>;
-}
+// The optional event hook the client reports to (metrics, tests): the client itself never logs. What every
+// call accepts is the upstream ports' CallOptions (shared/ports/upstream-call.ts).
 
 export type DashScopeClientEvent =
   | { kind: 'retry'; operation: string; retry: number; delayMs: number; code: string; status?: number }

@@ -1,6 +1,6 @@
 // DashScope's OpenAI-compatible mode (/compatible-mode/v1): chat, chat streams for relaying and embeddings, each
 // one call on the shared transport (transport.ts), so they retry, time out and fail exactly as native calls do.
-import type { CallOptions } from './call-options.ts';
+import type { CallOptions } from '../ports/upstream-call.ts';
 import { pumpRelayChunks, type RelayStream } from './chat-chunks.ts';
 import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
 import type { DashScopeTransport } from './transport.ts';

@@ -1,6 +1,6 @@
 // DashScope's native asynchronous tasks (image and video generation): create, query, cancel, list.
 // A create is sent with `X-DashScope-Async: enable` and is never re-sent once it may have reached DashScope.
-import type { CallOptions } from './call-options.ts';
+import type { CallOptions } from '../ports/upstream-call.ts';
 import type { DashScopeTransport } from './transport.ts';
 import {
   taskCancelResponseSchema,

@@ -1,15 +1,15 @@
-// An in-memory stand-in for DashScope's async task API at the use cases' port (DashScopeTasks): tasks walk
+// An in-memory stand-in for DashScope's async task API at the use cases' port (TaskUpstream): tasks walk
 // through a per-task plan of statuses, one step per query; creates and queries can be made to fail with the
 // client's own error types. It counts what it was asked, and how many queries of one task overlapped.
 import { DashScopeAmbiguousError, DashScopeApiError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import type {
   CreateTaskBody,
-  DashScopeTasks,
+  TaskUpstream,
   ListTasksQuery,
   UpstreamResult,
   UpstreamTask,
   UpstreamTaskPage,
-} from '../../shared/use-cases/tasks/upstream-api.ts';
+} from '../../shared/ports/task-upstream.ts';
 
 /** `ambiguous`: made upstream, answer lost; `ambiguous-lost`: the same error, but nothing was made. */
 export type Fault = 'ambiguous' | 'ambiguous-lost' | 'reject' | 'throttle' | 'server-error';
@@ -28,7 +28,7 @@ interface FakeTask {
 
 const day = 24 * 3600_000;
 
-export class FakeDashScope implements DashScopeTasks {
+export class FakeDashScope implements TaskUpstream {
   readonly tasks = new Map<string, FakeTask>();
   readonly creates: CreateTaskBody[] = [];
   queries = 0;

@@ -13,7 +13,7 @@ import { uuidIds, type Clock } from '../../shared/ports/clock.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
 import type { PollOptions } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from '../../shared/use-cases/tasks/task-deps.ts';
-import type { DashScopeTasks } from '../../shared/use-cases/tasks/upstream-api.ts';
+import type { TaskUpstream } from '../../shared/ports/task-upstream.ts';
 
 export interface ManualClock extends Clock {
   advance(ms: number): void;
@@ -54,7 +54,7 @@ export interface TaskHarness {
   close(): void;
 }
 
-export function createTaskHarness(dashscope: DashScopeTasks, env: Record<string, string> = {}): TaskHarness {
+export function createTaskHarness(dashscope: TaskUpstream, env: Record<string, string> = {}): TaskHarness {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-'));
   const clock = manualClock();
   const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', RUNTIME_MODE: 'local', ...env });

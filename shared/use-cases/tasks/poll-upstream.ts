@@ -9,7 +9,8 @@ import { buildManifest, putManifest } from './manifest-writer.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import type { Pacer } from './rate-limiter.ts';
 import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
-import { classifyUpstreamError, type UpstreamTask } from './upstream-api.ts';
+import type { UpstreamTask } from '../../ports/task-upstream.ts';
+import { classifyUpstreamError } from './upstream-api.ts';
 import { finishedAt, outputsFromUpstream, RESULT_TTL_MS } from './upstream-result.ts';
 
 export type PollOutcome = 'in-progress' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'query-failed';

@@ -4,7 +4,8 @@
 import type { TaskError } from '../../domain/task.ts';
 import { nextPollAt, retryDelayMs } from './backoff.ts';
 import { adoptUpstream } from './send-create.ts';
-import { classifyUpstreamError, type UpstreamListedTask } from './upstream-api.ts';
+import type { UpstreamListedTask } from '../../ports/task-upstream.ts';
+import { classifyUpstreamError } from './upstream-api.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import type { Pacer } from './rate-limiter.ts';
 import { step, upstreamClaimKey, UPSTREAM_CLAIM_HASH, type TaskDeps, type TaskTimings } from './task-deps.ts';

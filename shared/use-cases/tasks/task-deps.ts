@@ -6,8 +6,7 @@ import type { ObjectStore } from '../../ports/object-store.ts';
 import type { TaskStore } from '../../ports/task-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Config } from '../../config/config.ts';
-import type { Deps } from '../../deps/deps.ts';
-import type { DashScopeTasks } from './upstream-api.ts';
+import type { TaskUpstream } from '../../ports/task-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
 
@@ -33,17 +32,11 @@ export interface TaskDeps {
   logger: Logger;
   clock: Clock;
   ids: IdGenerator;
-  dashscope: DashScopeTasks;
+  dashscope: TaskUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;
   hooks?: StepHooks;
-}
-
-/** The task use cases' view of a process's deps. */
-export function taskDepsOf(deps: Deps): TaskDeps {
-  const { config, logger, clock, ids, dashscope, tasks, events, objects } = deps;
-  return { config, logger, clock, ids, dashscope, tasks, events, objects };
 }
 
 /** A step hook threw: the use case stops at once and writes nothing more, as if the process had died. */

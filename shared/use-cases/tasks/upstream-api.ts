@@ -1,8 +1,7 @@
-// The part of the DashScope client the task use cases call (create, query, cancel, list native async tasks),
-// as a narrow interface so tests can stand in for it, and the one place that sorts the client's errors into
-// what a use case must do about them.
+// The one place that sorts the task upstream's failures into what a task use case must do about them, and
+// the create body a task row becomes.
 import type { Task } from '../../domain/task.ts';
-import type { CallOptions } from '../../dashscope/call-options.ts';
+import type { CreateTaskBody } from '../../ports/task-upstream.ts';
 import {
   DashScopeAmbiguousError,
   DashScopeApiError,
@@ -11,64 +10,6 @@ import {
   DashScopeResponseError,
   isRetryableStatus,
 } from '../../dashscope/errors.ts';
-
-export interface CreateTaskBody {
-  model: string;
-  input: Record<string, unknown>;
-  parameters: Record<string, unknown>;
-}
-
-export interface UpstreamResult {
-  url?: string | null;
-  code?: string | null;
-  message?: string | null;
-}
-
-/** DashScope's native task answer (`GET /api/v1/tasks/{id}`), already zod-parsed by the client. */
-export interface UpstreamTask {
-  request_id?: string | null;
-  output: {
-    task_id?: string | null;
-    task_status: string;
-    results?: readonly UpstreamResult[] | null;
-    video_url?: string | null;
-    code?: string | null;
-    message?: string | null;
-    end_time?: string | null;
-  };
-  usage?: Record<string, unknown> | null;
-}
-
-export interface ListTasksQuery {
-  start_time?: string;
-  end_time?: string;
-  model_name?: string;
-  status?: string;
-  page_no?: number;
-  page_size?: number;
-}
-
-export interface UpstreamListedTask {
-  task_id: string;
-  status?: string | null;
-  model_name?: string | null;
-  /** Epoch ms. */
-  gmt_create?: number | string | null;
-}
-
-export interface UpstreamTaskPage {
-  data?: readonly UpstreamListedTask[] | null;
-  total?: number | null;
-  total_page?: number | null;
-  page_no?: number | null;
-}
-
-export interface DashScopeTasks {
-  createTask(endpoint: string, body: CreateTaskBody, opts?: CallOptions): Promise<{ taskId: string; status: string; requestId: string }>;
-  getTask(taskId: string, opts?: CallOptions): Promise<UpstreamTask>;
-  cancelTask(taskId: string, opts?: CallOptions): Promise<unknown>;
-  listTasks(query: ListTasksQuery, opts?: CallOptions): Promise<UpstreamTaskPage>;
-}
 
 /**
  * What a failed call means for the task:

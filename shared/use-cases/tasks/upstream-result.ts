@@ -1,7 +1,7 @@
 // Reading a finished DashScope task: its result URLs (with when each expires), per-output failures, and its
 // times, which DashScope writes as 'YYYY-MM-DD HH:mm:ss.SSS' in UTC+8 without an offset.
 import type { TaskOutput, TaskType } from '../../domain/task.ts';
-import type { UpstreamTask } from './upstream-api.ts';
+import type { UpstreamTask } from '../../ports/task-upstream.ts';
 
 /** DashScope keeps task data and result URLs for 24 hours. */
 export const RESULT_TTL_MS = 24 * 3600_000;
