@@ -37,7 +37,7 @@ const created = (status: number | undefined, code: string, kind: 'rejected' | 't
 const location = { location: '/v1/tasks/task_1' };
 
 /** One case or more per error type the table maps, keyed by that type. */
-const CASES = new Map<Function, Case[]>([
+const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
   [HttpError, [{ error: new HttpError(405, 'method_not_allowed', 'no', { headers: { allow: 'GET' } }), status: 405, code: 'method_not_allowed', shown: true, headers: { allow: 'GET' } }]],
   [LimitExceededError, [{ error: new LimitExceededError('too_many_inputs', 'too many', 'input'), status: 413, code: 'too_many_inputs', shown: true, param: 'input' }]],
   [
