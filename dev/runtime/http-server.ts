@@ -5,7 +5,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
-import { requireRoute, type RouteMatch } from '../../shared/http/router.ts';
+import { requireRoute } from '../../shared/http/router.ts';
+import type { RouteMatch } from '../../shared/runtime/fc.ts';
 import { createLimitedServer, type ServerLimits } from '../../shared/http/server-limits.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { Invocations } from './invocations.ts';
@@ -45,10 +46,9 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     }
     const { fn, trigger } = found.route;
     try {
-      await invocations.track(fn, trigger, requestId, () => fn.http!(req, res));
+      await invocations.track(fn, trigger, requestId, () => fn.http!(req, res, found));
     } catch (e) {
-      if (!(e instanceof HttpError) || e.statusCode >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
-      sendError(res, e, requestId);
+      if (sendError(res, e, requestId) >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
     }
   };
 

@@ -1,25 +1,15 @@
 // POST /v1/chat/completions: read and validate the body, call the chat use case with an SSE sink when the
 // client streams, answer JSON otherwise. Returns what the request log records.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson } from '../../shared/http/body.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
-import type { Cancellation } from '../../shared/streams/cancellation.ts';
+import type { HttpCall } from '../../shared/http/http-function.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
 import { createSseSink } from './sse-writer.ts';
-
-export interface CallInfo {
-  requestId: string;
-  /** Fires when the client goes away; `signal.signal` is the same as a standard AbortSignal, for APIs that need one. */
-  signal: Cancellation;
-  /** performance.now() when the request arrived. */
-  startedAt: number;
-  /** Fields for the request's log line, filled in as they become known. */
-  note: Record<string, unknown>;
-}
 
 function headerConversationId(req: IncomingMessage): string | undefined {
   const raw = req.headers['x-conversation-id'];
@@ -30,7 +20,8 @@ function headerConversationId(req: IncomingMessage): string | undefined {
   return r.data;
 }
 
-export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerResponse, call: CallInfo): Promise<ChatOutcome | undefined> {
+export async function handleChat(deps: Deps, call: HttpCall): Promise<ChatOutcome | undefined> {
+  const { req, res } = call;
   const fromHeader = headerConversationId(req);
   const raw = await readJson(req, deps.config.CHAT_MAX_BODY_BYTES);
   const body = commonChatRequest(raw) ?? validate(chatRequestSchema, raw);
@@ -44,8 +35,8 @@ export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerRe
   if (conversationId) headers['x-conversation-id'] = conversationId;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
-    const outcome = await createChatCompletion(deps, body, { signal: call.signal, startedAt: call.startedAt, conversationId, sink });
-    if (outcome.completion && !res.headersSent && !call.signal.aborted) {
+    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink });
+    if (outcome.completion && !res.headersSent && !call.gone.aborted) {
       if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
       sendJson(res, 200, outcome.completion, headers);
     }
@@ -54,7 +45,8 @@ export async function handleChat(deps: Deps, req: IncomingMessage, res: ServerRe
     // Once the stream is open the error can only travel as an event; the stream still ends properly.
     if (!sink?.opened) throw e;
     sink.fail(e);
-    Object.assign(call.note, { end: 'failed', errorCode: String((e as { code?: unknown }).code ?? 'internal_error') });
+    call.note.end = 'failed';
+    call.note.errorCode = String((e as { code?: unknown }).code ?? 'internal_error');
     return undefined;
   }
 }

@@ -1,19 +1,17 @@
-// The one log line per request: ids, model, status, latency, time to first token, token counts. Never the
-// prompt or the answer. Token counts sit under `usage` with plain names, because the logger redacts any key
-// that contains "token".
+// What chat-stream adds to a request's log line (shared/log/request-log.ts): model, stream, time to first
+// token, token counts, conversation. Never the prompt or the answer.
+import { roundMs, type RequestNote } from '../../shared/log/request-log.ts';
 import type { ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
 import type { EmbedOutcome } from '../../shared/use-cases/chat/create-embeddings.ts';
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
-
-export function chatFields(o: ChatOutcome): Record<string, unknown> {
+export function chatFields(o: ChatOutcome): RequestNote {
   // assignments, not conditional spreads: this runs once per request
-  const f: Record<string, unknown> = { model: o.model, stream: o.stream, thinking: o.thinking, end: o.end };
+  const f: RequestNote = { model: o.model, stream: o.stream, thinking: o.thinking, end: o.end };
   if (o.dashscopeRequestId) f.dashscopeRequestId = o.dashscopeRequestId;
-  if (o.ttftMs !== undefined) f.ttftMs = round(o.ttftMs);
+  if (o.ttftMs !== undefined) f.ttftMs = roundMs(o.ttftMs);
   const u = o.usage;
   if (u) {
-    const usage: Record<string, unknown> = { input: u.prompt_tokens, output: u.completion_tokens, total: u.total_tokens };
+    const usage: NonNullable<RequestNote['usage']> = { input: u.prompt_tokens, output: u.completion_tokens, total: u.total_tokens };
     if (u.completion_tokens_details?.reasoning_tokens != null) usage.reasoning = u.completion_tokens_details.reasoning_tokens;
     if (u.prompt_tokens_details?.cached_tokens != null) usage.cached = u.prompt_tokens_details.cached_tokens;
     f.usage = usage;
@@ -26,7 +24,7 @@ export function chatFields(o: ChatOutcome): Record<string, unknown> {
   return f;
 }
 
-export function embedFields(o: EmbedOutcome): Record<string, unknown> {
+export function embedFields(o: EmbedOutcome): RequestNote {
   return {
     model: o.response.model,
     inputs: o.response.data.length,
@@ -34,8 +32,4 @@ export function embedFields(o: EmbedOutcome): Record<string, unknown> {
     dashscopeRequestIds: o.dashscopeRequestIds.slice(0, 10),
     usage: { input: o.response.usage.prompt_tokens, total: o.response.usage.total_tokens },
   };
-}
-
-export function finishFields(status: number, startedAt: number): Record<string, unknown> {
-  return { status, latencyMs: round(performance.now() - startedAt) };
 }

@@ -4,11 +4,9 @@
 // CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
 import type { Deps } from '../../shared/deps/deps.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
-import { requestIdOf, sendError } from '../../shared/http/respond.ts';
-import { requireRoute } from '../../shared/http/router.ts';
+import { httpFunction } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
-import { clip } from '../../shared/text/clip.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
@@ -25,28 +23,7 @@ export const routes = [
 export function createHttpHandler(deps: Deps): HttpHandler {
   const taskDeps: TaskDeps = deps;
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  const auth = clientAuthFor(deps.config, log);
-  return async (req, res) => {
-    const startedAt = performance.now();
-    const requestId = requestIdOf(req);
-    const url = new URL(req.url ?? '/', 'http://local');
-    let status: number;
-    const note: Record<string, unknown> = {};
-    try {
-      auth(req);
-      const match = requireRoute(routes, req.method ?? 'GET', url.pathname);
-      await handleTaskRoute(taskDeps, { req, res, requestId, url, match, note });
-      status = res.statusCode;
-    } catch (e) {
-      status = sendError(res, e, requestId);
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === 'string') note.errorCode = code;
-      if (status >= 500) note.error = e;
-    }
-    const line = { requestId, method: req.method, path: clip(url.pathname, 200), status, latencyMs: Math.round(performance.now() - startedAt), ...note };
-    if (status >= 500) log.error('request', line);
-    else log.info('request', line);
-  };
+  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), serve: (call) => handleTaskRoute(taskDeps, call) }, log);
 }
 
 export function createEventHandler(deps: Deps): EventHandler {

@@ -1,9 +1,9 @@
 // The four task routes: parse the request, call one use case, answer its result. A create DashScope refused
 // is thrown as the use case's refusal (the task exists, FAILED); the error table says how it is answered.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { readJson } from '../../shared/http/body.ts';
 import { sendJson } from '../../shared/http/respond.ts';
-import type { RouteMatch } from '../../shared/http/router.ts';
+import { queryOf, type HttpCall } from '../../shared/http/http-function.ts';
 import type { RouteSpec } from '../../shared/runtime/fc.ts';
 import { clip } from '../../shared/text/clip.ts';
 import { cancelTask } from '../../shared/use-cases/tasks/cancel-task.ts';
@@ -13,16 +13,6 @@ import { getTaskOr404, listTasks, parseListQuery, TASK_ID_MAX_CHARS } from '../.
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from '../../shared/use-cases/tasks/task-request.ts';
 import { toTaskView } from '../../shared/use-cases/tasks/task-view.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
-
-export interface RouteCall {
-  req: IncomingMessage;
-  res: ServerResponse;
-  requestId: string;
-  url: URL;
-  match: RouteMatch<RouteSpec>;
-  /** Fields for the request's log line. */
-  note: Record<string, unknown>;
-}
 
 const location = (id: string): string => `/v1/tasks/${encodeURIComponent(id)}`;
 
@@ -37,13 +27,13 @@ function idempotencyKeyOf(req: IncomingMessage): string | undefined {
   return key;
 }
 
-export async function handleTaskRoute(deps: TaskDeps, call: RouteCall): Promise<void> {
-  const { req, res, requestId, match, note } = call;
+export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>): Promise<void> {
+  const { req, res, requestId, route, params, note } = call;
   const ttl = deps.config.SIGNED_URL_TTL_S;
   const reply = async (status: number, task: Parameters<typeof toTaskView>[0], headers: Record<string, string> = {}) =>
     sendJson(res, status, await toTaskView(task, deps.objects, ttl), { 'x-request-id': requestId, ...headers });
 
-  if (match.route.method === 'POST') {
+  if (route.method === 'POST') {
     const idempotencyKey = idempotencyKeyOf(req);
     const request = parseTaskRequest(await readJson(req, TASK_MAX_BODY_BYTES));
     note.type = request.type;
@@ -55,16 +45,16 @@ export async function handleTaskRoute(deps: TaskDeps, call: RouteCall): Promise<
     if (refused) throw refused;
     return reply(202, result.task, { location: location(result.task.id), ...(result.kind === 'replayed' ? { 'idempotent-replayed': 'true' } : {}) });
   }
-  if (match.route.method === 'DELETE') {
-    const id = match.params.id ?? '';
+  if (route.method === 'DELETE') {
+    const id = params.id ?? '';
     note.taskId = clip(id, TASK_ID_MAX_CHARS);
     return reply(200, await cancelTask(deps, id, requestId));
   }
-  if (match.route.path === '/v1/tasks/:id') {
-    note.taskId = clip(match.params.id ?? '', TASK_ID_MAX_CHARS);
-    return reply(200, await getTaskOr404(deps.tasks, match.params.id ?? ''));
+  if (route.path === '/v1/tasks/:id') {
+    note.taskId = clip(params.id ?? '', TASK_ID_MAX_CHARS);
+    return reply(200, await getTaskOr404(deps.tasks, params.id ?? ''));
   }
-  const page = await listTasks(deps.tasks, parseListQuery(call.url.searchParams));
+  const page = await listTasks(deps.tasks, parseListQuery(queryOf(req)));
   const data = await Promise.all(page.tasks.map((t) => toTaskView(t, deps.objects, ttl)));
   sendJson(res, 200, { object: 'list', data, ...(page.next ? { next: page.next } : {}) }, { 'x-request-id': requestId });
 }

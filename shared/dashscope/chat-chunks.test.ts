@@ -85,7 +85,7 @@ describe('pumpRelayChunks', () => {
     expect(seen).toEqual([content, finish]);
     if (!body.closed) await new Promise((r) => body.once('close', r));
     expect(body.dumped).toBe(true);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.abortSignal.aborted).toBe(false);
   });
 
   it('cancels the request when the consumer throws, and rejects with what it threw', async () => {

@@ -20,9 +20,9 @@ describe('Deadline', () => {
   it('fires with DashScopeTimeoutError once its time has run out', () => {
     const d = new Deadline(100);
     vi.advanceTimersByTime(99);
-    expect(d.signal.aborted).toBe(false);
+    expect(d.abortSignal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
-    expect(d.signal.aborted).toBe(true);
+    expect(d.abortSignal.aborted).toBe(true);
     expect(d.reason).toBeInstanceOf(DashScopeTimeoutError);
   });
 
@@ -55,9 +55,9 @@ describe('Deadline', () => {
   it('gives a signal that is already aborted, with the reason, when asked for after firing', () => {
     const d = new Deadline(100);
     vi.advanceTimersByTime(100);
-    expect(d.signal.aborted).toBe(true);
-    expect(d.signal.reason).toBeInstanceOf(DashScopeTimeoutError);
-    expect(d.signal).toBe(d.signal);
+    expect(d.abortSignal.aborted).toBe(true);
+    expect(d.abortSignal.reason).toBeInstanceOf(DashScopeTimeoutError);
+    expect(d.abortSignal).toBe(d.abortSignal);
   });
 });
 
@@ -91,7 +91,7 @@ describe.each([
     caller.abort('gone');
     vi.advanceTimersByTime(200);
     expect(d.reason).toBe(own);
-    expect(d.signal.reason).toBe(own);
+    expect(d.abortSignal.reason).toBe(own);
   });
 
   it('never fires once disposed, and stops listening to the caller', () => {
@@ -101,7 +101,7 @@ describe.each([
     vi.advanceTimersByTime(1_000);
     caller.abort('gone');
     expect(d.fired).toBe(false);
-    expect(d.signal.aborted).toBe(false);
+    expect(d.abortSignal.aborted).toBe(false);
   });
 
   it('leaves no listener on the caller once disposed or fired', () => {

@@ -1,12 +1,8 @@
 // Route matching for HTTP functions: `:name` segments, method check (405 with Allow), 404 otherwise.
-import type { HttpMethod, RouteSpec } from '../runtime/fc.ts';
+import type { HttpMethod, RouteMatch, RouteSpec } from '../runtime/fc.ts';
 import { clip } from '../text/clip.ts';
 import { HttpError } from './errors.ts';
 
-export interface RouteMatch<R extends RouteSpec = RouteSpec> {
-  route: R;
-  params: Record<string, string>;
-}
 
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 

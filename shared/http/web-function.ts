@@ -9,7 +9,6 @@ import { clip } from '../text/clip.ts';
 import { readBody } from './body.ts';
 import { HttpError } from './errors.ts';
 import { requestIdOf, sendError, sendJson } from './respond.ts';
-import { requireRoute } from './router.ts';
 import { createLimitedServer, serverLimits } from './server-limits.ts';
 
 /** FC's limit for a synchronous invocation payload. */
@@ -80,7 +79,6 @@ function sendResult(res: ServerResponse, result: unknown): void {
 export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: number, options: WebFunctionOptions = {}): Promise<WebFunctionServer> {
   const log = deps.logger.child({ fn: deps.config.FC_FUNCTION_NAME });
   const markers = options.markers ?? ((line: string) => void process.stdout.write(line + '\n'));
-  const routes = mod.routes ?? [];
   const http = mod.createHttpHandler?.(deps);
   const onEvent = mod.createEventHandler?.(deps);
   let inFlight = 0;
@@ -114,11 +112,10 @@ export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: nu
       }
       if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, { ok: true, function: deps.config.FC_FUNCTION_NAME ?? null });
       if (!http) throw new HttpError(404, 'not_found', `no route for ${clip(req.method ?? '', 16)} ${clip(path, 100)}`);
-      requireRoute(routes, req.method ?? 'GET', path);
+      // the function's own wrapper routes (and logs) the request
       await http(req, res);
     } catch (e) {
-      if (!(e instanceof HttpError) || e.statusCode >= 500) log.error('request failed', { requestId, error: e });
-      sendError(res, e, requestId);
+      if (sendError(res, e, requestId) >= 500) log.error('request failed', { requestId, error: e });
     } finally {
       markers(`FC Invoke End RequestId: ${requestId}`);
     }

@@ -17,7 +17,8 @@ export interface FcContext {
   deadlineMs?: number;
 }
 
-export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** `match`: the route the server in front already matched (FC's web-function server, the local runtime), if any. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse, match?: RouteMatch) => Promise<void>;
 export type EventHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -25,6 +26,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 
 export interface RouteSpec {
   method: HttpMethod;
   path: string;
+}
+
+/** A request's route and the values of its `:name` segments. */
+export interface RouteMatch<R extends RouteSpec = RouteSpec> {
+  route: R;
+  params: Record<string, string>;
 }
 
 /**

@@ -15,7 +15,7 @@ describe('Cancellation', () => {
 
   it('gives a standard AbortSignal that follows it, made before or after the abort', () => {
     const before = new Cancellation();
-    const signal = before.signal;
+    const signal = before.abortSignal;
     const seen: unknown[] = [];
     signal.addEventListener('abort', () => seen.push(signal.reason));
     expect(signal.aborted).toBe(false);
@@ -24,15 +24,15 @@ describe('Cancellation', () => {
 
     const after = new Cancellation();
     after.abort('left');
-    expect(after.signal.aborted).toBe(true);
-    expect(after.signal.reason).toBe('left');
-    expect(after.signal).toBe(after.signal);
+    expect(after.abortSignal.aborted).toBe(true);
+    expect(after.abortSignal.reason).toBe('left');
+    expect(after.abortSignal).toBe(after.abortSignal);
   });
 
   it('is an emitter signal for undici (no addEventListener, which undici would prefer), and converts to an AbortSignal', () => {
     const c = new Cancellation();
     expect('addEventListener' in c).toBe(false);
-    expect(toAbortSignal(c)).toBe(c.signal);
+    expect(toAbortSignal(c)).toBe(c.abortSignal);
     const plain = new AbortController().signal;
     expect(toAbortSignal(plain)).toBe(plain);
   });

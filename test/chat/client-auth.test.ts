@@ -44,14 +44,14 @@ describe('chat-stream with client API keys', () => {
     expect(stack.upstream.length).toBe(before);
   });
 
-  it('answers 401 missing_api_key with a Bearer challenge when no key is sent, even to an unknown route; /healthz stays open', async () => {
+  it('answers 401 missing_api_key with a Bearer challenge when no key is sent; an unknown route is a 404 either way; /healthz stays open', async () => {
     const res = await fetch(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'qwen-plus', messages: ask }) });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     const body = (await res.json()) as { error: { code: string; type: string; request_id: string } };
     expect(body.error).toMatchObject({ code: 'missing_api_key', type: 'authentication_error' });
     expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
-    expect((await fetch(`${stack.url}/v1/nowhere`)).status).toBe(401);
+    expect((await fetch(`${stack.url}/v1/nowhere`)).status).toBe(404);
     const health = await fetch(`${stack.url}/healthz`);
     expect(health.status).toBe(200);
   });

@@ -1,15 +1,15 @@
 // The chat-stream stack for tests: the DashScope emulator, local deps on a temporary DATA_DIR pointed at it,
-// and createHttpHandler served on 127.0.0.1:0. Records what went upstream (bodies) and every log line.
+// and chat-stream served by FC's web-function server on 127.0.0.1:0, as deployed. Records what went upstream
+// (bodies) and every log line.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../dev/emulator/server.ts';
 import type { EmulatorOptions } from '../../dev/emulator/options.ts';
-import { createHttpHandler } from '../../functions/chat-stream/index.ts';
+import * as chatStream from '../../functions/chat-stream/index.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { createLocalDeps } from '../../shared/deps/local-deps.ts';
+import { serveWebFunction } from '../../shared/http/web-function.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 
 export interface UpstreamCall {
@@ -54,9 +54,9 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     },
   });
 
-  const server = createServer(createHttpHandler(deps));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // closed below, deps and all: the web-function server's close() closes its deps after draining
+  const served = await serveWebFunction(chatStream, deps, 0, { host: '127.0.0.1', handleSignals: false, drainMs: 0, markers: () => undefined });
+  const url = served.url;
 
   return {
     url,
@@ -71,9 +71,7 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     /** Request-log lines of chat-stream (one per request). */
     requestLogs: () => logs.filter((l) => l.msg === 'request'),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await deps.close();
+      await served.close();
       await emu.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
+import { httpFunction } from '../../shared/http/http-function.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { serveWebFunction, type WebFunctionServer } from '../../shared/http/web-function.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
@@ -19,10 +20,22 @@ const mod: FunctionModule = {
     { method: 'GET', path: '/v1/items/:id' },
     { method: 'POST', path: '/v1/slow' },
   ],
-  createHttpHandler: () => async (req, res) => {
-    if (req.url === '/v1/slow') await new Promise<void>((r) => (release = r));
-    sendJson(res, 200, { url: req.url, requestId: req.headers['x-fc-request-id'] });
-  },
+  // as every function: through the HTTP wrapper, which routes the request
+  createHttpHandler: () =>
+    httpFunction(
+      {
+        routes: [
+          { method: 'GET', path: '/v1/items/:id' },
+          { method: 'POST', path: '/v1/slow' },
+        ],
+        auth: () => undefined,
+        async serve({ req, res }) {
+          if (req.url === '/v1/slow') await new Promise<void>((r) => (release = r));
+          sendJson(res, 200, { url: req.url, requestId: req.headers['x-fc-request-id'] });
+        },
+      },
+      silentLogger,
+    ),
   createEventHandler: () => async (event, context) => {
     seen.push({ event: event.toString('utf8'), context });
     if (event.toString('utf8') === 'fail') throw new Error('event handler failed');

@@ -1,0 +1,40 @@
+// The one log line an HTTP function writes per request: who asked for what, how it ended and how long it
+// took, plus what the route learned on the way (model, tokens, task). Never a prompt, an answer or a key.
+// Token counts sit under `usage` with plain names, because the logger redacts any key containing "token".
+
+/** What a route adds to its request's line as it learns it. */
+export interface RequestNote {
+  model?: string;
+  stream?: boolean;
+  thinking?: boolean;
+  /** completed: the whole answer reached the client; aborted: the client left; failed: an error event ended a stream. */
+  end?: 'completed' | 'aborted' | 'failed';
+  dashscopeRequestId?: string;
+  dashscopeRequestIds?: string[];
+  /** Time to the first generated token, ms. */
+  ttftMs?: number;
+  usage?: { input?: number; output?: number; total?: number; reasoning?: number; cached?: number };
+  conversationId?: string;
+  historyTurns?: number;
+  /** Embeddings: texts in, batches sent upstream. */
+  inputs?: number;
+  batches?: number;
+  /** Tasks: the task's type, id and what the request did with it. */
+  type?: string;
+  taskId?: string;
+  outcome?: string;
+  errorCode?: string;
+  /** Only for a 5xx: the error itself (the logger keeps its name, message and code). */
+  error?: unknown;
+}
+
+export interface RequestLogLine extends RequestNote {
+  requestId: string;
+  method: string | undefined;
+  path: string;
+  status: number;
+  latencyMs: number;
+}
+
+/** Milliseconds to a tenth, the precision of every duration in the logs. */
+export const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
