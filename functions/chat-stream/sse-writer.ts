@@ -1,9 +1,11 @@
-// Server-Sent Events onto a node:http response: headers that stop every proxy from buffering, Nagle off,
-// the chunks of each upstream read sent in one write as soon as the relay flushes them (a frame that came
-// whole is sent as it came), and always an end — `data: [DONE]`, or an error event in the public error
-// shape followed by the close, never a silent truncation.
+// Server-Sent Events onto a node:http response, the one place chat-stream frames them: headers that stop every
+// proxy from buffering, Nagle off, the chunks of each upstream read sent in one write as soon as the relay
+// flushes them (a forwarded chunk that came as one whole frame is sent as it came), and always an end —
+// `data: [DONE]`, or an error event in the public error shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/errors.ts';
+import type { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
+import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
 
 export const SSE_HEADERS = {
@@ -66,8 +68,11 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    chunk(json: string, frame?: string) {
-      pending += frame ?? `data: ${json}\n\n`;
+    forward(chunk: RelayChunk) {
+      pending += chunk.frame ?? `data: ${chunk.json}\n\n`;
+    },
+    send(chunk: ChatChunk) {
+      pending += `data: ${JSON.stringify(chunk)}\n\n`;
     },
     flush,
     done() {
