@@ -105,7 +105,7 @@ describe('serveWebFunction', () => {
     await inHandler;
     const closing = srv.close();
     expect(closedDeps).toBe(before);
-    release();
+    release!();
     const res = await slow;
     expect(res.status).toBe(200);
     await closing;
