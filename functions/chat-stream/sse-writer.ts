@@ -4,8 +4,6 @@
 // `data: [DONE]`, or an error event in the public error shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/errors.ts';
-import type { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
-import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
 
 export const SSE_HEADERS = {
@@ -68,10 +66,10 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    forward(chunk: RelayChunk) {
+    forward(chunk) {
       pending += chunk.frame ?? `data: ${chunk.json}\n\n`;
     },
-    send(chunk: ChatChunk) {
+    send(chunk) {
       pending += `data: ${JSON.stringify(chunk)}\n\n`;
     },
     flush,

@@ -8,17 +8,23 @@ import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
-import type { RelayChunk } from '../../dashscope/chat-chunks.ts';
 import type { UpstreamChatBody } from './chat-upstream-body.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 import { isAbort, toUpstreamError } from './upstream-error.ts';
+
+type UpstreamPump = Awaited<ReturnType<Deps['dashscope']['chatRelay']>>['stream']['pump'];
+/**
+ * A chunk as the upstream pushes it (the DashScope client's RelayChunk), read here through `needsInspection`,
+ * `hasText` and `chunk` only; its wire text is the sink's business.
+ */
+export type UpstreamChunk = Parameters<Parameters<UpstreamPump>[0]>[0][number];
 
 /** Where the relayed chunks go: the SSE writer of the HTTP entry point. */
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
   /** Adds a chunk, unchanged from what DashScope sent, to what the next flush sends. */
-  forward(chunk: RelayChunk): void;
+  forward(chunk: UpstreamChunk): void;
   /** Adds a chunk the relay changed (repaired tool calls) to what the next flush sends. */
   send(chunk: ChatChunk): void;
   /**
