@@ -104,6 +104,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
       entry.aborted = true;
       entry.abortedAt = now;
     }
+    deps.log.changed();
     abort.abort();
   });
   try {

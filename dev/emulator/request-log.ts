@@ -22,6 +22,8 @@ export interface RequestLogEntry {
 export class RequestLog {
   private entries: RequestLogEntry[] = [];
   private nextId = 1;
+  /** Checks of those waiting in `until`, run as each request starts and ends. */
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     private readonly cap: number,
@@ -37,7 +39,26 @@ export class RequestLog {
     this.entries.push(entry);
     // Trim in batches so the cost per request stays constant.
     if (this.entries.length > this.cap + Math.max(1, this.cap >> 4)) this.entries.splice(0, this.entries.length - this.cap);
+    this.changed();
     return entry;
+  }
+
+  /** An entry was filled in (its request ended). */
+  changed(): void {
+    for (const check of this.watchers) check();
+  }
+
+  /** Resolves once `cond` holds, checked now and whenever a request starts or ends: a wait without polling. */
+  until(cond: () => boolean): Promise<void> {
+    if (cond()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!cond()) return;
+        this.watchers.delete(check);
+        resolve();
+      };
+      this.watchers.add(check);
+    });
   }
 
   list(): RequestLogEntry[] {

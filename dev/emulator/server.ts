@@ -44,6 +44,8 @@ export interface Emulator {
   };
   /** The request log (a snapshot, oldest first). */
   readonly requests: RequestLogEntry[];
+  /** Resolves once `cond` holds, checked as each request starts and ends (e.g. until one ended). */
+  whenRequests(cond: (requests: RequestLogEntry[]) => boolean): Promise<void>;
   readonly clock: EmulatorClock;
   readonly media: {
     /** Content type, size and sha256 of what a result URL serves (generated, not fetched). */
@@ -127,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get requests() {
       return log.list();
     },
+    whenRequests: (cond) => log.until(() => cond(log.list())),
     clock,
     media: { expected: expectedMedia, expectedSha256: async (u) => (await expectedMedia(u)).sha256 },
     tasks: {

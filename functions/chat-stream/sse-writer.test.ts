@@ -3,11 +3,16 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
 import { HttpError } from '../../shared/http/errors.ts';
+import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
 import { createSseSink } from './sse-writer.ts';
 
-/** A chunk's JSON text, as the relay hands it to the sink. */
-const chunk = (content: string): string => JSON.stringify({ id: 'c1', created: 1, model: 'qwen-plus', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+const value = (content: string): ChatChunk => ({ id: 'c1', created: 1, model: 'qwen-plus', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+/** A chunk's JSON text, as DashScope sends it. */
+const chunk = (content: string): string => JSON.stringify(value(content));
+/** A chunk as the relay forwards it: read from one line of text. */
+const relayed = (content: string): RelayChunk => RelayChunk.fromText(chunk(content));
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Just enough of a ServerResponse to watch writes and play a full socket buffer. */
@@ -44,10 +49,10 @@ describe('createSseSink', () => {
       const write = res.write.bind(res) as (s: string) => boolean;
       res.write = ((s: string) => (writes.push(s), write(s))) as typeof res.write;
       sink.open({ dashscopeRequestId: 'ds-1' });
-      for (const c of ['a', 'b', 'c']) sink.chunk(chunk(c));
+      for (const c of ['a', 'b', 'c']) sink.forward(relayed(c));
       void sink.flush();
       void tick().then(() => {
-        sink.chunk(chunk('d'));
+        sink.forward(relayed('d'));
         sink.done();
         res.once('finish', () => server.emit('writes', writes.length));
       });
@@ -71,7 +76,7 @@ describe('createSseSink', () => {
     sink.open({});
     expect(sink.flush()).toBeUndefined(); // nothing added, nothing written
     expect(res.writes).toEqual([]);
-    sink.chunk(chunk('a'));
+    sink.forward(relayed('a'));
     res.full = true;
     const wait = sink.flush();
     expect(wait).toBeInstanceOf(Promise);
@@ -79,31 +84,34 @@ describe('createSseSink', () => {
     void wait!.then(() => (drained = true));
     await tick();
     expect(drained).toBe(false);
-    sink.chunk(chunk('b'));
+    sink.forward(relayed('b'));
     expect(sink.flush()).toBe(wait); // still the same wait while the buffer is full
     res.full = false;
     res.emit('drain');
     await wait;
-    sink.chunk(chunk('c'));
+    sink.forward(relayed('c'));
     expect(sink.flush()).toBeUndefined();
     expect(res.writes).toEqual([`data: ${chunk('a')}\n\n`, `data: ${chunk('b')}\n\n`, `data: ${chunk('c')}\n\n`]);
   });
 
-  it('sends a frame it is given as it is, and builds the event from the JSON text otherwise', async () => {
+  it('sends a forwarded chunk\'s frame as it came, frames one without, and serialises a changed chunk', async () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');
     sink.open({});
-    sink.chunk(chunk('a'), `data: ${chunk('a')}\n\n`);
-    sink.chunk(chunk('b'));
+    // a frame as DashScope may write it, with spacing JSON.stringify would not produce: sent byte for byte
+    const spaced = '{"choices": [{"index": 0, "delta": {"content": "a"}}]}';
+    sink.forward(new RelayChunk(spaced, `data: ${spaced}\n\n`, undefined));
+    sink.forward(relayed('b'));
+    sink.send(value('c'));
     void sink.flush();
-    expect(res.writes).toEqual([`data: ${chunk('a')}\n\ndata: ${chunk('b')}\n\n`]);
+    expect(res.writes).toEqual([`data: ${spaced}\n\ndata: ${chunk('b')}\n\ndata: ${chunk('c')}\n\n`]);
   });
 
   it('puts what is still pending before the error event that ends a failed stream', () => {
     const res = new FakeResponse();
     const sink = createSseSink(res as unknown as ServerResponse, 'rid');
     sink.open({});
-    sink.chunk(chunk('partial'));
+    sink.forward(relayed('partial'));
     sink.fail(new HttpError(502, 'stream_interrupted', 'the stream broke off'));
     const events = (res.ended ?? '').split('\n\n').filter(Boolean).map((e) => JSON.parse(e.slice('data: '.length)));
     expect(events[0].choices[0].delta.content).toBe('partial');

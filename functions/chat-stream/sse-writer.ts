@@ -1,7 +1,7 @@
-// Server-Sent Events onto a node:http response: headers that stop every proxy from buffering, Nagle off,
-// the chunks of each upstream read sent in one write as soon as the relay flushes them (a frame that came
-// whole is sent as it came), and always an end — `data: [DONE]`, or an error event in the public error
-// shape followed by the close, never a silent truncation.
+// Server-Sent Events onto a node:http response, the one place chat-stream frames them: headers that stop every
+// proxy from buffering, Nagle off, the chunks of each upstream read sent in one write as soon as the relay
+// flushes them (a forwarded chunk that came as one whole frame is sent as it came), and always an end —
+// `data: [DONE]`, or an error event in the public error shape followed by the close, never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/error-table.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
@@ -66,8 +66,11 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
       return opened;
     },
     open,
-    chunk(json: string, frame?: string) {
-      pending += frame ?? `data: ${json}\n\n`;
+    forward(chunk) {
+      pending += chunk.frame ?? `data: ${chunk.json}\n\n`;
+    },
+    send(chunk) {
+      pending += `data: ${JSON.stringify(chunk)}\n\n`;
     },
     flush,
     done() {

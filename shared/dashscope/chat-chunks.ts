@@ -1,11 +1,13 @@
 // Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → RelayChunks pushed a
-// read at a time, each keeping its text and leaving plain text chunks unparsed (pumpRelayChunks, the relay's
-// reader). An error sent inside the stream (either envelope, or `event: error`) becomes a DashScopeStreamError
-// with its code. The push path runs for every chunk of every streamed answer, so it is kept cheap: a read that
-// is exactly one `data:` event (nearly every read) is taken as it is, without the SSE parser, and keeps its
-// frame for the relay to send on; no parse for plain chunks, a hand check of the minimal shape instead of a
-// schema for the others, no Error objects, no promise per read; and after `[DONE]` the rest of the body is
-// read off quietly (no abort), so the connection goes back to the pool.
+// read at a time (pumpRelayChunks, the relay's reader). Every decision made on the chunks' wire text lives
+// here, behind RelayChunk: whether a chunk must be inspected, whether it carries generated text, and the text
+// the SSE writer sends on for a chunk left unchanged. An error sent inside the stream (either envelope, or
+// `event: error`) becomes a DashScopeStreamError with its code. The push path runs for every chunk of every
+// streamed answer, so it is kept cheap: a read that is exactly one `data:` event (nearly every read) is taken
+// as it is, without the SSE parser, and keeps its frame to be sent on; no parse for a chunk of mere text, a
+// hand check of the minimal shape instead of a schema for the others, no Error objects, no promise per read;
+// and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection goes back to the
+// pool.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from './compat-types.ts';
@@ -41,13 +43,12 @@ export interface RelayStream {
 }
 
 /**
- * Relays a stream by push: `onRead` gets the chunks each read of the body completed, as RelayChunks (their
- * JSON text, parsed only when they carry more than generated text), in the tick the read arrived. A promise
- * returned by `onRead` holds the next read back until it settles (the consumer's backpressure), with the idle
- * deadline paused meanwhile. Resolves after `[DONE]`, whose rest of the body is read off quietly, or at
- * the end of the body. Rejects with the stream's failure (a broken connection, the idle
- * timeout, the caller's abort), an error frame's DashScopeStreamError, or what `onRead` threw; in the last
- * two cases the request is cancelled.
+ * Relays a stream by push: `onRead` gets the chunks each read of the body completed, as RelayChunks (parsed
+ * only when they carry more than generated text), in the tick the read arrived. A promise returned by
+ * `onRead` holds the next read back until it settles (the consumer's backpressure), with the idle deadline
+ * paused meanwhile. Resolves after `[DONE]`, whose rest of the body is read off quietly, or at the end of the
+ * body. Rejects with the stream's failure (a broken connection, the idle timeout, the caller's abort), an
+ * error frame's DashScopeStreamError, or what `onRead` threw; in the last two cases the request is cancelled.
  */
 export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, requestId: string, onRead: (chunks: RelayChunk[]) => void | Promise<void>): Promise<void> {
   const parser = new SseParser();
@@ -129,36 +130,48 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
 }
 
 /**
- * One chunk of a relayed stream. A chunk is *plain* when its text shows it carries nothing but generated text
+ * One chunk of a relayed stream, as its consumer sees it: `needsInspection`, `hasText`, `chunk`, and the chunk
+ * itself handed to the SSE writer to send on unchanged. Nearly every chunk carries nothing but generated text
  * (or the opening role): one line of an ordinary event, a non-empty `choices`, and no finish reason, usage,
- * tool calls, error or code other than null. Nearly every chunk of a stream is plain; those are not parsed (a
- * relay sends their text on as it came) unless someone reads `chunk`. Every other chunk is parsed and checked
- * on arrival, so an error frame still fails the stream where it occurs.
+ * tool calls, error or code other than null, as its text shows. Those are not parsed unless someone reads
+ * `chunk`. Every other chunk is parsed and checked on arrival, so an error frame still fails the stream where
+ * it occurs.
  */
 export class RelayChunk {
+  /** It carries more than generated text (finish reason, usage, tool calls): read `chunk` to act on it. */
+  readonly needsInspection: boolean;
+
   constructor(
-    /** The chunk's JSON text as DashScope sent it; undefined when it spanned several `data:` lines. */
-    readonly json: string | undefined,
+    /** For the SSE writer: the chunk's one-line JSON text, as DashScope sent it unless it spanned several lines. */
+    readonly json: string,
+    /** For the SSE writer: `data: <json>\n\n` exactly as it was read, when the chunk came as that one frame. */
+    readonly frame: string | undefined,
     private parsed: ChatCompletionChunk | undefined,
     private readonly requestId = '',
-    /** `data: <json>\n\n` exactly as it was read, when the chunk came as that one frame. */
-    readonly frame?: string,
-  ) {}
-
-  /** A chunk already in hand (tests, and chunks built rather than read). */
-  static of(chunk: ChatCompletionChunk, json: string | undefined = JSON.stringify(chunk)): RelayChunk {
-    return new RelayChunk(json, chunk);
+  ) {
+    this.needsInspection = parsed !== undefined;
   }
 
-  /** Nothing in it but generated text (or the role), and not parsed yet: see the class comment. */
-  get plain(): boolean {
-    return this.parsed === undefined;
+  /** A chunk already in hand (tests, and chunks built rather than read): one to inspect. */
+  static of(chunk: ChatCompletionChunk, json = JSON.stringify(chunk)): RelayChunk {
+    return new RelayChunk(json, undefined, chunk);
   }
 
-  /** The chunk itself; a plain one is parsed (and checked) on first use. */
+  /** The chunk the reader makes of one `data:` line's text (tests, and streams built rather than read). */
+  static fromText(json: string): RelayChunk {
+    return toRelayChunk(json, '', undefined);
+  }
+
+  /** The chunk itself; one not inspected yet is parsed (and checked) on first use. */
   get chunk(): ChatCompletionChunk {
-    this.parsed ??= toChunk({ event: 'message', data: this.json ?? '', comments: NO_COMMENTS }, this.requestId);
+    this.parsed ??= toChunk({ event: 'message', data: this.json, comments: NO_COMMENTS }, this.requestId);
     return this.parsed;
+  }
+
+  /** It carries generated text (reasoning, answer or tool arguments), not just the opening role. */
+  get hasText(): boolean {
+    // read off the text while the chunk is unparsed: asking must not cost a parse
+    return this.parsed === undefined ? TOKEN_TEXT.test(this.json) : chunkHasText(this.parsed);
   }
 }
 
@@ -171,12 +184,22 @@ export class RelayChunk {
  */
 const MUST_PARSE = /"(?:finish_reason|usage|tool_calls|error|code)"\s*:\s*(?!null\s*[,}\]])|"choices"\s*:\s*\[\s*\]/;
 
+/**
+ * hasText for an unparsed chunk's text (no tool calls there): a non-empty `content` or `reasoning_content`
+ * string. Generated text cannot fake the key, for the same reason as above.
+ */
+const TOKEN_TEXT = /"(?:reasoning_)?content"\s*:\s*"[^"]/;
+
+const chunkHasText = (chunk: ChatCompletionChunk) =>
+  chunk.choices.some((c) => Boolean(c.delta?.content || c.delta?.reasoning_content || c.delta?.tool_calls?.length));
+
 /** `event` is the parser's (its type and comments count for errors); a whole-frame read has neither. */
 function toRelayChunk(data: string, requestId: string, event: SseEvent | undefined, frame?: string): RelayChunk {
   const oneLine = frame !== undefined || (data.indexOf('\n') === -1 && data.indexOf('\r') === -1);
-  if (oneLine && (event === undefined || event.event === 'message') && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, undefined, requestId, frame);
+  if (oneLine && (event === undefined || event.event === 'message') && data.includes('"choices":[') && !MUST_PARSE.test(data)) return new RelayChunk(data, frame, undefined, requestId);
   const chunk = toChunk(event ?? { event: 'message', data, comments: NO_COMMENTS }, requestId);
-  return new RelayChunk(oneLine ? data : undefined, chunk, requestId, frame);
+  // a chunk sent over several data lines goes on as one line: serialised again (DashScope does not send them)
+  return new RelayChunk(oneLine ? data : JSON.stringify(chunk), frame, chunk, requestId);
 }
 
 const isDoneData = (data: string) => data.length < 16 && data.trim() === '[DONE]';

@@ -3,7 +3,7 @@
 // request id, and a client that goes away cancels the upstream request.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startChatStack, type ChatStack } from './harness.ts';
+import { startChatStack, type ChatStack } from './harness.ts';
 
 const CHAT_PATH = '/compatible-mode/v1/chat/completions';
 let stack: ChatStack;
@@ -156,11 +156,13 @@ describe('client disconnects', () => {
     } catch {
       // the SDK may surface the abort as an error; the point is what happened upstream
     }
-    const entry = await eventually(() => slow.emu.requests.slice(before).find((r) => r.path === CHAT_PATH && r.aborted), 3_000, 'the emulator to see the abort');
+    const abortedUpstream = (r: { path: string; aborted: boolean }) => r.path === CHAT_PATH && r.aborted;
+    await slow.emu.whenRequests((all) => all.slice(before).some(abortedUpstream));
+    const entry = slow.emu.requests.slice(before).find(abortedUpstream)!;
     expect(entry.abortedAt).not.toBeNull();
     expect(entry.abortedAt!).toBeGreaterThanOrEqual(abortedAt);
     expect(entry.startedAt).toBeLessThanOrEqual(abortedAt);
-    const log = await eventually(() => slow.requestLogs().find((l) => l.path === '/v1/chat/completions' && l.end === 'aborted'), 3_000, 'the request log');
+    const log = await slow.logged((l) => l.msg === 'request' && l.path === '/v1/chat/completions' && l.end === 'aborted');
     expect(log).toMatchObject({ status: 499, model: 'qwen-plus' });
   });
 });

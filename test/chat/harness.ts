@@ -32,9 +32,12 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
   });
   const logs: Record<string, unknown>[] = [];
   const logLines: string[] = [];
+  /** Checks of those waiting in `logged`, run as each line is written. */
+  const logWatchers = new Set<() => void>();
   const sink = (line: string) => {
     logLines.push(line);
     logs.push(JSON.parse(line) as Record<string, unknown>);
+    for (const check of logWatchers) check();
   };
   const deps = createLocalDeps(config, { logger: createLogger('info', {}, sink) });
 
@@ -70,21 +73,22 @@ export async function startChatStack(options: { emulator?: EmulatorOptions; env?
     upstream,
     /** Request-log lines of chat-stream (one per request). */
     requestLogs: () => logs.filter((l) => l.msg === 'request'),
+    /** Resolves with the first log line `match` accepts, written already or once it is. */
+    logged: (match: (line: Record<string, unknown>) => boolean) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const check = () => {
+          const line = logs.find(match);
+          if (!line) return;
+          logWatchers.delete(check);
+          resolve(line);
+        };
+        logWatchers.add(check);
+        check();
+      }),
     async close() {
       await served.close();
       await emu.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls until `check` returns a value (not undefined), or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 3_000, what = 'condition'): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

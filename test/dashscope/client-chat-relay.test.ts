@@ -28,7 +28,7 @@ async function contents(stream: RelayStream): Promise<string[]> {
 }
 
 describe('chatRelay', () => {
-  it('pushes each chunk with DashScope\'s exact text, grouped by read, plain text chunks unparsed', async () => {
+  it('pushes each chunk with DashScope\'s exact text, grouped by read, only the finishing one marked for inspection', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const texts = [JSON.stringify(chunk('a')), JSON.stringify(chunk('b')), JSON.stringify({ ...chunk(''), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })];
@@ -46,11 +46,11 @@ describe('chatRelay', () => {
       // the second read can only come once the first was pushed
       if (got.length === 1) release();
     });
-    expect(got.map((read) => read.map((c) => [c.json, c.plain]))).toEqual([
-      [[texts[0], true]],
+    expect(got.map((read) => read.map((c) => [c.json, c.needsInspection]))).toEqual([
+      [[texts[0], false]],
       [
-        [texts[1], true],
-        [texts[2], false],
+        [texts[1], false],
+        [texts[2], true],
       ],
     ]);
     expect(got[1]?.[1]?.chunk.choices[0]?.finish_reason).toBe('stop');

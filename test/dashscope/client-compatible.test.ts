@@ -6,7 +6,7 @@ import { createDashScopeClient } from '../../shared/dashscope/client.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeConnectionError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import { json, startTinyServer } from './tiny-server.ts';
 import { clientHarness } from './client-harness.ts';
-import { chatBody, completion, RID, waitFor } from './compat-fixtures.ts';
+import { chatBody, completion, RID } from './compat-fixtures.ts';
 
 const { servers, clients, setup, closeAll } = clientHarness({ workspace: 'llm-test' });
 const body = chatBody;
@@ -114,7 +114,7 @@ describe('chat', () => {
     const { server, client } = await setup(() => undefined);
     const controller = new AbortController();
     const call = client.chat(body, { signal: controller.signal });
-    await waitFor(() => server.requests.length === 1);
+    await server.arrived(1);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(DashScopeAbortedError);
     expect((await server.settled(1)).aborted).toBe(true);

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DashScopeClient } from '../../shared/dashscope/client.ts';
 import { DashScopeAbortedError, DashScopeApiError, DashScopeResponseError, DashScopeTimeoutError } from '../../shared/dashscope/errors.ts';
 import { clientHarness } from './client-harness.ts';
-import { embeddings, RID, waitFor } from './compat-fixtures.ts';
+import { embeddings, RID } from './compat-fixtures.ts';
 import { json } from './tiny-server.ts';
 
 const { clients, setup, closeAll } = clientHarness({ workspace: 'llm-test' });
@@ -101,7 +101,7 @@ describe('embed', () => {
     const { client, server } = await setup(() => undefined);
     const controller = new AbortController();
     const call = client.embed(request, { signal: controller.signal });
-    await waitFor(() => server.requests.length === 1);
+    await server.arrived(1);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(DashScopeAbortedError);
     expect((await server.settled(1)).aborted).toBe(true);

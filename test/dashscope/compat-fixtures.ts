@@ -30,8 +30,3 @@ export const embeddings = (vectors: number[][]) => ({
   usage: { prompt_tokens: 2, total_tokens: 2 },
   id: RID,
 });
-
-/** Polls until `cond` holds (no timeout of its own: the test's timeout applies). */
-export async function waitFor(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 2));
-}

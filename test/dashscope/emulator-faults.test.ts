@@ -23,10 +23,6 @@ function makeClient(over: Partial<DashScopeClientOptions> = {}): DashScopeClient
 
 const requestsTo = (path: string) => emu.requests.filter((r) => r.path === path);
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
-
 beforeAll(async () => {
   emu = await startEmulator({ port: 0 });
   client = makeClient();
@@ -140,7 +136,7 @@ describe('streams', () => {
           throw new Error('enough');
         })
         .catch(() => undefined);
-      await until(() => slow.requests[0]?.endedAt != null);
+      await slow.whenRequests((all) => all[0]?.endedAt != null);
       expect(slow.requests).toHaveLength(1);
       expect(slow.requests[0]).toMatchObject({ path: CHAT, aborted: true });
     } finally {
@@ -154,10 +150,10 @@ describe('cancellation', () => {
   it('aborting the caller signal cancels the upstream request (the emulator logs aborted: true)', async () => {
     const controller = new AbortController();
     const call = client.chat(chatBody, { signal: controller.signal, headers: { 'X-Emulator-Fault': 'latency=60000' } });
-    await until(() => requestsTo(CHAT).length === 1);
+    await emu.whenRequests(() => requestsTo(CHAT).length === 1);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(DashScopeAbortedError);
-    await until(() => requestsTo(CHAT)[0]!.endedAt != null);
+    await emu.whenRequests(() => requestsTo(CHAT)[0]!.endedAt != null);
     expect(requestsTo(CHAT)[0]).toMatchObject({ aborted: true });
     expect(requestsTo(CHAT)).toHaveLength(1);
   });
@@ -200,7 +196,7 @@ describe('ambiguous task creation', () => {
       expect(requestsTo(T2I)).toHaveLength(1);
       // a hanging DashScope may or may not have created it; it certainly was not asked twice
       expect(emu.tasks.list().length).toBeLessThanOrEqual(1);
-      await until(() => requestsTo(T2I)[0]!.endedAt != null);
+      await emu.whenRequests(() => requestsTo(T2I)[0]!.endedAt != null);
       expect(requestsTo(T2I)[0]!.aborted).toBe(true);
     } finally {
       await quick.close();
@@ -209,16 +205,13 @@ describe('ambiguous task creation', () => {
 });
 
 describe('native endpoints end to end', () => {
-  it('creates a task and reads it until it settles with result URLs', async () => {
+  it('creates a task and reads it settled, with result URLs', async () => {
     const fast = await startEmulator({ port: 0, taskTimings: { image: { pendingMs: 0, runningMs: 0 } } });
     const c = new DashScopeClient({ origin: fast.url, apiKey: fast.apiKey, timeoutMs: 10_000, maxRetries: 0 });
     try {
       const { taskId } = await c.createTask('text2image', t2iBody);
-      let t = await c.getTask(taskId);
-      while (t.output.task_status === 'PENDING' || t.output.task_status === 'RUNNING') {
-        await new Promise((r) => setTimeout(r, 5));
-        t = await c.getTask(taskId);
-      }
+      // no pending or running time: settled the moment it is created
+      const t = await c.getTask(taskId);
       expect(t.output.task_status).toBe('SUCCEEDED');
       expect(t.output.results?.[0]).toMatchObject({ url: expect.stringMatching(/^https?:\/\//) });
       expect(t.requestId).toBeTruthy();
@@ -233,7 +226,8 @@ describe('native endpoints end to end', () => {
     const c = new DashScopeClient({ origin: slow.url, apiKey: slow.apiKey, timeoutMs: 10_000, maxRetries: 2, retry: { sleep: async () => {} } });
     try {
       const { taskId } = await c.createTask('text2image', t2iBody);
-      await until(() => slow.tasks.list()[0]?.status === 'RUNNING');
+      // no time to wait: the task starts running the moment it is created
+      expect(slow.tasks.list()[0]?.status).toBe('RUNNING');
       const err = await c.cancelTask(taskId).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DashScopeApiError);
       expect(err).toMatchObject({ status: 400, code: 'UnsupportedOperation' });
@@ -278,10 +272,10 @@ describe('embeddings', () => {
   it('aborting the caller signal cancels the upstream request (the emulator logs aborted: true)', async () => {
     const controller = new AbortController();
     const call = client.embed(embedBody, { signal: controller.signal, headers: { 'X-Emulator-Fault': 'latency=60000' } });
-    await until(() => requestsTo(EMB).length === 1);
+    await emu.whenRequests(() => requestsTo(EMB).length === 1);
     controller.abort();
     await expect(call).rejects.toBeInstanceOf(DashScopeAbortedError);
-    await until(() => requestsTo(EMB)[0]!.endedAt != null);
+    await emu.whenRequests(() => requestsTo(EMB)[0]!.endedAt != null);
     expect(requestsTo(EMB)[0]).toMatchObject({ aborted: true });
   });
 });

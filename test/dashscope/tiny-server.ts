@@ -18,6 +18,8 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, seen: SeenRequ
 export interface TinyServer {
   url: string;
   requests: SeenRequest[];
+  /** Resolves when the n-th request (1-based) has arrived, its body read, before the handler runs. */
+  arrived(n: number): Promise<SeenRequest>;
   /** Resolves when the n-th request (1-based) has finished or was aborted. */
   settled(n: number): Promise<SeenRequest>;
   close(): Promise<void>;
@@ -26,6 +28,7 @@ export interface TinyServer {
 export async function startTinyServer(handler: Handler): Promise<TinyServer> {
   const requests: SeenRequest[] = [];
   const waiters = new Map<number, (s: SeenRequest) => void>();
+  const arrivals = new Map<number, (s: SeenRequest) => void>();
   const done = new Set<number>();
   const sockets = new Set<Socket>();
   const server = createServer(async (req, res) => {
@@ -34,6 +37,7 @@ export async function startTinyServer(handler: Handler): Promise<TinyServer> {
     const seen: SeenRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), aborted: false };
     requests.push(seen);
     const n = requests.length;
+    arrivals.get(n)?.(seen);
     const settle = () => {
       if (done.has(n)) return;
       done.add(n);
@@ -58,6 +62,11 @@ export async function startTinyServer(handler: Handler): Promise<TinyServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    arrived: (n) =>
+      new Promise((resolve) => {
+        if (requests.length >= n) resolve(requests[n - 1]!);
+        else arrivals.set(n, resolve);
+      }),
     settled: (n) =>
       new Promise((resolve) => {
         if (done.has(n)) resolve(requests[n - 1]!);

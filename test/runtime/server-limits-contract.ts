@@ -101,10 +101,14 @@ export function runServerLimitsContract(name: string, start: StartLimitedServer)
       const { server, port, url } = current;
       const accepted: Socket[] = [];
       let dropped = 0;
-      server.on('connection', (s: Socket) => accepted.push(s));
+      let threeAccepted!: () => void;
+      const acceptedThree = new Promise<void>((r) => (threeAccepted = r));
+      server.on('connection', (s: Socket) => {
+        if (accepted.push(s) === 3) threeAccepted();
+      });
       server.on('drop', () => (dropped += 1));
       const held = [await open(port), await open(port), await open(port)];
-      while (accepted.length < 3) await new Promise((r) => setTimeout(r, 10));
+      await acceptedThree;
       const flood = await Promise.all([open(port), open(port), open(port), open(port)]);
       await Promise.all(flood.map((c) => c.closed));
       expect(accepted).toHaveLength(3);

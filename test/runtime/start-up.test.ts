@@ -114,11 +114,9 @@ describe('an emulator run on its own, with client keys', () => {
     });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    let task: { status: string; outputs: { url?: string }[]; error?: unknown };
-    do {
-      await new Promise((r) => setTimeout(r, 50));
-      task = (await (await fetch(`${rt.url}/v1/tasks/${id}`, { headers: auth })).json()) as typeof task;
-    } while (!['PERSISTED', 'FAILED', 'EXPIRED', 'CANCELED'].includes(task.status));
+    // persist-to-oss, triggered by the task's manifest, is the last step: the task is settled once it returned
+    await rt.invocations.waitFor((r) => r.fn === 'persist-to-oss' && r.ok === true && JSON.stringify(r.event).includes(id), 25_000);
+    const task = (await (await fetch(`${rt.url}/v1/tasks/${id}`, { headers: auth })).json()) as { status: string; outputs: { url?: string }[]; error?: unknown };
     expect(task.status, JSON.stringify(task.error)).toBe('PERSISTED');
     const media = await fetch(task.outputs[0]!.url!);
     expect(media.status).toBe(200);

@@ -15,6 +15,8 @@ const deps = { config: loadConfig({ FC_FUNCTION_NAME: 'fixture-fn', RUNTIME_MODE
 
 const seen: { event: string; context: FcContext }[] = [];
 let release: (() => void) | undefined;
+/** Told when the slow route's request is inside the handler, held there until `release`. */
+let slowArrived: () => void = () => undefined;
 const mod: FunctionModule = {
   routes: [
     { method: 'GET', path: '/v1/items/:id' },
@@ -30,7 +32,12 @@ const mod: FunctionModule = {
         ],
         auth: () => undefined,
         async serve({ req, res }) {
-          if (req.url === '/v1/slow') await new Promise<void>((r) => (release = r));
+          if (req.url === '/v1/slow') {
+            await new Promise<void>((r) => {
+              release = r;
+              slowArrived();
+            });
+          }
           sendJson(res, 200, { url: req.url, requestId: req.headers['x-fc-request-id'] });
         },
       },
@@ -106,11 +113,12 @@ describe('serveWebFunction', () => {
   it('lets a request in flight finish on close() and closes the deps after it', async () => {
     const url = await start();
     const before = closedDeps;
+    const inHandler = new Promise<void>((r) => (slowArrived = r));
     const slow = fetch(`${url}/v1/slow`, { method: 'POST' });
-    while (!release) await new Promise((r) => setTimeout(r, 5));
+    await inHandler;
     const closing = srv.close();
     expect(closedDeps).toBe(before);
-    release();
+    release!();
     const res = await slow;
     expect(res.status).toBe(200);
     await closing;

@@ -42,11 +42,14 @@ function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
   };
 }
 
+const contentOf = (c: { choices: { delta?: { content?: string | null } | null }[] }) => c.choices[0]?.delta?.content ?? '';
+
 function recordingSink() {
   const events: string[] = [];
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
-    chunk: (json) => void events.push(`chunk:${(JSON.parse(json) as ChatChunk).choices[0]?.delta?.content ?? ''}`),
+    forward: (c) => void events.push(`chunk:${contentOf(c.chunk)}`),
+    send: (c) => void events.push(`chunk:${contentOf(c)}`),
     flush: () => undefined,
     done: () => void events.push('done'),
     fail: (e) => void events.push(`fail:${(e as { code?: string }).code}`),
@@ -71,35 +74,43 @@ describe('createChatCompletion (streamed)', () => {
     expect(out).toMatchObject({ end: 'completed', dashscopeRequestId: 'rid-1', ttftMs: expect.any(Number) });
   });
 
-  it('relays plain chunks unparsed and times the first token from their text, not from the opening role', async () => {
+  it('forwards each read\'s chunks as DashScope wrote them, in one flush per read, and times the first token at the first text', async () => {
     const text = (delta: Record<string, unknown>, finish: string | null = null) => JSON.stringify(chunk(delta, finish));
     const reads = [
       [text({ role: 'assistant', content: '' })],
       [text({ content: '' })],
-      'pause',
       [text({ reasoning_content: '"quoted" thought' }), text({ content: 'Hello' })],
       [text({}, 'stop')],
-    ] as const;
+    ];
+    // when each read was handed over, to bound the time to first token without timing anything
+    const handedAt: number[] = [];
     const stream: RelayStream = {
       async pump(onRead) {
         for (const read of reads) {
-          if (read === 'pause') await new Promise((r) => setTimeout(r, 40));
-          // plain chunks as the reader makes them: text only, nothing parsed yet
-          else await onRead(read.map((json) => (/"finish_reason":null/.test(json) ? new RelayChunk(json, undefined) : RelayChunk.of(JSON.parse(json) as ChatCompletionChunk, json))));
+          handedAt.push(performance.now());
+          await onRead(read.map((json) => RelayChunk.fromText(json)));
         }
+        handedAt.push(performance.now());
       },
     };
     const deps = { ...depsStreaming(async function* () {}), dashscope: { chatRelay: async () => ({ requestId: 'rid-1', stream }) } as unknown as Deps['dashscope'] };
-    const sent: string[] = [];
-    let flushes = 0;
-    const sink: ChatStreamSink = { open: () => undefined, chunk: (json) => void sent.push(json), flush: () => void flushes++, done: () => undefined, fail: () => undefined };
+    // what the client would get: the text of every chunk, one write per flush
+    const writes: string[][] = [];
+    let pending: string[] = [];
+    const sink: ChatStreamSink = {
+      open: () => undefined,
+      forward: (c) => void pending.push(c.json),
+      send: (c) => void pending.push(JSON.stringify(c)),
+      flush: () => void (writes.push(pending), (pending = [])),
+      done: () => undefined,
+      fail: () => undefined,
+    };
     const started = performance.now();
     const out = await createChatCompletion(deps, streamReq(), { ...ctx(sink), startedAt: started });
-    expect(sent).toEqual(reads.flatMap((r) => (r === 'pause' ? [] : r)));
-    expect(flushes).toBe(4);
-    // the role chunk and an empty content chunk are not the first token; the reasoning chunk after the pause is
-    expect(out.ttftMs).toBeGreaterThanOrEqual(35);
-    expect(out.ttftMs).toBeLessThan(performance.now() - started);
+    expect(writes).toEqual(reads);
+    // the role chunk and an empty content chunk are not the first token; the reasoning chunk of the third read is
+    expect(out.ttftMs).toBeGreaterThanOrEqual(handedAt[2]! - started);
+    expect(out.ttftMs).toBeLessThanOrEqual(handedAt[3]! - started);
   });
 
   it('never ends silently: a stream that stops without a finish reason ends with an error event', async () => {
@@ -140,17 +151,17 @@ describe('createChatCompletion (streamed)', () => {
       yield chunk({ role: 'assistant', content: 'Hi' });
       yield chunk({}, 'stop');
     });
-    const events: string[] = [];
+    let turnsAtDone: Promise<number> | undefined;
     const sink: ChatStreamSink = {
       open: () => undefined,
-      chunk: () => undefined,
+      forward: () => undefined,
+      send: () => undefined,
       flush: () => undefined,
-      done: () => void deps.conversations.get('conv-ok').then((c) => events.push(`done with ${c?.turns.length ?? 0} turn(s)`)),
+      done: () => void (turnsAtDone = deps.conversations.get('conv-ok').then((c) => c?.turns.length ?? 0)),
       fail: () => undefined,
     };
     await createChatCompletion(deps, streamReq(), ctx(sink, 'conv-ok'));
-    await new Promise((r) => setTimeout(r, 0));
-    expect(events).toEqual(['done with 1 turn(s)']);
+    expect(await turnsAtDone).toBe(1);
     expect((await deps.conversations.get('conv-ok'))?.turns[0]?.messages).toEqual([
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'Hi' },

@@ -1,8 +1,8 @@
 // The streaming hot path: the chunks of each upstream read go to the sink, and out in one flush, the moment
 // the read arrives (tool-call deltas repaired, the usage chunk dropped unless the client asked for it).
 // Nothing is validated or logged per chunk here: the DashScope client checked the shape of every chunk it
-// parsed, and a plain chunk (see RelayChunk) is sent on as DashScope wrote it, unparsed, unless the answer is
-// being assembled; the time to first token is read off its text.
+// parsed, and a chunk that needs no inspection (see RelayChunk) is forwarded unchanged, unparsed, unless the
+// answer is being assembled.
 import type { Deps } from '../../deps/deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
@@ -12,15 +12,21 @@ import type { UpstreamChatBody } from './chat-upstream-body.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 import { isAbort, toUpstreamError } from './upstream-error.ts';
 
+type UpstreamPump = Awaited<ReturnType<Deps['dashscope']['chatRelay']>>['stream']['pump'];
+/**
+ * A chunk as the upstream pushes it (the DashScope client's RelayChunk), read here through `needsInspection`,
+ * `hasText` and `chunk` only; its wire text is the sink's business.
+ */
+export type UpstreamChunk = Parameters<Parameters<UpstreamPump>[0]>[0][number];
+
 /** Where the relayed chunks go: the SSE writer of the HTTP entry point. */
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
-  /**
-   * Adds one chunk, given as its JSON text (one line), to what the next flush sends. `frame`, when given, is
-   * that chunk's whole event as DashScope sent it (`data: <json>` and the blank line), to be sent as it is.
-   */
-  chunk(json: string, frame?: string): void;
+  /** Adds a chunk, unchanged from what DashScope sent, to what the next flush sends. */
+  forward(chunk: UpstreamChunk): void;
+  /** Adds a chunk the relay changed (repaired tool calls) to what the next flush sends. */
+  send(chunk: ChatChunk): void;
   /**
    * Sends the chunks added since the last flush, in one write; called once per upstream read. A returned
    * promise means the client is slow: wait for it before sending more.
@@ -65,16 +71,6 @@ const EMPTY_STREAM_RETRIES = 1;
 /** Only a broken connection is worth it; an error DashScope itself reported in the stream is final. */
 const retryableBeforeFirstChunk = (e: unknown) => e instanceof DashScopeStreamError && e.code === 'stream_interrupted';
 
-/** The chunk carries generated text (reasoning, answer or tool arguments), not just the opening role. */
-const hasToken = (chunk: ChatChunk) =>
-  chunk.choices.some((c) => Boolean(c.delta?.content || c.delta?.reasoning_content || c.delta?.tool_calls?.length));
-
-/**
- * hasToken for a plain chunk's text (no tool calls there): a non-empty `content` or `reasoning_content`
- * string. Quotes inside JSON strings are escaped, so generated text cannot fake the key.
- */
-const TOKEN_TEXT = /"(?:reasoning_)?content"\s*:\s*"[^"]/;
-
 export async function relayChatStream(dashscope: Deps['dashscope'], body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
   for (let attempt = 0; ; attempt++) {
     let assembled: CompletionAssembler | undefined;
@@ -97,20 +93,21 @@ export async function relayChatStream(dashscope: Deps['dashscope'], body: Upstre
           o.sink?.open({ dashscopeRequestId });
         }
         for (const item of read) {
-          // the common case: a chunk of generated text (or the opening role), relayed as it came, unparsed
-          if (item.plain && !assembled && item.json !== undefined) {
-            if (ttftMs === undefined && TOKEN_TEXT.test(item.json)) ttftMs = performance.now() - o.startedAt;
-            o.sink?.chunk(item.json, item.frame);
+          // the common case: a chunk of generated text (or the opening role), forwarded as it came, unparsed
+          if (!item.needsInspection && !assembled) {
+            if (ttftMs === undefined && item.hasText) ttftMs = performance.now() - o.startedAt;
+            o.sink?.forward(item);
             continue;
           }
           const chunk = item.chunk as ChatChunk;
-          if (ttftMs === undefined && hasToken(chunk)) ttftMs = performance.now() - o.startedAt;
+          if (ttftMs === undefined && item.hasText) ttftMs = performance.now() - o.startedAt;
           if (chunk.usage) usage = chunk.usage;
           assembled?.add(chunk);
           if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
           if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
           // DashScope's own text unless the chunk was repaired: no second serialisation per chunk
-          o.sink.chunk(fix(chunk) || item.json === undefined ? JSON.stringify(chunk) : item.json);
+          if (fix(chunk)) o.sink.send(chunk);
+          else o.sink.forward(item);
         }
         // one write per read; a slow client holds the next read back until its socket drains
         return o.sink?.flush();
