@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayChunk } from '../../shared/dashscope/chat-chunks.ts';
 import { HttpError } from '../../shared/http/errors.ts';
-import type { ChatChunk } from '../../shared/use-cases/chat/chat-chunk.ts';
+import type { ChatChunk } from '../../shared/ports/chat-upstream.ts';
 import { createSseSink } from './sse-writer.ts';
 
 const value = (content: string): ChatChunk => ({ id: 'c1', created: 1, model: 'qwen-plus', choices: [{ index: 0, delta: { content }, finish_reason: null }] });

@@ -2,7 +2,7 @@
 // (an app uploads a JSON request, the object key is its idempotency key). A web function: FC runs server.ts,
 // the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger. With
 // CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
-import type { Deps } from '../../shared/deps/deps.ts';
+import type { Config } from '../../shared/config/config.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
@@ -20,13 +20,15 @@ export const routes = [
   { method: 'DELETE', path: '/v1/tasks/:id' },
 ] as const satisfies readonly RouteSpec[];
 
-export function createHttpHandler(deps: Deps): HttpHandler {
-  const taskDeps: TaskDeps = deps;
+/** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
+export type SubmitDeps = TaskDeps & { config: TaskDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'mode'> };
+
+export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), serve: (call) => handleTaskRoute(taskDeps, call) }, log);
+  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), serve: (call) => handleTaskRoute(deps, call) }, log);
 }
 
-export function createEventHandler(deps: Deps): EventHandler {
+export function createEventHandler(deps: TaskDeps): EventHandler {
   return createInboxHandler(deps, deps.logger.child({ fn: FUNCTION_NAME }));
 }
 

@@ -6,6 +6,8 @@ import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ChatUpstream } from '../ports/chat-upstream.ts';
+import type { TaskUpstream } from '../ports/task-upstream.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';
 import type { OnClientEvent } from './call-options.ts';
 import type { RelayStream } from './chat-chunks.ts';
@@ -38,7 +40,7 @@ export interface DashScopeClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export class DashScopeClient {
+export class DashScopeClient implements ChatUpstream, TaskUpstream {
   private readonly agent: Dispatcher;
   private readonly ownsAgent: boolean;
   private readonly compatible: CompatibleApi;

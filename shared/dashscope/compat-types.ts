@@ -3,6 +3,9 @@
 import type { z } from 'zod';
 import type { embeddingResponseSchema } from './schemas.ts';
 
+/** A compatible-mode `chat.completion` (a non-streamed answer), as the chat upstream port describes it. */
+export type { ChatCompletion } from '../ports/chat-upstream.ts';
+
 /** DashScope's additions to the OpenAI chat body; passed through untouched. */
 export interface DashScopeChatExtras {
   enable_thinking?: boolean;
@@ -50,27 +53,6 @@ export interface ChatCompletionChunk {
   choices: {
     index: number;
     delta: { role?: string | null; content?: string | null; reasoning_content?: string | null; tool_calls?: ToolCallDelta[] | null };
-    finish_reason: string | null;
-    logprobs?: unknown;
-  }[];
-  usage?: CompletionUsage | null;
-  system_fingerprint?: string | null;
-}
-
-/** A compatible-mode `chat.completion` (a non-streamed answer). */
-export interface ChatCompletion {
-  id: string;
-  object?: string;
-  created: number;
-  model: string;
-  choices: {
-    index: number;
-    message: {
-      role: string;
-      content: string | null;
-      reasoning_content?: string | null;
-      tool_calls?: { id: string; type: string; function: { name: string; arguments: string } }[] | null;
-    };
     finish_reason: string | null;
     logprobs?: unknown;
   }[];

@@ -1,5 +1,6 @@
 // What reaches the client's socket when chat-stream relays a DashScope stream: the stream's reader, the relay
 // and the SSE writer together, with the upstream body and the client's response both played by fakes.
+import type { ChatUpstream } from '../../shared/ports/chat-upstream.ts';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -32,10 +33,10 @@ class FakeResponse extends EventEmitter {
 /** Relays an upstream body that arrives as `reads`, one read each, to a client that did or did not ask for usage. */
 async function relay(reads: string[], includeUsage = false): Promise<FakeResponse> {
   const body = Object.assign(Readable.from(reads.map((r) => Buffer.from(r))), { dump: async () => undefined });
-  const dashscope = { chatRelay: async () => ({ requestId: 'ds-1', stream: { pump: (onRead: never) => pumpRelayChunks(body, new Deadline(5_000), 'ds-1', onRead) } }) };
+  const dashscope: Pick<ChatUpstream, 'chatRelay'> = { chatRelay: async () => ({ requestId: 'ds-1', stream: { pump: (onRead) => pumpRelayChunks(body, new Deadline(5_000), 'ds-1', onRead) } }) };
   const res = new FakeResponse();
   const sink = createSseSink(res as unknown as ServerResponse, 'rid');
-  const r = await relayChatStream(dashscope as unknown as Parameters<typeof relayChatStream>[0], { model: 'qwen-plus', messages: [], stream: true }, {
+  const r = await relayChatStream(dashscope, { model: 'qwen-plus', messages: [], stream: true }, {
     signal: new AbortController().signal,
     sink,
     includeUsage,

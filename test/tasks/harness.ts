@@ -7,7 +7,7 @@ import { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.t
 import { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
 import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
-import { loadConfig } from '../../shared/config/config.ts';
+import { loadConfig, type Config } from '../../shared/config/config.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { uuidIds, type Clock } from '../../shared/ports/clock.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
@@ -43,7 +43,8 @@ export function fastTimings(base: TaskTimings): TaskTimings {
 export interface TaskHarness {
   dir: string;
   clock: ManualClock;
-  deps: TaskDeps;
+  /** With the whole config, so the functions' entry points take it as it is. */
+  deps: TaskDeps & { config: Config };
   tasks: SqliteTaskStore;
   events: LocalEventBus;
   objects: LocalFsObjectStore;
@@ -62,7 +63,7 @@ export function createTaskHarness(dashscope: TaskUpstream, env: Record<string, s
   const tasks = new SqliteTaskStore(db);
   const events = new LocalEventBus({ file: join(dir, 'events.jsonl') });
   const objects = new LocalFsObjectStore({ dataDir: dir, publicBaseUrl: () => 'http://127.0.0.1:9', clock });
-  const deps: TaskDeps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects };
+  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects };
   const timings = fastTimings(defaultTimings(config));
   return {
     dir,

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpHandler } from '../../functions/submit-task/index.ts';
 import type { TaskView } from '../../shared/use-cases/tasks/task-view.ts';
-import type { Deps } from '../../shared/deps/deps.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
 import { createTaskHarness, type TaskHarness } from './harness.ts';
 
@@ -13,7 +12,7 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => void createHttpHandler({ ...h.deps, conversations: undefined, close: async () => {} } as unknown as Deps)(req, res));
+  server = createServer((req, res) => void createHttpHandler(h.deps)(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpHandler } from '../../functions/submit-task/index.ts';
-import type { Deps } from '../../shared/deps/deps.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
 import { createTaskHarness, type TaskHarness } from './harness.ts';
@@ -18,7 +17,7 @@ let lines: string[];
 beforeAll(async () => {
   server = createServer((req, res) => {
     const logger = createLogger('info', {}, (l) => lines.push(l));
-    void createHttpHandler({ ...h.deps, logger, conversations: undefined, close: async () => {} } as unknown as Deps)(req, res);
+    void createHttpHandler({ ...h.deps, logger })(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

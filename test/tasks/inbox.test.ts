@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../functions/submit-task/index.ts';
-import type { Deps } from '../../shared/deps/deps.ts';
 import { MAX_JSON_DEPTH } from '../../shared/json/parse-json.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
@@ -16,7 +15,7 @@ describe('submit-task inbox trigger', () => {
   beforeEach(() => {
     ds = new FakeDashScope();
     h = createTaskHarness(ds);
-    handle = createEventHandler({ ...h.deps, conversations: undefined, close: async () => {} } as unknown as Deps);
+    handle = createEventHandler(h.deps);
   });
   afterEach(() => h.close());
 

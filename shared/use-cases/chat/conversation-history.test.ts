@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
 import { loadConfig } from '../../config/config.ts';
-import type { Deps } from '../../deps/deps.ts';
 import { createLogger } from '../../log/logger.ts';
+import type { ChatUpstream, UpstreamChatBody } from '../../ports/chat-upstream.ts';
 import { uuidIds } from '../../ports/clock.ts';
 import type { ChatMessage } from './chat-request.ts';
 import { MAX_TURNS, SUMMARISED_TURNS, openConversation } from './conversation-history.ts';
@@ -17,12 +17,20 @@ function setup(summarise: (call: SummaryCall) => string = () => 'SUMMARY') {
   const db = new Database(':memory:');
   const calls: SummaryCall[] = [];
   const logs: string[] = [];
-  const dashscope = {
-    chat: async (body: SummaryCall) => {
+  const notCalled = () => Promise.reject(new Error('not called in these tests'));
+  const dashscope: ChatUpstream = {
+    chat: async (sent: UpstreamChatBody) => {
+      const body: SummaryCall & Record<string, unknown> = { ...sent, messages: sent.messages as SummaryCall['messages'] };
       calls.push(body);
-      return { requestId: 'rid-summary', completion: { choices: [{ message: { content: summarise(body) } }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } } };
+      const message = { role: 'assistant' as const, content: summarise(body) };
+      return {
+        requestId: 'rid-summary',
+        completion: { id: 'chatcmpl-s', object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } },
+      };
     },
-  } as unknown as Deps['dashscope'];
+    chatRelay: notCalled,
+    embed: notCalled,
+  };
   const deps = {
     conversations: new SqliteConversationStore(db),
     clock: { now: () => new Date('2026-03-01T00:00:00Z') },

@@ -1,10 +1,10 @@
 // Server-side multi-turn chat: the app sends only the new messages and names the conversation; its history
 // is put in front of them, and the answer is appended once the model finished. Past MAX_TURNS turns, the
 // oldest SUMMARISED_TURNS are folded into one summary (a system message), so the input stays bounded.
-import type { Deps } from '../../deps/deps.ts';
+import type { ChatDeps } from './chat-deps.ts';
 import type { Conversation, ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
-import type { CompletionMessage } from './chat-chunk.ts';
+import type { CompletionMessage } from '../../ports/chat-upstream.ts';
 import type { ChatMessage } from './chat-request.ts';
 import { summariseTurns, summaryMessage } from './conversation-summary.ts';
 import { updateConversation } from './conversation-update.ts';
@@ -13,7 +13,7 @@ import { isAbort } from './upstream-error.ts';
 export const MAX_TURNS = 20;
 export const SUMMARISED_TURNS = 15;
 
-type ConversationDeps = Pick<Deps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'>;
+type ConversationDeps = Pick<ChatDeps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'>;
 
 export interface ConversationSession {
   id: string;

@@ -1,9 +1,9 @@
 // Folds the oldest turns of a conversation (and the summary before them) into one short summary, written by a
 // cheap model, so that a long conversation's input stays bounded.
 import { findModel } from '../../catalog/catalog.ts';
-import type { Deps } from '../../deps/deps.ts';
+import type { ChatDeps } from './chat-deps.ts';
 import type { ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
-import type { ChatUsage } from './chat-chunk.ts';
+import type { ChatUsage } from '../../ports/chat-upstream.ts';
 import { contentText } from './chat-request.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 
@@ -47,7 +47,7 @@ export interface SummaryResult {
 }
 
 export async function summariseTurns(
-  deps: Pick<Deps, 'dashscope' | 'config'>,
+  deps: Pick<ChatDeps, 'dashscope' | 'config'>,
   previousSummary: string | undefined,
   turns: readonly ConversationTurn[],
   signal: CallerSignal,

@@ -1,15 +1,13 @@
 // The chat use case against a scripted DashScope stream: what the sink is told in each ending.
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
 import { loadConfig } from '../../config/config.ts';
 import { RelayChunk, type RelayStream } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
-import type { Deps } from '../../deps/deps.ts';
 import { silentLogger } from '../../log/logger.ts';
 import { systemClock, uuidIds } from '../../ports/clock.ts';
-import type { ChatChunk } from './chat-chunk.ts';
+import type { ChatChunk, ChatUpstream } from '../../ports/chat-upstream.ts';
 import { chatRequestSchema } from './chat-request.ts';
 import { createChatCompletion } from './create-chat-completion.ts';
 import type { ChatStreamSink } from './stream-relay.ts';
@@ -21,17 +19,20 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null): Ch
   choices: [{ index: 0, delta, finish_reason: finish }],
 });
 
-/** The scripted chunks pushed as the client's relay stream pushes them: one read per chunk, already parsed. */
+/** The scripted chunks pushed as the client's relay stream pushes them: one read per chunk, as read off the wire. */
 function scripted(script: () => AsyncGenerator<ChatChunk>): RelayStream {
   return {
     async pump(onRead) {
-      for await (const c of script()) await onRead([RelayChunk.of(c as unknown as ChatCompletionChunk)]);
+      for await (const c of script()) await onRead([RelayChunk.fromText(JSON.stringify(c))]);
     },
   };
 }
 
+const notCalled = () => Promise.reject(new Error('not called in these tests'));
+const relaying = (stream: RelayStream): ChatUpstream => ({ chat: notCalled, embed: notCalled, chatRelay: async () => ({ requestId: 'rid-1', stream }) });
+
 function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
-  const dashscope = { chatRelay: async () => ({ requestId: 'rid-1', stream: scripted(script) }) } as unknown as Deps['dashscope'];
+  const dashscope = relaying(scripted(script));
   return {
     dashscope,
     conversations: new SqliteConversationStore(new Database(':memory:')),
@@ -93,7 +94,7 @@ describe('createChatCompletion (streamed)', () => {
         handedAt.push(performance.now());
       },
     };
-    const deps = { ...depsStreaming(async function* () {}), dashscope: { chatRelay: async () => ({ requestId: 'rid-1', stream }) } as unknown as Deps['dashscope'] };
+    const deps = { ...depsStreaming(async function* () {}), dashscope: relaying(stream) };
     // what the client would get: the text of every chunk, one write per flush
     const writes: string[][] = [];
     let pending: string[] = [];

@@ -2,9 +2,9 @@
 // then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream where
 // DashScope only thinks when streaming; the conversation's new turn is saved before the client sees the end.
 import { requireModel } from '../../catalog/catalog.ts';
-import type { Deps } from '../../deps/deps.ts';
+import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
-import type { ChatCompletion, ChatUsage, CompletionMessage } from './chat-chunk.ts';
+import type { ChatCompletion, ChatUsage, CompletionMessage } from '../../ports/chat-upstream.ts';
 import { UpstreamError } from './chat-errors.ts';
 import { planChat } from './chat-plan.ts';
 import type { ChatRequest } from './chat-request.ts';
@@ -13,7 +13,6 @@ import { openConversation, type ConversationSession } from './conversation-histo
 import { relayChatStream, type ChatStreamSink, type RelayResult } from './stream-relay.ts';
 import { isAbort, toUpstreamError } from './upstream-error.ts';
 
-type ChatDeps = Pick<Deps, 'dashscope' | 'conversations' | 'clock' | 'ids' | 'logger' | 'config'>;
 
 export interface ChatContext {
   /** Fires when the client goes away: every upstream call is cancelled. */
@@ -89,7 +88,7 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     const body = buildUpstreamBody(req, plan, messages, false);
     try {
       const r = await deps.dashscope.chat(body, { signal: ctx.signal });
-      completion = r.completion as unknown as ChatCompletion;
+      completion = r.completion;
       out.dashscopeRequestId = r.requestId;
       if (completion.usage) out.usage = completion.usage;
     } catch (e) {

@@ -2,7 +2,7 @@
 // accepts, sent a few at a time and no faster than the model's rate limit, and put back together in input
 // order with usage summed. A batch that fails cancels the others: the app gets one clear error.
 import { requireModel, type EmbeddingModel } from '../../catalog/catalog.ts';
-import type { Deps } from '../../deps/deps.ts';
+import type { ChatDeps } from './chat-deps.ts';
 import { LimitExceededError } from '../../validation/request-errors.ts';
 import { ChatRequestError, UpstreamError } from './chat-errors.ts';
 import type { EmbedRequest, EmbedResponse } from './embed-request.ts';
@@ -46,7 +46,7 @@ function check(model: EmbeddingModel, texts: readonly string[], req: EmbedReques
 }
 
 /** Built once per process: the rate gates it holds are shared by every request. */
-export function createEmbedder(deps: Pick<Deps, 'dashscope' | 'config'>): Embedder {
+export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config'>): Embedder {
   const gates = new Map<string, RateGate>();
   const gateFor = (m: EmbeddingModel) => {
     let g = gates.get(m.id);

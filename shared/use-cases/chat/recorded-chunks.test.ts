@@ -2,7 +2,7 @@
 // repair and the completion assembler.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { needRecordings, recordedLines } from '../../../test/support/recordings.ts';
-import type { ChatChunk } from './chat-chunk.ts';
+import type { ChatChunk } from '../../ports/chat-upstream.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 

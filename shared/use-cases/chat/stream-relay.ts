@@ -3,28 +3,22 @@
 // Nothing is validated or logged per chunk here: the DashScope client checked the shape of every chunk it
 // parsed, and a chunk that needs no inspection (see RelayChunk) is forwarded unchanged, unparsed, unless the
 // answer is being assembled.
-import type { Deps } from '../../deps/deps.ts';
+import type { ChatUpstream, RelayedChunk } from '../../ports/chat-upstream.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
-import type { ChatChunk, ChatUsage } from './chat-chunk.ts';
+import type { ChatChunk, ChatUsage } from '../../ports/chat-upstream.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
 import type { UpstreamChatBody } from './chat-upstream-body.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 import { isAbort, toUpstreamError } from './upstream-error.ts';
 
-type UpstreamPump = Awaited<ReturnType<Deps['dashscope']['chatRelay']>>['stream']['pump'];
-/**
- * A chunk as the upstream pushes it (the DashScope client's RelayChunk), read here through `needsInspection`,
- * `hasText` and `chunk` only; its wire text is the sink's business.
- */
-export type UpstreamChunk = Parameters<Parameters<UpstreamPump>[0]>[0][number];
 
 /** Where the relayed chunks go: the SSE writer of the HTTP entry point. */
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
   /** Adds a chunk, unchanged from what DashScope sent, to what the next flush sends. */
-  forward(chunk: UpstreamChunk): void;
+  forward(chunk: RelayedChunk): void;
   /** Adds a chunk the relay changed (repaired tool calls) to what the next flush sends. */
   send(chunk: ChatChunk): void;
   /**
@@ -71,7 +65,7 @@ const EMPTY_STREAM_RETRIES = 1;
 /** Only a broken connection is worth it; an error DashScope itself reported in the stream is final. */
 const retryableBeforeFirstChunk = (e: unknown) => e instanceof DashScopeStreamError && e.code === 'stream_interrupted';
 
-export async function relayChatStream(dashscope: Deps['dashscope'], body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
+export async function relayChatStream(dashscope: Pick<ChatUpstream, 'chatRelay'>, body: UpstreamChatBody, o: RelayOptions): Promise<RelayResult> {
   for (let attempt = 0; ; attempt++) {
     let assembled: CompletionAssembler | undefined;
     let opened = false;

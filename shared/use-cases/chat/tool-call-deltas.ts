@@ -4,7 +4,7 @@
 // delta of each (choice, index) keeps its id (one is made up if missing) and later deltas lose id and type,
 // and their name unless it is the first name seen for that call.
 import { randomBytes } from 'node:crypto';
-import type { ChatChunk } from './chat-chunk.ts';
+import type { ChatChunk } from '../../ports/chat-upstream.ts';
 
 /** Returns true when it changed the chunk. */
 export type ToolCallFixer = (chunk: ChatChunk) => boolean;
