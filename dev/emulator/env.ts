@@ -6,13 +6,13 @@ import type { FineTuneStore } from './fine-tune-store.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ResultSigner } from './results.ts';
-import type { TaskStore } from './task-store.ts';
+import type { EmulatorTasks } from './task-store.ts';
 
 export interface EmulatorEnv {
   options: ResolvedOptions;
   clock: EmulatorClock;
   limits: RateLimiter;
-  tasks: TaskStore;
+  tasks: EmulatorTasks;
   files: FileStore;
   fineTunes: FineTuneStore;
   results: ResultSigner;

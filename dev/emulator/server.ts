@@ -16,7 +16,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { RequestLog, type RequestLogEntry } from './request-log.ts';
 import { ResultSigner } from './results.ts';
 import { readSavedState, StateJournal } from './state-journal.ts';
-import { TaskStore, type TaskState } from './task-store.ts';
+import { EmulatorTasks, type TaskState } from './task-store.ts';
 
 export type { EmulatorOptions } from './options.ts';
 export type { RequestLogEntry } from './request-log.ts';
@@ -71,7 +71,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options: opts,
     clock,
     limits: new RateLimiter(opts.rateLimits, opts.taskQueryQps),
-    tasks: new TaskStore(clock, opts.taskTtlMs, journal),
+    tasks: new EmulatorTasks(clock, opts.taskTtlMs, journal),
     files: new FileStore(journal),
     fineTunes: new FineTuneStore(clock, journal),
     results: new ResultSigner(opts.signingSecret),

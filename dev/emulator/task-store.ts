@@ -35,7 +35,7 @@ export interface TaskRecord extends TaskSpec {
   canceledAt?: number;
 }
 
-export class TaskStore {
+export class EmulatorTasks {
   private readonly tasks = new Map<string, TaskRecord>();
   /** Per model: the emulator time each concurrency slot becomes free. */
   private readonly slots = new Map<string, number[]>();

@@ -5,7 +5,6 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.ts';
-import type { Logger } from '../log/logger.ts';
 import type { ChatUpstream } from '../ports/chat-upstream.ts';
 import type { TaskUpstream } from '../ports/task-upstream.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';
@@ -31,8 +30,6 @@ export interface DashScopeClientOptions {
   timeoutMs: number;
   /** Retries after the first attempt, for what a retry can fix. */
   maxRetries: number;
-  /** Accepted for symmetry with the other clients; the client itself does not log. */
-  logger?: Logger;
   onEvent?: OnClientEvent;
   /** Backoff tuning and test seams (sleep, random). */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
@@ -111,14 +108,13 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream {
  * The client for the configured DashScope (region host or DASHSCOPE_BASE_URL). Without a key (local mode
  * before the emulator is wired in) it is still built; each call then fails with `missing_api_key`.
  */
-export function createDashScopeClient(config: Config, logger?: Logger, extra: Pick<DashScopeClientOptions, 'onEvent' | 'retry' | 'dispatcher'> = {}): DashScopeClient {
+export function createDashScopeClient(config: Config, extra: Pick<DashScopeClientOptions, 'onEvent' | 'retry' | 'dispatcher'> = {}): DashScopeClient {
   return new DashScopeClient({
     origin: config.dashscopeOrigin,
     apiKey: config.DASHSCOPE_API_KEY ?? '',
     workspace: config.DASHSCOPE_WORKSPACE,
     timeoutMs: config.DASHSCOPE_TIMEOUT_MS,
     maxRetries: config.DASHSCOPE_MAX_RETRIES,
-    logger,
     ...extra,
   });
 }

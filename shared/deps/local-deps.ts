@@ -44,7 +44,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     logger,
     clock,
     ids: uuidIds,
-    dashscope: createDashScopeClient(config, logger),
+    dashscope: createDashScopeClient(config),
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
     events: new LocalEventBus({
