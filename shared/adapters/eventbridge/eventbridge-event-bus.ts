@@ -67,8 +67,8 @@ export class EventBridgeEventBus implements EventBus {
     const outgoing = events.map((e) => toOutgoing(e, this.#options.busName));
     // Refused before anything is sent, so a bad event never leaves the others half published.
     for (const e of outgoing) {
-      if (!e.id || !e.type || e.source !== EVENT_SOURCE || !e.subject) {
-        throw new EventBridgePublishError(`event ${JSON.stringify(e.id)} lacks id, type, subject or the ${EVENT_SOURCE} source`, [e.id]);
+      if (!e.id || !e.type || e.source !== EVENT_SOURCE || !e.subject || Number.isNaN(Date.parse(e.time))) {
+        throw new EventBridgePublishError(`event ${JSON.stringify(e.id)} lacks an id, type, subject, time or the ${EVENT_SOURCE} source`, [e.id]);
       }
       const size = eventSize(e);
       if (size > maxBytes) throw new EventBridgePublishError(`event ${e.id} is ${size} bytes, over EventBridge's ${maxBytes}-byte request limit`, [e.id]);

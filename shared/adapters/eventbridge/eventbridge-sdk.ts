@@ -1,7 +1,13 @@
 // The one file that touches `@alicloud/eventbridge`: a typed PutEvents call over the SDK, its answer checked
 // with zod and its failures sorted into kinds the adapter can retry on; no vendor error leaves this file.
-import eventbridge from '@alicloud/eventbridge';
+import * as eventbridge from '@alicloud/eventbridge';
 import { z } from 'zod';
+
+type ClientClass = typeof eventbridge.default.default;
+// The SDK is CommonJS flagged __esModule: Node hands its exports object over as `default` (the class is then
+// `.default.default`), while vitest and bundlers that honour the flag hand over the class itself.
+const sdkDefault: unknown = eventbridge.default;
+const EventBridgeClient: ClientClass = typeof sdkDefault === 'function' ? (sdkDefault as ClientClass) : (sdkDefault as { default: ClientClass }).default;
 
 export interface EventBridgeCredentials {
   accessKeyId: string;
@@ -88,7 +94,7 @@ export async function putEvents(connection: EventBridgeConnection, credentials: 
   let answer: unknown;
   try {
     // A client per call: the SDK binds credentials at construction and STS credentials must not outlive their use.
-    const client = new eventbridge.default(new eventbridge.Config({
+    const client = new EventBridgeClient(new eventbridge.Config({
       accessKeyId: credentials.accessKeyId,
       accessKeySecret: credentials.accessKeySecret,
       securityToken: credentials.securityToken,
