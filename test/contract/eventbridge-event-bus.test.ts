@@ -200,9 +200,9 @@ describe('EventBridgeEventBus over the EventBridge stand-in', () => {
 
   it('retries an answer slower than the read timeout', async () => {
     const s = await standin();
-    s.faults.add({ kind: 'latency', ms: 600 });
+    s.faults.add({ kind: 'latency', ms: 1_500 });
     const event = makeEvent();
-    await busOver(s, { readTimeoutMs: 150 }).publish([event]);
+    await busOver(s, { readTimeoutMs: 400 }).publish([event]);
     expect(s.requests().length).toBeGreaterThanOrEqual(1);
     expect(new Set(s.received().map((e) => e.id))).toEqual(new Set([event.id]));
   });
