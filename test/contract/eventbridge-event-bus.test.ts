@@ -121,10 +121,13 @@ describe('EventBridgeEventBus over the EventBridge stand-in', () => {
     expect(s.received()).toEqual([]);
   });
 
-  it('the stand-in refuses a request signed with the wrong secret, and the adapter does not retry it', async () => {
+  it('the stand-in refuses a request signed with the wrong secret; the adapter neither retries it nor sends the next batch', async () => {
     const s = await standin();
-    const bus = busOver(s, { credentials: () => ({ ...STANDIN_ACCESS_KEY, accessKeySecret: 'not-the-secret' }) });
-    await expect(bus.publish([makeEvent()])).rejects.toThrow(/SignatureDoesNotMatch/);
+    const bus = busOver(s, { credentials: () => ({ ...STANDIN_ACCESS_KEY, accessKeySecret: 'not-the-secret' }), maxEventsPerRequest: 1 });
+    const events = [makeEvent(), makeEvent()];
+    const error = await bus.publish(events).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/SignatureDoesNotMatch/);
+    expect((error as EventBridgePublishError).failedEventIds).toEqual(events.map((e) => e.id));
     expect(s.requests()).toEqual([expect.objectContaining({ status: 403, code: 'SignatureDoesNotMatch' })]);
     expect(s.received()).toEqual([]);
   });

@@ -74,16 +74,24 @@ export class EventBridgeEventBus implements EventBus {
       if (size > maxBytes) throw new EventBridgePublishError(`event ${e.id} is ${size} bytes, over EventBridge's ${maxBytes}-byte request limit`, [e.id]);
     }
     const failures = new Map<string, string>();
+    let refused = false;
     for (const batch of splitIntoBatches(outgoing, maxBytes, this.#options.maxEventsPerRequest ?? 100)) {
-      for (const [id, why] of await this.#sendBatch(batch)) failures.set(id, why);
+      // After a refusal no retry fixes (credentials, access), the next batches would only be refused too.
+      if (refused) {
+        for (const e of batch) failures.set(e.id, 'not sent');
+        continue;
+      }
+      const result = await this.#sendBatch(batch);
+      for (const [id, why] of result.failures) failures.set(id, why);
+      refused = result.refused;
     }
     if (failures.size > 0) {
       throw new EventBridgePublishError(`EventBridge did not take ${failures.size} of ${events.length} events: ${listFailures(failures)}`, [...failures.keys()]);
     }
   }
 
-  /** Sends one batch, retrying what failed; returns the events still refused with why. */
-  async #sendBatch(batch: OutgoingEvent[]): Promise<Map<string, string>> {
+  /** Sends one batch, retrying what failed; returns the events still refused with why, and whether the call was. */
+  async #sendBatch(batch: OutgoingEvent[]): Promise<{ failures: Map<string, string>; refused: boolean }> {
     const maxAttempts = Math.max(1, this.#options.maxAttempts ?? 4);
     const permanent = new Map<string, string>();
     let pending = batch;
@@ -94,7 +102,7 @@ export class EventBridgeEventBus implements EventBus {
       try {
         credentials = await this.#options.credentials();
       } catch {
-        return new Map([...permanent, ...pending.map((e): [string, string] => [e.id, 'no credentials'])]);
+        return { failures: new Map([...permanent, ...pending.map((e): [string, string] => [e.id, 'no credentials'])]), refused: true };
       }
       try {
         const outcome = await putEvents(this.#connection, credentials, pending);
@@ -111,10 +119,10 @@ export class EventBridgeEventBus implements EventBus {
       } catch (err) {
         const kind = err instanceof PutEventsCallError ? err : undefined;
         failures = new Map(pending.map((e) => [e.id, kind?.code ?? kind?.kind ?? 'unexpected failure']));
-        if (!kind?.retryable) break;
+        if (!kind?.retryable) return { failures: new Map([...permanent, ...failures]), refused: true };
       }
     }
-    return new Map([...permanent, ...failures]);
+    return { failures: new Map([...permanent, ...failures]), refused: false };
   }
 
   async #backoff(attempt: number): Promise<void> {
