@@ -70,5 +70,19 @@ export function runEventBusContract(name: string, options: EventBusContractOptio
     it('rejects an event without an id with EventPublishError', async () => {
       await expect(subject.bus.publish([makeEvent('task.failed', { id: '' })])).rejects.toBeInstanceOf(EventPublishError);
     });
+
+    it('refuses a batch holding one invalid event as a whole: none of its events is delivered', async () => {
+      const good = makeEvent('task.submitted');
+      await expect(subject.bus.publish([good, makeEvent('task.failed', { id: '' })])).rejects.toBeInstanceOf(EventPublishError);
+      expect(await ours([good])).toEqual([]);
+    });
+
+    // 300 KB in all: more than one EventBridge request may carry, so a cloud adapter must split it.
+    it('delivers every event of a large batch exactly once', async () => {
+      const events = Array.from({ length: 60 }, (_, i) => makeEvent('task.succeeded', { data: { i, text: 'x'.repeat(5_000) } }));
+      await subject.bus.publish(events);
+      const seen = await ours(events);
+      expect(seen.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    });
   });
 }

@@ -1,0 +1,48 @@
+// The PutEvents wire format as the SDK sends it and the stand-in reads it: a JSON array of CloudEvents
+// whose extensions (the bus name among them) are top-level attributes.
+import { z } from 'zod';
+
+export const PUT_EVENTS_PATH = '/openapi/putEvents';
+export const PUT_EVENTS_CONTENT_TYPE = 'application/cloudevents-batch+json; charset=utf-8';
+export const EVENTBRIDGE_VERSION = '2015-06-06';
+
+export const wireEventSchema = z.looseObject({
+  id: z.string().optional(),
+  source: z.string().optional(),
+  type: z.string().optional(),
+  specversion: z.string().optional(),
+  subject: z.string().optional(),
+  time: z.string().optional(),
+  datacontenttype: z.string().optional(),
+  data: z.unknown().optional(),
+  data_base64: z.string().optional(),
+  aliyuneventbusname: z.string().optional(),
+});
+export const putEventsBodySchema = z.array(wireEventSchema);
+
+export type WireEvent = z.infer<typeof wireEventSchema>;
+
+export interface WireEntry {
+  EventId: string;
+  TraceId: string;
+  ErrorCode?: string;
+  ErrorMessage?: string;
+}
+
+/** What the service answers to a PutEvents it took (some entries may still have failed). */
+export interface PutEventsAnswer {
+  RequestId: string;
+  ResourceOwnerAccountId: string;
+  FailedEntryCount: number;
+  EntryList: WireEntry[];
+}
+
+/** Why an entry cannot be taken at all, whatever faults are armed; undefined when it is well formed. */
+export function entryProblem(event: WireEvent, buses: ReadonlySet<string>): { code: string; message: string } | undefined {
+  for (const k of ['id', 'source', 'type', 'specversion'] as const) {
+    if (!event[k]) return { code: 'InvalidArgument', message: `The CloudEvent attribute ${k} is required.` };
+  }
+  if (!event.aliyuneventbusname) return { code: 'InvalidArgument', message: 'The attribute aliyuneventbusname is required.' };
+  if (!buses.has(event.aliyuneventbusname)) return { code: 'EventBusNotExist', message: `The event bus ${event.aliyuneventbusname} does not exist.` };
+  return undefined;
+}
