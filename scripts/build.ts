@@ -1,6 +1,5 @@
-// `npm run build`: one esbuild bundle per function (`functions/<name>/index.ts` → `dist/<name>/index.mjs`,
-// and `server.ts` → `server.mjs` for web functions), Node 20 ESM. The build fails if any bundle pulls in a
-// local adapter, SQLite's native module or dev/: those have no place on Function Compute.
+// `npm run build`: one esbuild bundle per function (index.ts, and server.ts for web functions), Node 20 ESM.
+// It fails if a bundle pulls in a local adapter, SQLite's native module or dev/: none belongs on FC.
 import { build, type Metafile } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

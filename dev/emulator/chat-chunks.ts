@@ -1,6 +1,5 @@
 // The SSE chunks of a compatible-mode chat stream, shaped exactly like DashScope's recorded ones (key sets,
-// nulls, order): role chunk, reasoning deltas, content deltas or tool-call deltas, finish chunk, usage
-// chunk. The shared tail of every chunk is built once per stream so each chunk costs one small stringify.
+// nulls, order): role, reasoning deltas, content or tool-call deltas, finish chunk, usage chunk.
 import type { ChoiceAnswer } from './chat-answer.ts';
 
 const s = JSON.stringify;
@@ -12,6 +11,7 @@ export interface ChunkWriter {
 }
 
 export function chunkWriter(id: string, created: number, model: string): ChunkWriter {
+  // the shared tail of every chunk, built once per stream: each chunk costs one small stringify
   const tail = `,"object":"chat.completion.chunk","usage":null,"created":${created},"system_fingerprint":null,"model":${s(model)},"id":${s(id)}}`;
   const wrap = (choice: string) => `{"choices":[${choice}]${tail}`;
   const open = (i: number) => `,"finish_reason":null,"index":${i},"logprobs":null}`;

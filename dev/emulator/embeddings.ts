@@ -1,6 +1,5 @@
-// Embeddings, compatible (`/compatible-mode/v1/embeddings`, `dimensions`) and native
-// (`/api/v1/services/embeddings/text-embedding/text-embedding`, `parameters.dimension`): at most 10 texts
-// per request, the model's dimensions only, vectors from ./vectors.ts.
+// Embeddings in compatible mode (`dimensions`) and native (`parameters.dimension`): at most 10 texts per
+// request, the model's dimensions only, vectors from ./vectors.ts.
 import { z } from 'zod';
 import { findModel, type EmbeddingModel } from '../../shared/catalog/catalog.ts';
 import { describeZodIssue } from './chat-rules.ts';

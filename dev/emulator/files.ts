@@ -1,7 +1,5 @@
-// Compatible-mode file upload (`POST /compatible-mode/v1/files`, multipart `file` + `purpose`) → `file-ft-…`
-// with `status:"processed"`, plus get/list/delete. Only metadata is kept, and whether a fine-tune file's
-// lines all parse as JSON (a job on a bad file fails later, as on DashScope); journaled when the emulator
-// has a state dir.
+// Compatible-mode file upload (`POST /compatible-mode/v1/files`, multipart), get, list and delete. Only
+// metadata is kept, and whether a fine-tune file parses: a job on a bad file fails later, as on DashScope.
 import { randomBytes } from 'node:crypto';
 import { sendJson, type RequestContext } from './context.ts';
 import type { EmulatorEnv } from './env.ts';

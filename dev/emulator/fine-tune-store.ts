@@ -1,6 +1,5 @@
-// Fine-tune jobs in memory (journaled when the emulator has a state dir). Like tasks, a job's status is a function of the emulator clock: PENDING for
-// `pendingMs`, QUEUING while another job holds the single training slot, RUNNING for `runningMs`, then
-// SUCCEEDED (or FAILED when its training file was bad or a fault said so).
+// Fine-tune jobs in memory (journaled with a state dir); like a task's, a job's status is a function of the
+// emulator clock: PENDING, QUEUING for the single training slot, RUNNING, then SUCCEEDED or FAILED.
 import { randomBytes } from 'node:crypto';
 import type { EmulatorClock } from './clock.ts';
 import { fromSlot, toSlot, type JournalRecord, type JournalSink } from './journal-records.ts';
@@ -17,6 +16,7 @@ export interface JobSpec {
   hyperParameters: Record<string, unknown>;
   trainingType: string;
   trainingTokens: number;
+  /** Set when its training file was bad or a fault said so. */
   failure?: { code: string; message: string };
 }
 

@@ -1,6 +1,5 @@
-// `npm run emulator`: the DashScope emulator on EMULATOR_PORT (default 9100) until Ctrl-C.
-// EMULATOR_TIME_SCALE speeds up its clock; EMULATOR_FAULTS injects run-wide faults (README "Faults");
-// EMULATOR_STATE_DIR keeps its tasks and clock across restarts (default: memory only).
+// `npm run emulator`: the DashScope emulator on EMULATOR_PORT (default 9100) until Ctrl-C. Tuned by
+// EMULATOR_TIME_SCALE, EMULATOR_FAULTS (README "Faults") and EMULATOR_STATE_DIR (state across restarts).
 import { loadConfig } from '../../shared/config/config.ts';
 import { startEmulator } from './server.ts';
 

@@ -1,6 +1,5 @@
-// MP4 files of any size as a stream: ftyp + moov (mvhd) + mdat, the payload deterministic per seed (a
-// 64 KiB pseudo-random block, each copy stamped with its index) so a copy can be checked byte for byte.
-// Above 4 GiB the mdat uses a 64-bit size, as the format requires.
+// MP4 files of any size as a stream (ftyp + moov + mdat), the payload deterministic per seed, each 64 KiB
+// block stamped with its index so a copy can be checked byte for byte. Above 4 GiB the mdat size is 64-bit.
 import { Readable } from 'node:stream';
 import { prng, hash32 } from './text-gen.ts';
 

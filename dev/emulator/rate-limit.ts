@@ -1,6 +1,5 @@
-// DashScope's throttles: per-model RPM (sliding 60 s window) and TPM (per minute), image/video submits per
-// second, and the account-wide 20 QPS on task query/list/cancel. Real time, not the emulator clock: these
-// guard request rates, which a sped-up clock must not loosen. 429s carry no Retry-After, like DashScope.
+// DashScope's throttles: per-model RPM (sliding 60 s) and TPM (per minute), image/video submits per second,
+// and the account-wide 20 QPS on task query/list/cancel. 429s carry no Retry-After, like DashScope's.
 import type { Model } from '../../shared/catalog/catalog.ts';
 import { ApiError, MESSAGES } from './errors.ts';
 import type { RateLimitOverride } from './options.ts';
@@ -53,6 +52,7 @@ export class RateLimiter {
   constructor(
     private readonly overrides: Record<string, RateLimitOverride>,
     queryQps: number,
+    // real time, not the emulator clock: these guard request rates, which a sped-up clock must not loosen
     private readonly now: () => number = Date.now,
   ) {
     this.queries = new SlidingWindow(queryQps, 1_000);

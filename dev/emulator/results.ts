@@ -1,6 +1,5 @@
-// Result URLs: `<origin>/results/<path>?Expires=<unix s>&OSSAccessKeyId=…&Signature=…`, signed like OSS
-// V1 URLs, served with the right type and length, and refused the way OSS refuses them (XML 403 once
-// expired or when the signature is wrong, 404 for a path that names no file).
+// Result URLs (`/results/<path>?Expires=…&OSSAccessKeyId=…&Signature=…`), signed like OSS V1 URLs,
+// served with type and length, refused as OSS does (XML 403 when expired or badly signed, 404 for no file).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { RequestContext } from './context.ts';

@@ -1,6 +1,5 @@
-// The DashScope emulator: one HTTP server (plain node:http) serving `/compatible-mode/v1/*`, `/api/v1/*`,
-// result files under `/results/` and the control API under `/_emulator/`. `startEmulator` is the
-// programmatic entry used by tests, benches and the local runtime (see README.md).
+// The DashScope emulator: one node:http server for `/compatible-mode/v1/*`, `/api/v1/*`, `/results/` files
+// and the `/_emulator/` control API. `startEmulator` is the entry for tests, benches and the local runtime.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createScaledClock, type EmulatorClock } from './clock.ts';

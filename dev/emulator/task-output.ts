@@ -1,6 +1,5 @@
 // The body of `GET /api/v1/tasks/{id}` for each state, as DashScope shapes it: times in UTC+8, image
-// results with `task_metrics` and optional DataInspectionFailed items, video URL with usage keys that
-// differ by model generation, FAILED with code/message inside `output`.
+// `task_metrics` and DataInspectionFailed items, video usage keys by model generation, FAILED in `output`.
 import { formatUtc8 } from './clock.ts';
 import type { EmulatorEnv } from './env.ts';
 import { imagePath, videoPath } from './media.ts';

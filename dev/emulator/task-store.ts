@@ -1,7 +1,5 @@
-// Native async tasks (image, video) kept in memory (and journaled when the emulator has a state dir). A task's status is a pure function of the emulator
-// clock (PENDING until its slot frees and `pendingMs` passed, RUNNING for `runningMs`, then SUCCEEDED or
-// FAILED), so no timers run and `clock.advance` moves every task at once. Tasks beyond a model's
-// concurrency wait PENDING for a free slot; data older than the TTL answers UNKNOWN.
+// The emulator's native async tasks (image, video), in memory (journaled with a state dir). Their status
+// is a pure function of the emulator clock, so no timers run and `clock.advance` moves every task at once.
 import { randomUUID } from 'node:crypto';
 import { findModel, type ImageModel, type VideoModel } from '../../shared/catalog/catalog.ts';
 import type { EmulatorClock } from './clock.ts';
@@ -52,6 +50,7 @@ export class EmulatorTasks {
     if (++this.created % 256 === 0) this.prune(now);
     let runAt = now + timing.pendingMs;
     let slots: number[] | undefined;
+    // beyond the model's concurrency a task waits PENDING for a free slot
     if (Number.isFinite(concurrency) && concurrency > 0) {
       slots = this.slots.get(spec.model.id) ?? Array.from({ length: concurrency }, () => -Infinity);
       this.slots.set(spec.model.id, slots);
@@ -94,6 +93,7 @@ export class EmulatorTasks {
   }
 
   stateOf(t: TaskRecord, now = this.clock.nowMs()): TaskState {
+    // data older than the TTL answers UNKNOWN
     if (now - t.createdAt > this.ttlMs) return 'UNKNOWN';
     if (t.canceledAt !== undefined) return 'CANCELED';
     if (now < t.runAt) return 'PENDING';

@@ -1,6 +1,5 @@
 // Native async task endpoints: create text-to-image, text-to-video and image-to-video tasks (always with
-// `X-DashScope-Async: enable`), query, cancel (only while PENDING) and list, the last three under the
-// account-wide 20 QPS cap.
+// `X-DashScope-Async: enable`), query, cancel (only while PENDING) and list, the last three under 20 QPS.
 import { z } from 'zod';
 import { findModel, type ImageModel, type VideoModel } from '../../shared/catalog/catalog.ts';
 import { describeZodIssue } from './chat-rules.ts';

@@ -1,6 +1,5 @@
-// Deterministic text from a prompt: the same prompt always yields the same answer, made of token-sized
-// pieces so streams can be cut into chunks and token counts are exact. Also the hashing the emulator
-// uses wherever it needs stable pseudo-randomness (embeddings, media bytes).
+// Deterministic text from a prompt, in token-sized pieces so streams can be cut into chunks and token counts
+// are exact; also the hashing the emulator uses for stable pseudo-randomness (embeddings, media bytes).
 
 /** FNV-1a, 32 bit. */
 export function hash32(text: string, seed = 0x811c9dc5): number {

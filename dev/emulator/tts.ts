@@ -1,6 +1,5 @@
 // Qwen TTS (`POST /api/v1/services/aigc/multimodal-generation/generation`, qwen3-tts-flash): a WAV result
-// URL with `expires_at` and `usage.characters` (CJK counts 2), or with `X-DashScope-SSE: enable` native SSE
-// frames of base64 24 kHz PCM, `finish_reason:"null"` until the last frame says "stop".
+// URL, or with `X-DashScope-SSE: enable` native SSE frames of base64 24 kHz PCM until the one that says stop.
 import { z } from 'zod';
 import { findModel, type SpeechModel } from '../../shared/catalog/catalog.ts';
 import { describeZodIssue } from './chat-rules.ts';

@@ -1,6 +1,5 @@
-// Speech-like audio, deterministic per seed: 24 kHz 16-bit mono PCM (what Qwen TTS streams as base64) and
-// the same samples wrapped in a RIFF/WAVE header (what its result URL serves). Generated in ranges, so
-// the stream and the file are byte-identical without holding either in memory.
+// Speech-like audio, deterministic per seed: 24 kHz 16-bit mono PCM (what Qwen TTS streams) and the same
+// samples as a WAV file, generated in ranges so stream and file are byte-identical without holding either.
 import { hash32 } from './text-gen.ts';
 
 export const SAMPLE_RATE = 24_000;

@@ -1,6 +1,5 @@
-// What the local runtime prints at start: where DashScope is, whether client keys are checked, a chat request
-// to try, every route with its function, every timer, OSS and EventBridge trigger, and anything in s.yaml
-// that is not served as written.
+// What the local runtime prints at start: where DashScope is, whether client keys are checked, a request to
+// try, every route, timer, OSS and EventBridge trigger, and anything in s.yaml not served as written.
 import type { EventBridgeHandle } from './eventbridge-triggers.ts';
 import type { OssRoute } from './oss-triggers.ts';
 import type { RuntimeRoute } from './route-table.ts';

@@ -1,6 +1,5 @@
-// EventBridge event patterns (`eventRuleFilterPattern`), for delivering local bus events to eventbridge
-// triggers: literal lists, prefix, suffix, anything-but and exists, nested by field. An operator this
-// matcher does not know fails at start rather than silently matching nothing.
+// EventBridge event patterns (`eventRuleFilterPattern`) for the local eventbridge triggers: literal lists,
+// prefix, suffix, anything-but and exists, nested by field. An unknown operator fails at start.
 import { z } from 'zod';
 
 type Matcher = (value: unknown, present: boolean) => boolean;

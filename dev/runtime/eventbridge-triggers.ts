@@ -1,6 +1,5 @@
-// EventBridge triggers, locally: events on the in-process bus that match a trigger's eventRuleFilterPattern
-// are delivered asynchronously as EventBridge would (CloudEvents plus the aliyun* envelope fields, or only
-// `data` when the sink asks for RawData), with FC's async retries.
+// EventBridge triggers, locally: bus events matching a trigger's eventRuleFilterPattern are delivered
+// asynchronously as EventBridge would (CloudEvents plus aliyun* fields, or RawData), with FC's async retries.
 import type { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
 import { compileEventPattern } from './event-pattern.ts';

@@ -1,6 +1,5 @@
-// The local runtime's HTTP server: one port for every http-triggered function (routed by the route table),
-// plus the runtime's own `GET /healthz` and `/_oss/*` object URLs. Unknown paths get a JSON 404, known paths
-// with the wrong method a JSON 405 with Allow, exactly like the functions' own errors.
+// The local runtime's HTTP server: one port for every http-triggered function, plus `/healthz` and `/_oss/*`.
+// Unknown paths get a JSON 404, a wrong method a JSON 405 with Allow, like the functions' own errors.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';

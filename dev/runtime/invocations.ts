@@ -1,7 +1,5 @@
-// Runs event invocations the way FC does for the local runtime: an FC-like context per call (request id,
-// function, deadline from props.timeout), asynchronous triggers retried with backoff like FC async calls
-// (maxAsyncRetryAttempts, default 3), then dropped with a log line. Every call is recorded, and everything
-// in flight is tracked so shutdown can wait for it.
+// Runs event invocations the way FC does, for the local runtime: an FC-like context per call, async triggers
+// retried with backoff (maxAsyncRetryAttempts, default 3) then dropped with a log line; every call recorded.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { FcContext } from '../../shared/runtime/fc.ts';

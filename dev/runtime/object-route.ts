@@ -1,6 +1,5 @@
-// Serves the local object store's signed URLs (`/_oss/<key>?Expires=…&Signature=…`), standing in for OSS's
-// own endpoint: 403 for a bad or expired signature, 404 when absent, the stored type and length otherwise,
-// and single byte ranges (206/416) so players can seek in local media.
+// Serves the local object store's signed URLs (`/_oss/<key>?Expires=…&Signature=…`) as OSS would: 403 for
+// a bad or expired signature, 404 when absent, and single byte ranges so players can seek.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';

@@ -1,6 +1,5 @@
-// OSS triggers, locally: objects created in the local object store whose key matches a trigger's
-// prefix/suffix filter and whose event name matches its `events` become FC's OSS event JSON, delivered
-// asynchronously (at-least-once, retried like FC async invocations).
+// OSS triggers, locally: objects created in the local object store that match a trigger's prefix/suffix and
+// `events` become FC's OSS event JSON, delivered asynchronously (at-least-once, retried like FC).
 import type { ObjectCreatedEvent } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import type { LoadedFunction } from './functions.ts';
 import type { Invocations } from './invocations.ts';

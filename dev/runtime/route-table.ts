@@ -1,6 +1,5 @@
-// The local runtime's one HTTP route table: every http-triggered function's routes, limited to the
-// methods its trigger allows (as FC would). Routes of different functions that could match the same
-// request are refused at start; `/healthz` is the runtime's own and `/_oss/` is reserved for object URLs.
+// The local runtime's one HTTP route table: every http-triggered function's routes, limited to the methods
+// its trigger allows. Overlapping routes fail at start; `/healthz` and `/_oss/` belong to the runtime.
 import type { RouteSpec } from '../../shared/runtime/fc.ts';
 import type { LoadedFunction } from './functions.ts';
 

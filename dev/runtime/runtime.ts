@@ -1,6 +1,5 @@
-// The local runtime: every fc3 function of s.yaml on one machine, with its triggers wired for real (HTTP
-// routes on one port, timers on a fast interval, OSS events from the local object store, EventBridge events
-// from the in-process bus), local adapters under DATA_DIR, and the DashScope emulator when no key is set.
+// The local runtime: every fc3 function of s.yaml on one machine, its triggers wired for real (HTTP, timer,
+// OSS, EventBridge), local adapters under DATA_DIR, and the DashScope emulator when no key is set.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';

@@ -1,6 +1,5 @@
-// Reads s.yaml (Serverless Devs v3) the way the local runtime needs it: every fc3 resource with its code
-// dir, timeout and triggers, after resolving `${vars.…}` and `${env('NAME', 'default')}`. Other
-// components and the props the runtime does not use are ignored; a malformed trigger fails at start.
+// Reads s.yaml (Serverless Devs v3) as the local runtime needs it: each fc3 resource's code dir, timeout
+// and triggers, `${vars.…}` and `${env(…)}` resolved; the rest ignored. A bad trigger fails at start.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';

@@ -1,6 +1,5 @@
-// Timer triggers, locally: each enabled trigger fires every LOCAL_TIMER_INTERVAL_MS (the cron expression is
-// the cloud's schedule) with FC's payload {triggerTime, triggerName, payload}. A tick is skipped while the
-// same trigger's previous invocation still runs, so a slow poll never overlaps itself.
+// Timer triggers, locally: each enabled trigger fires every LOCAL_TIMER_INTERVAL_MS (the cron is the cloud's)
+// with FC's payload. A tick is skipped while the previous one runs, so a slow poll never overlaps itself.
 import type { LoadedFunction } from './functions.ts';
 import type { Invocations } from './invocations.ts';
 import type { TriggerSpec } from './s-yaml.ts';

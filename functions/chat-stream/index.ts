@@ -1,6 +1,5 @@
-// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, the model
-// list). A web function: FC runs our own HTTP server (server.ts), the local runtime mounts the same handler;
-// liveness (/healthz) is the server's. With CLIENT_API_KEYS set, every route needs one of those keys.
+// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, models).
+// A web function: FC runs our HTTP server (server.ts, with /healthz); the local runtime mounts this handler.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { readJson } from '../../shared/http/body.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';

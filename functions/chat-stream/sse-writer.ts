@@ -1,11 +1,10 @@
-// Server-Sent Events onto a node:http response, the one place chat-stream frames them: headers that stop every
-// proxy from buffering, Nagle off, the chunks of each upstream read sent in one write as soon as the relay
-// flushes them (a forwarded chunk that came as one whole frame is sent as it came), and always an end —
-// `data: [DONE]`, or an error event in the public error shape followed by the close, never a silent truncation.
+// Server-Sent Events onto a node:http response, the one place chat-stream frames them: each upstream read in
+// one write, and always an end (`data: [DONE]`, or an error event then the close), never a silent truncation.
 import type { ServerResponse } from 'node:http';
 import { toErrorResponse } from '../../shared/http/error-table.ts';
 import type { ChatStreamSink } from '../../shared/use-cases/chat/stream-relay.ts';
 
+// headers that stop every proxy in between from buffering the stream
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -54,6 +53,7 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
   const open = (info: { dashscopeRequestId?: string }) => {
     if (opened) return;
     opened = true;
+    // Nagle off: each flush leaves at once
     res.socket?.setNoDelay(true);
     // filled in place: spreads of objects of varying shapes cost about a microsecond each, per request
     const head: Record<string, string> = Object.assign({}, SSE_HEADERS, headers);
@@ -67,6 +67,7 @@ export function createSseSink(res: ServerResponse, requestId: string, headers: R
     },
     open,
     forward(chunk) {
+      // a chunk that came as one whole frame is sent as it came
       pending += chunk.frame ?? `data: ${chunk.json}\n\n`;
     },
     send(chunk) {

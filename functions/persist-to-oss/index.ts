@@ -1,6 +1,5 @@
-// persist-to-oss: the OSS trigger on `results/manifests/`. Runs persistResult for every created manifest the
-// event names (other keys are ignored) and fails the invocation when any failed, so FC delivers the event
-// again; duplicates are verified by the use case, never rewritten.
+// persist-to-oss, the OSS trigger on `results/manifests/`: runs persistResult for every created manifest the
+// event names (other keys are ignored); any failure fails the invocation, so FC delivers the event again.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { taskIdFromManifestKey } from '../../shared/domain/manifest.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';

@@ -1,7 +1,5 @@
-// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger
-// (an app uploads a JSON request, the object key is its idempotency key). A web function: FC runs server.ts,
-// the local runtime mounts the same handler; `handler` is the event entry for the inbox trigger. With
-// CLIENT_API_KEYS set, every HTTP request needs one of those keys (shared/http/client-auth.ts).
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger.
+// A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';

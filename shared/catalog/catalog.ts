@@ -1,6 +1,5 @@
-// The model catalogue: what each DashScope model is, what it can do, its limits and list prices (CNY,
-// China mainland). Figures follow specs/dashscope-api.md; where the seed article disagrees the specs win
-// (embeddings: 10 texts per request, 8,192 tokens per text, 0.5/M; qwen3-max 2.5/10 at ≤32K).
+// The model catalogue: what each DashScope model is, what it can do, its limits and list prices (CNY, China
+// mainland). Figures follow specs/dashscope-api.md, which win where the seed article disagrees.
 import { clip } from '../text/clip.ts';
 
 /** Longest model id a request may name (DashScope's are under 40): a longer one is refused, never looked up. */
@@ -100,11 +99,13 @@ export const MODELS: readonly Model[] = [
   chat({ id: 'qwen-flash', description: 'Successor of qwen-turbo; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 1_000_000, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.15, output: 1.5 }, unverified: true }),
   chat({ id: 'qwen-plus', description: 'Balanced Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 0.8, output: 2.0 } }),
   chat({ id: 'qwen-max', description: 'Strongest Qwen 2.5 model, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 32_768, limits: { rpm: 1_200, tpm: 1_000_000 }, price: { input: 2.4, output: 9.6 } }),
+  // price per specs/dashscope-api.md, not the seed article: 2.5/10 at ≤32K
   chat({ id: 'qwen3-max', description: 'Flagship Qwen3; thinking also answers without streaming', thinking: 'optional', thinkingStreamOnly: false, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 262_144, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 2.5, output: 10 } }),
   chat({ id: 'qwen3-coder-plus', description: 'Qwen3 coder; tools, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 1_000_000, limits: { rpm: 5_000, tpm: 5_000_000 }, price: { input: 4, output: 16 }, unverified: true }),
   chat({ id: 'qwen-turbo-longcontext', description: 'Long-context turbo named by the seed article (not a current DashScope id)', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: false, contextTokens: 1_000_000, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.6, output: 2.0 }, unverified: true }),
   chat({ id: 'qwen3-32b', description: 'Open-source Qwen3; thinks by default, thinking is stream-only', thinking: 'default-on', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 8 }, unverified: true }),
   chat({ id: 'qwen3-235b-a22b-thinking-2507', description: 'Thinking-only Qwen3; stream-only', thinking: 'always', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: false, tools: true, contextTokens: 131_072, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 20 }, unverified: true }),
+  // per specs/dashscope-api.md, not the seed article: 10 texts per request, 8,192 tokens per text, 0.5/M
   { id: 'text-embedding-v3', kind: 'embedding', description: 'Text embeddings v3', dimensions: [1024, 768, 512], defaultDimensions: 1024, maxBatch: 10, maxTokensPerText: 8_192, limits: { rpm: 1_800, tpm: 1_200_000 }, price: { input: 0.5 } },
   { id: 'text-embedding-v4', kind: 'embedding', description: 'Text embeddings v4', dimensions: [2048, 1536, 1024, 768, 512, 256, 128, 64], defaultDimensions: 1024, maxBatch: 10, maxTokensPerText: 8_192, limits: { rpm: 1_800, tpm: 1_200_000 }, price: { input: 0.5 } },
   { id: 'wanx2.1-t2i-turbo', kind: 'text-to-image', description: 'Wanxiang 2.1 text-to-image, fast', maxImages: 4, limits: { submitsPerSecond: 2, concurrentTasks: 2 }, price: { perImage: 0.14 } },

@@ -1,13 +1,5 @@
-// Reads a compatible-mode chat stream straight off the response body: bytes → SSE events → RelayChunks pushed a
-// read at a time (pumpRelayChunks, the relay's reader). Every decision made on the chunks' wire text lives
-// here, behind RelayChunk: whether a chunk must be inspected, whether it carries generated text, and the text
-// the SSE writer sends on for a chunk left unchanged. An error sent inside the stream (either envelope, or
-// `event: error`) becomes a DashScopeStreamError with its code. The push path runs for every chunk of every
-// streamed answer, so it is kept cheap: a read that is exactly one `data:` event (nearly every read) is taken
-// as it is, without the SSE parser, and keeps its frame to be sent on; no parse for a chunk of mere text, a
-// hand check of the minimal shape instead of a schema for the others, no Error objects, no promise per read;
-// and after `[DONE]` the rest of the body is read off quietly (no abort), so the connection goes back to the
-// pool.
+// Reads a compatible-mode chat stream off the response body into RelayChunks, a read at a time; every
+// decision on the chunks' wire text lives here. Cheap per chunk: docs/decisions/0001-one-undici-transport.md
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ChatCompletionChunk } from './compat-types.ts';
@@ -28,6 +20,7 @@ const AFTER_DONE_BYTES = 64 * 1024;
 /** After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go. */
 function release(body: ChatStreamBody, deadline: Deadline, bytes: number): void {
   deadline.restart();
+  // read off, not aborted: the connection goes back to the pool
   body
     .dump({ limit: bytes + AFTER_DONE_BYTES })
     .catch(() => undefined)

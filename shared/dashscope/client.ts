@@ -1,7 +1,5 @@
-// The one DashScope client: built once per process, shared by every use case. Compatible-mode chat and
-// embeddings and the native task API all go through one undici transport (transport.ts): one keep-alive
-// connection pool, one retry policy, per-call deadlines and the typed errors of errors.ts. It never logs;
-// `onEvent` is there for metrics.
+// The one DashScope client (compatible-mode chat and embeddings, native tasks), built once per process and
+// shared by every use case; every call goes through transport.ts. It never logs: `onEvent` is for metrics.
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.ts';

@@ -1,10 +1,5 @@
 // One attempt's cancellation: fires when the caller aborts or the attempt's time runs out, and remembers
 // which of the two happened, so the failure can be reported as the right typed error.
-//
-// A Cancellation (shared/streams/cancellation.ts): an EventEmitter, which undici's `request` takes as its
-// signal, with a standard AbortSignal (`signal`) made only when something asks for it. undici calls are
-// chat-stream's hot path. The caller's own cancellation may be either kind; a
-// Cancellation is listened to as an emitter, which costs less than a listener on an AbortSignal.
 import { Cancellation, type CallerSignal } from '../streams/cancellation.ts';
 import { DashScopeAbortedError, DashScopeTimeoutError } from './errors.ts';
 import type { DashScopeError } from './errors.ts';
@@ -29,6 +24,8 @@ export class Deadline extends Cancellation {
     start = true,
   ) {
     super();
+    // a Cancellation is listened to as an emitter, which costs less than a listener on an AbortSignal
+    // (docs/decisions/0002-chat-overhead-measurement.md)
     if (caller?.aborted) this.onCallerAbort();
     else if (caller instanceof Cancellation) caller.once('abort', this.onCallerAbort);
     else caller?.addEventListener('abort', this.onCallerAbort, { once: true });

@@ -1,6 +1,5 @@
-// zod schemas for what DashScope sends back on every endpoint: the two error envelopes and the minimal shape
-// of compatible-mode chat and embedding responses. Minimal and lenient (`.nullish()`, loose objects), so a new
-// upstream field never breaks a call, while a body of the wrong shape is caught at the boundary.
+// zod schemas for what DashScope sends back: the two error envelopes, minimal chat and embedding responses.
+// Lenient (`.nullish()`, loose objects): a new upstream field never breaks a call, a wrong shape still fails.
 import { z } from 'zod';
 
 const text = z.union([z.string(), z.number()]).transform(String);

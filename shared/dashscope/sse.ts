@@ -1,7 +1,5 @@
-// A streaming Server-Sent Events parser (bytes in, events out) following the WHATWG event-stream rules:
-// `\n`, `\r\n` and `\r` line ends (also when split across chunks), UTF-8 split across chunks, comments,
-// `id:`, `event:`, `retry:` and multi-line `data:`. Comments are kept on the event they precede, because
-// DashScope's native streams put the upstream status in one (`:HTTP_STATUS/200`).
+// A streaming Server-Sent Events parser (bytes in, events out) following the WHATWG event-stream rules.
+// Comments stay on the event they precede: DashScope's native streams put the upstream status in one.
 
 export interface SseEvent {
   /** `event:` field; `message` when absent. */
@@ -18,6 +16,10 @@ export interface SseEvent {
 /** The comments of an event that had none: one shared empty list instead of a new one per event. */
 export const NO_COMMENTS: readonly string[] = Object.freeze([]);
 
+/**
+ * Handles `\n`, `\r\n` and `\r` line ends (also split across chunks), UTF-8 split across chunks, comments,
+ * `id:`, `event:`, `retry:` and multi-line `data:`.
+ */
 export class SseParser {
   /** Made on the first bytes pushed: a relay that decodes its reads itself never needs one. */
   private decoder: InstanceType<typeof TextDecoder> | undefined;

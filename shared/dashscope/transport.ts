@@ -1,7 +1,5 @@
-// The one transport to DashScope, native API and compatible mode alike: undici `request` over one pooled Agent,
-// one retry policy, per-attempt deadlines, typed errors, zod-checked JSON and streams; creates never re-sent.
-// Why undici for every call: fetch's web objects cost chat-stream about a proxy hop per request, and one path
-// means one retry, deadline and error code to get right (docs/decisions/0001-one-undici-transport.md).
+// The one transport to DashScope: undici over one pooled Agent, one retry policy, per-attempt deadlines,
+// typed errors, zod-checked answers; creates never re-sent. Why: docs/decisions/0001-one-undici-transport.md
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';

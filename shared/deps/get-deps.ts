@@ -1,6 +1,5 @@
-// The process-wide Deps for entry points that FC calls directly (`handler` exports): built once from the
-// environment. Cloud mode needs the cloud root, which is not in this build yet, so it fails with a clear
-// ConfigError; local mode uses deps injected by the local runtime (setDeps) or the local root if loaded.
+// The process-wide Deps for entry points that FC calls directly (`handler` exports), built once: local mode
+// uses injected deps (setDeps) or the local root; cloud mode fails with a ConfigError (no cloud root yet).
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import type { Deps } from './deps.ts';
 

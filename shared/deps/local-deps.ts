@@ -1,6 +1,5 @@
-// The local composition root: SQLite for tasks and conversations, a folder for OSS and an in-process bus,
-// all under DATA_DIR, plus the DashScope client (real or the emulator) and the result downloader. Only the local
-// runtime and tests import this file; no function bundle may (it drags in the native SQLite module).
+// The local composition root: SQLite, a folder for OSS and an in-process bus under DATA_DIR, the DashScope
+// client and the result downloader. No function bundle may import it (it drags in the native SQLite module).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalEventBus } from '../adapters/local-bus/local-event-bus.ts';

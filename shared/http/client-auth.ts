@@ -1,9 +1,5 @@
-// Who may call the HTTP functions: with CLIENT_API_KEYS set, every request but /healthz must carry one of
-// those keys as `Authorization: Bearer <key>` (what every OpenAI client sends as its API key), or it is
-// answered 401 before anything else happens. Unset, nothing is checked (the local quick start); on Function
-// Compute the functions then warn at start, because an anonymous HTTP trigger spends the DashScope key of
-// whoever deployed it for anyone who finds the URL. Keys are compared as SHA-256 digests in constant time
-// and never logged or echoed.
+// Who may call the HTTP functions: with CLIENT_API_KEYS set, every request but /healthz needs one of them
+// as `Authorization: Bearer <key>` or is answered 401; unset, nothing is checked (the local quick start).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/config.ts';
@@ -13,6 +9,7 @@ import { HttpError } from './errors.ts';
 /** Throws the 401 HttpError when the request does not carry a configured key; does nothing when none is configured. */
 export type ClientAuth = (req: IncomingMessage) => void;
 
+// keys are compared as SHA-256 digests in constant time, and never logged or echoed
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest();
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const challenge = { 'www-authenticate': 'Bearer' };
@@ -38,6 +35,7 @@ export const OPEN_ACCESS_WARNING = 'CLIENT_API_KEYS is not set: anyone who can r
 
 /** An HTTP function's check, made once at its start; warns there when it runs in the cloud open to anyone. */
 export function clientAuthFor(config: Pick<Config, 'CLIENT_API_KEYS' | 'mode'>, log: Pick<Logger, 'warn'>): ClientAuth {
+  // an anonymous HTTP trigger spends the DashScope key of whoever deployed it for anyone who finds the URL
   if (config.mode === 'cloud' && !config.CLIENT_API_KEYS) log.warn(OPEN_ACCESS_WARNING);
   return createClientAuth(config.CLIENT_API_KEYS);
 }

@@ -1,6 +1,5 @@
-// The one place an error becomes an HTTP answer: each error type of the use cases, the validation layer,
-// the DashScope client and the HTTP edge itself, with the status, public code and headers it is answered
-// with. Anything not in the table is a 500 whose message is never shown.
+// The one place an error becomes an HTTP answer: each error type with its status, public code and headers.
+// Anything not in the table is a 500 whose message is never shown.
 import { UnknownModelError, WrongModelKindError } from '../catalog/catalog.ts';
 import { DashScopeError } from '../dashscope/errors.ts';
 import { ConversationBusyError, UpstreamError, type UpstreamProblem } from '../use-cases/chat/chat-errors.ts';

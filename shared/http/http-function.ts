@@ -1,6 +1,5 @@
-// The one wrapper every HTTP function's handler goes through: request id, the client's key, the route
-// (matched here unless the server in front already did), a cancellation that fires when the client goes
-// away, the error answer from the error table, and one typed log line per request.
+// The one wrapper every HTTP function's handler goes through: request id, the client's key, the route, a
+// cancellation when the client goes away, the error answer from the error table, one log line per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { roundMs, type RequestLogLine, type RequestNote } from '../log/request-log.ts';

@@ -1,6 +1,5 @@
-// The FC web-function server (custom runtime): one node:http server on 0.0.0.0:<port> that serves the
-// module's routes, `GET /healthz`, and FC's control paths (`POST /invoke` event calls, `/initialize`,
-// `GET /pre-stop`). `functions/<name>/server.ts` starts it; on SIGTERM it drains and closes the deps.
+// The FC web-function server (custom runtime): one node:http server serving the module's routes, /healthz
+// and FC's control paths (/invoke, /initialize, /pre-stop). `functions/<name>/server.ts` starts it.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deps } from '../deps/deps.ts';

@@ -1,6 +1,5 @@
-// JSON.parse for text from outside (HTTP bodies, uploads, trigger events, manifests) with a nesting cap of
-// MAX_JSON_DEPTH arrays/objects, checked by one iterative scan first: zod and JSON.stringify recurse, so a
-// body nested thousands deep would otherwise overflow the stack after JSON.parse had accepted it.
+// JSON.parse for text from outside (HTTP bodies, uploads, trigger events, manifests) with a nesting cap
+// of MAX_JSON_DEPTH arrays/objects, checked by one iterative scan before parsing.
 import { InvalidRequestError } from '../validation/request-errors.ts';
 
 /** Deepest nesting of arrays and objects accepted; real requests, events and manifests stay far below it. */
@@ -76,6 +75,7 @@ function textNestsDeeperThan(text: string, limit: number): boolean {
  * malformed input. Its message has no subject ('is not valid JSON: …') so each caller can name what it read.
  */
 export function parseJson(json: Buffer | string, limit = MAX_JSON_DEPTH): unknown {
+  // zod and JSON.stringify recurse: a body nested thousands deep would overflow the stack after JSON.parse
   if (nestsDeeperThan(json, limit)) {
     throw new JsonInputError('json_too_deep', `nests arrays and objects more than ${limit} levels deep; at most ${limit} levels are accepted`);
   }

@@ -1,6 +1,5 @@
-// JSON-lines logger. Built once per process; `child()` adds per-invocation keys (fn, requestId, taskId…)
-// without mutating the parent, so keys never leak from one request into the next. Secrets are redacted by key,
-// and any string longer than MAX_LOG_STRING is cut: a value a client sent can never make a line megabytes long.
+// JSON-lines logger, built once per process; `child()` adds per-invocation keys (fn, requestId, taskId…)
+// without mutating the parent, so keys never leak from one request to the next. Secrets are redacted by key.
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -8,7 +7,10 @@ const SECRET_KEY = /authorization|api[-_]?key|secret|token|password|signature/i;
 
 export type LogFields = Record<string, unknown>;
 
-/** Longest string kept whole in a log line; callers clip client text far shorter, this is the backstop. */
+/**
+ * Longest string kept whole in a log line, so a value a client sent can never make a line megabytes long;
+ * callers clip client text far shorter, this is the backstop.
+ */
 export const MAX_LOG_STRING = 2_048;
 
 /** A typeof and a length check per value: cheap enough for chat-stream's one line per request. */

@@ -1,6 +1,5 @@
-// The one log line an HTTP function writes per request: who asked for what, how it ended and how long it
-// took, plus what the route learned on the way (model, tokens, task). Never a prompt, an answer or a key.
-// Token counts sit under `usage` with plain names, because the logger redacts any key containing "token".
+// The one log line an HTTP function writes per request: who asked for what, how it ended, how long it took,
+// and what the route learned on the way (model, tokens, task). Never a prompt, an answer or a key.
 
 /** What a route adds to its request's line as it learns it. */
 export interface RequestNote {
@@ -13,6 +12,7 @@ export interface RequestNote {
   dashscopeRequestIds?: string[];
   /** Time to the first generated token, ms. */
   ttftMs?: number;
+  // plain names: the logger redacts any key containing "token"
   usage?: { input?: number; output?: number; total?: number; reasoning?: number; cached?: number };
   conversationId?: string;
   historyTurns?: number;

@@ -1,7 +1,5 @@
-// The chat upstream: DashScope's compatible-mode chat (answered whole, or relayed chunk by chunk as it
-// streams) and embeddings, with the shapes the chat use cases read or repair (every other field travels
-// untouched). The DashScope client implements it; tests stand in for it. Calls fail with the upstream's
-// typed errors (shared/dashscope/errors.ts).
+// The chat upstream: compatible-mode chat (whole or relayed chunk by chunk) and embeddings, with the shapes
+// the chat use cases read or repair. Calls fail with the typed errors of shared/dashscope/errors.ts.
 import type { CallOptions } from './upstream-call.ts';
 
 export interface ToolCallDelta {

@@ -1,6 +1,5 @@
-// ConversationStore: server-side chat history (Table Store in the cloud, SQLite locally). A conversation is
-// a running summary plus the turns since; every write is conditional on the version read, so two requests
-// on one conversation never overwrite each other's turn: the loser gets ConversationConflictError and re-reads.
+// ConversationStore: server-side chat history, a running summary plus the turns since. Every write is
+// conditional on the version read, so two requests on one conversation never overwrite each other's turn.
 
 /** One message as stored (OpenAI chat message shape; content may be text or content parts). */
 export interface StoredMessage {

@@ -1,6 +1,5 @@
-// The task upstream: DashScope's native asynchronous tasks (create, query, cancel, list), as the task use cases
-// need them. The DashScope client implements it; tests stand in for it. Calls fail with the upstream's typed
-// errors (shared/dashscope/errors.ts), which shared/use-cases/tasks/upstream-api.ts sorts.
+// The task upstream: DashScope's native asynchronous tasks (create, query, cancel, list), as the task use
+// cases need them. Calls fail with shared/dashscope/errors.ts's typed errors (sorted by upstream-api.ts).
 import type { CallOptions } from './upstream-call.ts';
 
 export interface CreateTaskBody {

@@ -1,10 +1,12 @@
-// The loop every OSS-triggered function runs: parse FC's OSS event, take each record that says an object was
-// created (the four creating event names the triggers list, never multipart part uploads) under the keys
-// the function wants, handle them one by one, and fail the invocation if any failed so FC delivers it again.
+// The loop every OSS-triggered function runs: each object-created record under the keys it wants, one by one,
+// and the invocation fails if any record failed, so FC delivers the event again.
 import type { Logger } from '../log/logger.ts';
 import { ossEventSchema, parseEvent } from './fc.ts';
 
-/** The event names of a finished object, as FC delivers them (the trigger config spells them `oss:…`). */
+/**
+ * The event names of a finished object, as FC delivers them (the trigger config spells them `oss:…`); never a
+ * multipart part upload.
+ */
 export const OBJECT_CREATED_EVENTS = [
   'ObjectCreated:PutObject',
   'ObjectCreated:PostObject',

@@ -1,6 +1,5 @@
-// A cancellation that is cheap to make and to listen to: an EventEmitter with `aborted`, `reason` and an 'abort'
-// event (what undici's `request` takes as its signal), with a standard AbortSignal made only when asked for.
-// Why an emitter: docs/decisions/0002-chat-overhead-measurement.md.
+// A cancellation cheap to make and to listen to: an EventEmitter that undici's `request` takes as its signal,
+// with an AbortSignal made only when asked for. Why: docs/decisions/0002-chat-overhead-measurement.md
 import { EventEmitter } from 'node:events';
 
 export class Cancellation extends EventEmitter {

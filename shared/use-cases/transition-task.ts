@@ -1,7 +1,5 @@
-// The one way a task changes status: a conditional write checked against the transition table, then the
-// event that describes it. If the write loses to a concurrent writer the caller gets TaskConflictError and
-// nothing is published; if publishing fails after the write, the caller sees EventPublishError and the
-// transition stands (the event id is stable, so a retry that re-publishes is deduplicated downstream).
+// The one way a task changes status: a conditional write checked against the transition table, then its
+// event. A lost write is a TaskConflictError and publishes nothing; a failed publish is an EventPublishError.
 import { canTransition, type Task, type TaskStatus } from '../domain/task.ts';
 import { EVENT_SOURCE, type DomainEvent, type DomainEventType, type EventBus } from '../ports/event-bus.ts';
 import type { TaskPatch, TaskStore } from '../ports/task-store.ts';
@@ -57,6 +55,8 @@ export async function transitionTask(deps: TransitionDeps, task: Task, to: TaskS
   const now = deps.clock.now();
   const next = await deps.tasks.update(task.id, task.version, { ...patch, status: to }, now);
   const type = EVENT_FOR[to];
+  // a failed publish leaves the transition standing: the event id is stable, so a retry that re-publishes is
+  // deduplicated downstream
   if (type) await deps.events.publish([taskEvent(next, type, now)]);
   return next;
 }

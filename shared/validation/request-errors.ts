@@ -1,6 +1,5 @@
-// Refusals of what a caller sent, in the words every use case shares: a request that is invalid (naming the
-// field at fault) or over a limit. No retry can fix either: the HTTP edge answers them 4xx, an event trigger
-// records them as never valid.
+// Refusals of what a caller sent, shared by every use case: invalid (naming the field at fault) or over a
+// limit. No retry fixes either: the HTTP edge answers them 4xx, an event trigger records them as never valid.
 
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError';

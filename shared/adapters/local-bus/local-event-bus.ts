@@ -1,7 +1,5 @@
-// EventBus in one process (local mode): each event is appended as one JSON line to `events.jsonl` (the
-// local record of what EventBridge would have carried) and handed to in-process subscribers, after
-// publish() returns, as EventBridge would. Duplicates (same id) are recorded and delivered again with
-// their id, so consumers dedupe on (source, id) exactly as they must in the cloud.
+// EventBus in one process (local mode): each event is appended to `events.jsonl` (what EventBridge would have
+// carried) and handed to in-process subscribers after publish() returns, as EventBridge would.
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -59,6 +57,8 @@ export class LocalEventBus implements EventBus {
         throw new EventPublishError(`could not append events to ${file}`, { cause });
       }
     }
+    // a duplicate (same id) is recorded and delivered again with its id: consumers dedupe on (source, id)
+    // exactly as they must in the cloud
     for (const event of events) {
       const copy = structuredClone(event);
       this.published.push(copy);

@@ -1,8 +1,5 @@
 // ObjectStore on a local folder (local mode): objects live at `<dataDir>/oss/<key>`. A put streams into a
-// temp file and only then makes it visible, with link() for create-only (atomic: EEXIST means another
-// writer won) or rename() for overwrite, so a failed or aborted put leaves nothing under the key.
-// Metadata sits in a sidecar named after the body file's identity (inode + mtime), written before the body
-// becomes visible: a reader always finds the metadata of exactly the body it opened.
+// temp file and only then makes it visible, so a failed or aborted put leaves nothing under the key.
 import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type BigIntStats, type WriteStream } from 'node:fs';
@@ -89,6 +86,8 @@ export class LocalFsObjectStore implements ObjectStore {
       file = createWriteStream(tmp, { flags: 'wx' });
       await pipeline(source, meter, file, { signal: options.signal });
       const meta: ObjectMeta = { key, bytes, contentType: options.contentType, metadata: { ...(options.metadata ?? {}) }, etag: writeEtag(tmp, bytes) };
+      // named after the body file's identity (inode + mtime) and written before the body becomes visible:
+      // a reader always finds the metadata of exactly the body it opened
       sidecar = this.sidecarPath(key, identity(await stat(tmp, { bigint: true })));
       await mkdir(dirname(sidecar), { recursive: true });
       await writeFile(sidecar, JSON.stringify({ contentType: meta.contentType, metadata: meta.metadata, etag: meta.etag }));
@@ -169,6 +168,7 @@ export class LocalFsObjectStore implements ObjectStore {
     await mkdir(dirname(target), { recursive: true }).catch((e: unknown) => {
       throw isErrno(e, 'ENOTDIR', 'EEXIST') ? new ObjectStoreError(`key ${key} is below an existing object`, { cause: e }) : e;
     });
+    // link() for create-only is atomic (EEXIST: another writer won); rename() for overwrite
     if (createOnly) {
       try {
         await link(tmp, target);

@@ -1,6 +1,5 @@
-// Which IP addresses a result download may connect to: public unicast only. Loopback, private, link-local
-// (cloud metadata), CGNAT, multicast, reserved and unspecified ranges are refused, for IPv4 and IPv6 alike,
-// including IPv4 addresses wrapped in IPv6 (mapped, compatible, NAT64, 6to4) so no spelling slips through.
+// Which IP addresses a result download may connect to: public unicast only, IPv4 and IPv6 alike, including
+// IPv4 addresses wrapped in IPv6 (mapped, compatible, NAT64, 6to4), so no spelling slips through.
 import { BlockList, isIP } from 'node:net';
 
 const V4_BLOCKED: readonly [string, number, string][] = [

@@ -1,6 +1,5 @@
-// Builds the downloader's options from the configuration: RESULT_HOST_ALLOWLIST (host patterns, exact
-// hosts, and exact origins such as the local emulator's, which the local runtime appends), DOWNLOAD_MAX_BYTES
-// and DOWNLOAD_TIMEOUT_MS, plus any origins a caller trusts explicitly.
+// Builds the downloader's options from the configuration (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES,
+// DOWNLOAD_TIMEOUT_MS), plus any origins a caller trusts explicitly (the local runtime adds the emulator's).
 import type { Config } from '../../config/config.ts';
 import { parseAllowlist } from './host-allowlist.ts';
 import type { DownloadOptions, Resolve } from './safe-download.ts';

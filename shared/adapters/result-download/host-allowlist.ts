@@ -1,7 +1,5 @@
-// The hosts a result URL may point at. Entries are host patterns (`*.aliyuncs.com`: any subdomain, at any
-// depth), exact hosts (`dashscope-result-bj.oss-cn-beijing.aliyuncs.com`), or exact origins
-// (`http://127.0.0.1:9100`). Host entries admit https only and public addresses only; an exact origin is a
-// deliberate trust decision (the local emulator) and alone may use plain http or a non-public address.
+// The hosts a result URL may point at: host patterns (`*.aliyuncs.com`, any depth), exact hosts, exact
+// origins. Host entries admit https and public addresses only; an exact origin may use http or private ones.
 
 export type AllowlistEntry =
   | { kind: 'suffix'; suffix: string; source: string }
@@ -47,6 +45,7 @@ export function parseAllowlist(entries: readonly string[]): AllowlistEntry[] {
 export function checkHost(allowlist: readonly AllowlistEntry[], url: URL): HostDecision {
   const host = url.hostname.toLowerCase();
   const origin = url.origin.toLowerCase();
+  // an exact origin is a deliberate trust decision (the local emulator): no scheme or address check
   const exact = allowlist.find((e) => e.kind === 'origin' && e.origin === origin);
   if (exact) return { allowed: true, trustedOrigin: true, entry: exact.source };
   const byHost = allowlist.find(

@@ -1,7 +1,5 @@
-// Opens a result URL for streaming without letting it reach anything but the allowlisted result hosts:
-// the host must be allowlisted (https, unless its exact origin is), its name is resolved here, every
-// address must be public (unless the exact origin is allowlisted), and the socket connects to exactly the
-// address that was checked (no second lookup). Redirects are followed by hand, each hop checked the same way.
+// Opens a result URL for streaming without letting it reach anything but the allowlisted result hosts: every
+// hop (redirects are followed by hand) is checked, and the socket connects to exactly the address checked.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';

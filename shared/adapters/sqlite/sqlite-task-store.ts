@@ -1,6 +1,5 @@
-// TaskStore on SQLite (local mode). One row per task: the task as JSON plus the columns the queries need
-// (due_at, lease_until, status, created_at, as epoch ms), each indexed. Writes are conditional on the
-// version column (`WHERE id = ? AND version = ?`), so two writers never both win, even across processes.
+// TaskStore on SQLite (local mode): one row per task, the task as JSON plus the indexed columns the queries
+// need (due_at, lease_until, status, created_at, as epoch ms). Writes are conditional on the version column.
 import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES, type Task, type TaskStatus } from '../../domain/task.ts';
 import { parseJson } from '../../json/parse-json.ts';
@@ -201,7 +200,10 @@ export class SqliteTaskStore implements TaskStore {
     }).immediate();
   }
 
-  /** The conditional write itself; TaskConflictError when the row is no longer at `expectedVersion`. */
+  /**
+   * The conditional write itself; TaskConflictError when the row is no longer at `expectedVersion`, so two
+   * writers never both win, even across processes.
+   */
   private write(next: Task, expectedVersion: number): void {
     const r = this.db
       .prepare('UPDATE tasks SET version = ?, status = ?, due_at = ?, lease_until = ?, data = ? WHERE id = ? AND version = ?')

@@ -1,6 +1,5 @@
-// The chat use cases' own errors, in their words: a request that cannot be served as asked, a conversation
-// too busy to take a turn, and DashScope failing, sorted by what went wrong. The HTTP edge maps each to a
-// status in one table (shared/http/error-table.ts).
+// The chat use cases' own errors: a request that cannot be served as asked, a conversation too busy to take
+// a turn, and DashScope failing, sorted by what went wrong. Statuses: shared/http/error-table.ts.
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 
 /** The request cannot be served as asked (model, thinking, JSON mode, tools…); refused before any upstream call. */

@@ -1,6 +1,5 @@
 // How a chat request will be served, decided before any upstream call: whether the model thinks, whether a
-// non-streamed answer must be assembled from an upstream stream (DashScope refuses thinking without
-// streaming on some models), and the refusals DashScope would otherwise answer with an opaque 400.
+// non-streamed answer is assembled from a stream, and refusals DashScope would answer with an opaque 400.
 import type { ChatModel } from '../../catalog/catalog.ts';
 import { ChatRequestError } from './chat-errors.ts';
 import { contentText, wantsJson, type ChatRequest, type ReasoningEffort } from './chat-request.ts';
@@ -8,7 +7,10 @@ import { contentText, wantsJson, type ChatRequest, type ReasoningEffort } from '
 export interface ChatPlan {
   /** The model will think for this request. */
   thinking: boolean;
-  /** Stream upstream and answer one ordinary completion (client asked without streaming). */
+  /**
+   * Stream upstream and answer one ordinary completion (client asked without streaming): DashScope refuses
+   * thinking without streaming on some models.
+   */
   assemble: boolean;
   /** Thinking fields for the upstream body (absent where the model has no thinking switch). */
   upstream: { enable_thinking?: boolean; thinking_budget?: number };

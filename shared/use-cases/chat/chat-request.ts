@@ -1,6 +1,5 @@
-// The body of POST /v1/chat/completions: OpenAI's shape, checked field by field so that a bad request is
-// refused with a message naming the field before anything reaches DashScope. Unknown fields (DashScope's
-// own extras such as `enable_search`, `search_options`, `vl_high_resolution_images`) pass through untouched.
+// The body of POST /v1/chat/completions: OpenAI's shape, checked field by field so a bad request is refused
+// naming the field before it reaches DashScope. Unknown fields (`enable_search`, …) pass through untouched.
 import { z } from 'zod';
 import { MODEL_ID_MAX_CHARS } from '../../catalog/catalog.ts';
 

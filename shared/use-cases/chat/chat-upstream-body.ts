@@ -1,6 +1,5 @@
-// The body sent to DashScope's compatible mode: the client's fields minus ours, OpenAI-isms DashScope does not
-// know translated (developer role, max_completion_tokens, reasoning_effort), thinking set by the plan, and
-// usage always requested on streams so that every call is accounted.
+// The body sent to DashScope's compatible mode: the client's fields minus ours, OpenAI-isms DashScope does
+// not know translated (developer role, max_completion_tokens, reasoning_effort), thinking set by the plan.
 import type { ChatPlan } from './chat-plan.ts';
 import type { ChatMessage, ChatRequest } from './chat-request.ts';
 
@@ -37,6 +36,7 @@ export function buildUpstreamBody(req: ChatRequest, plan: ChatPlan, messages: re
   body.model = req.model;
   body.messages = toUpstreamMessages(messages);
   body.stream = stream;
+  // usage always requested on streams, so that every call is accounted
   if (stream) body.stream_options = { include_usage: true };
   return body as UpstreamChatBody;
 }

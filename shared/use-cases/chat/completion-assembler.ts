@@ -1,6 +1,5 @@
-// Builds one ordinary chat.completion out of a stream of chunks: reasoning, answer and tool calls per choice,
-// finish reason and usage. Used where the client asked without streaming but DashScope only thinks when
-// streamed, and to know what the assistant said when a conversation must be saved.
+// Builds one ordinary chat.completion out of a stream of chunks, for a non-streamed answer from a model that
+// thinks only when streamed, and to know what the assistant said when a conversation must be saved.
 import type { ChatChunk, ChatCompletion, ChatUsage, CompletionMessage, CompletionToolCall } from '../../ports/chat-upstream.ts';
 
 interface ChoiceState {

@@ -1,6 +1,5 @@
 // Server-side multi-turn chat: the app sends only the new messages and names the conversation; its history
-// is put in front of them, and the answer is appended once the model finished. Past MAX_TURNS turns, the
-// oldest SUMMARISED_TURNS are folded into one summary (a system message), so the input stays bounded.
+// goes in front of them, and the answer is appended once the model finished.
 import type { ChatDeps } from './chat-deps.ts';
 import type { Conversation, ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
@@ -10,6 +9,8 @@ import { summariseTurns, summaryMessage } from './conversation-summary.ts';
 import { updateConversation } from './conversation-update.ts';
 import { isAbort } from './upstream-error.ts';
 
+// past MAX_TURNS turns, the oldest SUMMARISED_TURNS are folded into one summary (a system message), so the
+// input stays bounded
 export const MAX_TURNS = 20;
 export const SUMMARISED_TURNS = 15;
 

@@ -1,6 +1,5 @@
 // The chat use case: check the request against the model, put a named conversation's history in front,
-// then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream where
-// DashScope only thinks when streaming; the conversation's new turn is saved before the client sees the end.
+// then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream.
 import { requireModel } from '../../catalog/catalog.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
@@ -67,6 +66,7 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     if (r.aborted) return aborted(out);
     if (!r.opened) throw r.error ?? truncated(r.dashscopeRequestId);
     const error = r.error ?? (r.finished ? undefined : truncated(r.dashscopeRequestId));
+    // the conversation's new turn is saved before the client sees the end
     if (!error && session) {
       const saved = await save(session, r.assembled?.message(0));
       if (saved) return fail(sink, out, saved);

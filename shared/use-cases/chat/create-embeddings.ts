@@ -1,6 +1,5 @@
-// The embeddings use case: any number of texts (up to EMBEDDINGS_MAX_INPUTS), split into batches the model
-// accepts, sent a few at a time and no faster than the model's rate limit, and put back together in input
-// order with usage summed. A batch that fails cancels the others: the app gets one clear error.
+// The embeddings use case: any number of texts (up to EMBEDDINGS_MAX_INPUTS) in batches the model accepts,
+// a few at a time under the model's rate limit, put back together in input order with usage summed.
 import { requireModel, type EmbeddingModel } from '../../catalog/catalog.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import { LimitExceededError } from '../../validation/request-errors.ts';
@@ -64,6 +63,7 @@ export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config'>): Em
     const vectors: number[][] = new Array(texts.length);
     const usage = { prompt_tokens: 0, total_tokens: 0 };
     const requestIds: string[] = [];
+    // a batch that fails cancels the others: the app gets one clear error
     const failFast = new AbortController();
     const both = AbortSignal.any([signal, failFast.signal]);
     let next = 0;

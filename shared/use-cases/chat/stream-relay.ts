@@ -1,8 +1,5 @@
-// The streaming hot path: the chunks of each upstream read go to the sink, and out in one flush, the moment
-// the read arrives (tool-call deltas repaired, the usage chunk dropped unless the client asked for it).
-// Nothing is validated or logged per chunk here: the DashScope client checked the shape of every chunk it
-// parsed, and a chunk that needs no inspection (see RelayChunk) is forwarded unchanged, unparsed, unless the
-// answer is being assembled.
+// The streaming hot path: the chunks of each upstream read go to the sink and out in one flush as the read
+// arrives (tool-call deltas repaired, the usage chunk dropped unless asked for). Nothing is logged per chunk.
 import type { ChatUpstream, RelayedChunk } from '../../ports/chat-upstream.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
@@ -93,6 +90,7 @@ export async function relayChatStream(dashscope: Pick<ChatUpstream, 'chatRelay'>
             o.sink?.forward(item);
             continue;
           }
+          // not validated again: the DashScope client checked the shape of every chunk it parsed
           const chunk = item.chunk as ChatChunk;
           if (ttftMs === undefined && item.hasText) ttftMs = performance.now() - o.startedAt;
           if (chunk.usage) usage = chunk.usage;

@@ -1,8 +1,10 @@
-// A tokenizer-free estimate of a text's token count, to refuse a text that is clearly over a model's per-text
-// limit (naming its index) before its batch goes upstream. It follows typical ratios of Qwen's tokenizer, so a
-// borderline text may pass here and be refused by DashScope instead, whose error then names the batch.
+// A tokenizer-free estimate of a text's token count, to refuse a text clearly over a model's per-text limit
+// (naming its index) before its batch goes upstream.
 
-/** Typical characters per token: English and code ~4, other alphabetic scripts ~2, CJK ~1.5. */
+/**
+ * Typical characters per token of Qwen's tokenizer: English and code ~4, other alphabetic scripts ~2, CJK ~1.5.
+ * A borderline text may pass here and be refused by DashScope instead, whose error then names the batch.
+ */
 const ASCII_PER_TOKEN = 4;
 const ALPHABETIC_PER_TOKEN = 2;
 const CJK_PER_TOKEN = 1.5;

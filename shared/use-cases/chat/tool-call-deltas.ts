@@ -1,8 +1,5 @@
-// Repairs DashScope's streamed tool-call deltas into OpenAI's form. DashScope repeats `id: ""` (sometimes the
-// real id) and `type` on every delta of a call; OpenAI sends id, type and name only on the first delta of an
-// index. Clients that merge deltas by concatenation or treat a new id as a new call then break, so the first
-// delta of each (choice, index) keeps its id (one is made up if missing) and later deltas lose id and type,
-// and their name unless it is the first name seen for that call.
+// Repairs DashScope's streamed tool-call deltas into OpenAI's form, where id, type and name come only on
+// the first delta of a call: DashScope repeats `id: ""` (sometimes the real id) and `type` on every delta.
 import { randomBytes } from 'node:crypto';
 import type { ChatChunk } from '../../ports/chat-upstream.ts';
 
@@ -22,6 +19,8 @@ export function createToolCallFixer(newId: () => string = () => `call_${randomBy
         const key = choice.index * 65_536 + call.index;
         const hasName = Boolean(call.function?.name);
         const sent = named.get(key);
+        // repeats break clients that concatenate deltas or take a new id for a new call; a later delta keeps
+        // its name only when it is the first name seen for that call
         if (sent === undefined) {
           named.set(key, hasName);
           if (!call.id) call.id = newId();

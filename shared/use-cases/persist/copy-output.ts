@@ -1,7 +1,5 @@
-// Copies one result URL into the bucket: ResultSource body (size-capped) → DigestStream (sha256, size) →
-// ObjectStore.put with createOnly, never holding the file in memory. The type comes from the first bytes, so the key is
-// known before anything is written. An object already under the key (an earlier delivery) is verified
-// against what the source serves and reused; it is never overwritten.
+// Copies a result URL into the bucket, streamed: source → DigestStream (sha256, size) → create-only put.
+// An object already under the key (an earlier delivery) is verified and reused, never overwritten.
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { ObjectAlreadyExistsError, type ObjectMeta, type ObjectStore } from '../../ports/object-store.ts';
@@ -107,6 +105,7 @@ export async function copyOutput(deps: CopyDeps, req: CopyRequest): Promise<Copi
     const head = await digest.head.catch((err: unknown) => {
       throw explain(streamError ?? err);
     });
+    // the type comes from the first bytes, so the key is known before anything is written
     const media = detectMedia(head, dl.contentType);
     const key = mediaKey(req.taskCreatedAt, req.taskId, req.index, media.ext);
     const base = { key, contentType: media.contentType };

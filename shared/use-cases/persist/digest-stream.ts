@@ -1,6 +1,5 @@
-// A pass-through stream that measures what flows through it: byte count and sha256, computed while the
-// bytes stream (nothing is held beyond the first few bytes kept for content sniffing), and a size cap that
-// fails the stream as soon as it is exceeded so an oversized download never lands anywhere.
+// A pass-through stream that measures what flows through it (byte count, sha256) as it streams, keeping only
+// the first bytes (for sniffing); past its size cap it fails at once, so an oversized download lands nowhere.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DownloadError } from '../../ports/result-source.ts';

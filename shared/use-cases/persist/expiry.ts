@@ -1,6 +1,5 @@
-// When a result URL stops working. DashScope's URLs are signed OSS links with `Expires=<unix seconds>`; the
-// manifest records the same instant as `expiresAt`. A 403 near or past that instant is the expiry, judged
-// by our clock or by the source's own `Date` header (the two may disagree by some skew).
+// When a result URL stops working: DashScope's URLs are signed OSS links with `Expires=<unix seconds>` (the
+// manifest's `expiresAt`); a 403 near or past that instant is the expiry.
 
 /** A 403 this close to the expiry is the expiry, not a transient refusal. */
 export const EXPIRY_SKEW_MS = 5 * 60_000;
@@ -18,7 +17,10 @@ export function isPastExpiry(expiry: Date, now: Date): boolean {
   return expiry.getTime() <= now.getTime();
 }
 
-/** True when a 403 from the source means the URL expired. */
+/**
+ * True when a 403 from the source means the URL expired, judged by our clock or by the source's own `Date`
+ * header (the two may disagree by some skew).
+ */
 export function isExpiredRefusal(expiry: Date, now: Date, sourceDate: Date | undefined): boolean {
   if (expiry.getTime() <= now.getTime() + EXPIRY_SKEW_MS) return true;
   return sourceDate !== undefined && sourceDate.getTime() >= expiry.getTime();

@@ -1,6 +1,5 @@
-// The content type and file extension of a downloaded result: the file's magic bytes decide, the response's
-// Content-Type is a fallback for media we know, and anything else is stored as opaque bytes (never as HTML
-// or script, which a signed URL on our bucket would otherwise serve to browsers).
+// The type and extension of a downloaded result: magic bytes decide, a known Content-Type is the fallback,
+// else opaque bytes (never HTML or script, which a signed URL on our bucket would serve to browsers).
 
 export interface MediaType {
   contentType: string;

@@ -1,6 +1,5 @@
-// Errors of the persist use case. Each says whether another delivery of the event can help: the entry
-// point lets all of them fail the invocation (so the event is retried or dead-lettered, and the manifest,
-// the durable record of the result, is never lost), and the names tell an operator what happened.
+// Errors of the persist use case; each says (`retryable`) whether another delivery of the event can help.
+// The entry point lets every one fail the invocation, so the manifest (the durable record) is never lost.
 
 /** The manifest is missing, unreadable or inconsistent with its key. */
 export class ManifestInvalidError extends Error {

@@ -1,7 +1,5 @@
-// persistResult: the use case behind persist-to-oss. Given a manifest key, copies every result URL of the
-// manifest into `media/...` (create-once, verified), then moves the task SUCCEEDED → PERSISTED (or
-// EXPIRED when a URL died first) and publishes the event. Safe under at-least-once delivery: a duplicate
-// verifies what is stored and returns; a transient failure throws so the event is delivered again.
+// persistResult, the use case behind persist-to-oss: copies every result URL of a manifest into `media/...`
+// (create-once, verified), then moves the task SUCCEEDED → PERSISTED (or EXPIRED) and publishes the event.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Manifest, ManifestOutput } from '../../domain/manifest.ts';
 import type { Task, TaskError } from '../../domain/task.ts';
@@ -33,7 +31,10 @@ export type PersistOutcome =
 
 const NOT_YET_SUCCEEDED = new Set(['QUEUED', 'PENDING', 'RUNNING']);
 
-/** Persists the outputs listed by the manifest under `manifestKey`. */
+/**
+ * Persists the outputs listed by the manifest under `manifestKey`. Safe under at-least-once delivery: a
+ * duplicate verifies what is stored and returns; a transient failure throws so the event is delivered again.
+ */
 export async function persistResult(deps: PersistDeps, manifestKey: string, signal?: AbortSignal): Promise<PersistOutcome> {
   const manifest = await readManifest(deps.objects, manifestKey);
   const log = deps.logger.child({ taskId: manifest.taskId });

@@ -1,6 +1,5 @@
-// cancelTask: DashScope cancels only PENDING tasks. A task not sent yet is canceled here; a PENDING one is
-// canceled upstream first; anything else gets a 409 saying why. The task is leased meanwhile so a poller
-// never works on it at the same time.
+// cancelTask: DashScope cancels only PENDING tasks. A task not sent yet is canceled here, a PENDING one
+// upstream first, anything else gets a 409 saying why; leased meanwhile, so no poller works on it at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';

@@ -1,6 +1,5 @@
-// Working on a task under a lease. Status changes are made while the lease is held and the lease is released
-// by a separate write after the event went out, so a holder that dies in between leaves evidence (a lease
-// owner on a free row): whoever claims the task next re-publishes the event of its status (stable id).
+// Working on a task under a lease: status changes are made while it is held, and it is released by a separate
+// write after the event went out, so a holder that dies in between leaves evidence (its owner on a free row).
 import { isTerminal, type Task, type TaskStatus } from '../../domain/task.ts';
 import { EventPublishError } from '../../ports/event-bus.ts';
 import { TaskConflictError, type TaskPatch } from '../../ports/task-store.ts';

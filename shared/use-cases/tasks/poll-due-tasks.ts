@@ -1,7 +1,5 @@
-// pollDueTasks: one poll-task invocation. Repeatedly takes the tasks that are due (an indexed query: the cost
-// follows the due tasks, not the history), claims each with a lease so concurrent pollers never work on one
-// task together, and processes a few at a time under a query pacer. It stops claiming before its time budget
-// ends, and returns early when nothing falls due within that budget.
+// pollDueTasks, one poll-task invocation: takes the due tasks, claims each with a lease so pollers never work
+// on one task together, and processes a few at a time under a query pacer until its time budget ends.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
 import { createPacer, type Pacer } from './rate-limiter.ts';
@@ -112,6 +110,7 @@ export async function pollDueTasks(deps: TaskDeps, run: PollRun, overrides: Part
       }
       let claimedNow = 0;
       if (inflight.size < o.concurrency) {
+        // an indexed query: its cost follows the due tasks, not the history
         const due = shuffle(await deps.tasks.listDue(deps.clock.now(), o.batchSize), t.random);
         for (const task of due) {
           if (inflight.size >= o.concurrency || remaining() <= 0 || crash) break;

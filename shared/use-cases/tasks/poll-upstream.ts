@@ -1,6 +1,5 @@
 // One poll of a PENDING/RUNNING task: ask DashScope, then reschedule with the type's backoff, or settle it.
-// On SUCCEEDED the manifest is written first and the task marked SUCCEEDED after: a crash in between leaves
-// a manifest whose task is still RUNNING, which the next poll completes (and re-fires the manifest's event).
+// On SUCCEEDED the manifest is written first and the task marked SUCCEEDED after.
 import { manifestKey } from '../../domain/manifest.ts';
 import type { Task, TaskError } from '../../domain/task.ts';
 import { nextPollAt } from './backoff.ts';
@@ -39,6 +38,8 @@ async function succeed(deps: TaskDeps, held: Held, upstream: UpstreamTask, t: Ta
   const draft: Task = { ...task, outputs, ...(usage ? { usage } : {}) };
   const existed = (await deps.objects.head(manifestKey(task.id))) !== undefined;
   const manifest = buildManifest(draft, finishedAt(upstream, now));
+  // manifest first: a crash before the transition leaves a manifest whose task is still RUNNING, which the
+  // next poll completes
   await putManifest(deps.objects, manifest);
   await step(deps, 'poll:manifest-written', task.id);
 

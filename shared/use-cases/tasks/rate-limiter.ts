@@ -1,11 +1,11 @@
 // A pacing token bucket for DashScope's task-query cap (20 QPS per account, query/list/cancel together):
 // calls start at least 1/rate apart, so one poll-task invocation never exceeds `rate` queries per second.
-// Several concurrent invocations stay under the account cap as long as their rates add up below it.
 export interface Pacer {
   /** Resolves when the caller may send its next query; rejects if `signal` aborts first. */
   take(signal?: AbortSignal): Promise<void>;
 }
 
+// one per invocation: concurrent invocations stay under the account cap while their rates add up below it
 export function createPacer(ratePerSecond: number, now: () => number = () => performance.now()): Pacer {
   if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
   const interval = 1000 / ratePerSecond;

@@ -1,6 +1,5 @@
-// Settling a create whose outcome is unknown (ambiguous failure, or a crash after the attempt was recorded)
-// without re-sending it: look for the upstream task in DashScope's task list (same model, a narrow window
-// around the attempt) and adopt it only if exactly one candidate is not already owned by another task.
+// Settles a create whose outcome is unknown (ambiguous failure, or a crash after the attempt was recorded)
+// without re-sending it: finds it in DashScope's task list, adopted only if exactly one match is unowned.
 import type { TaskError } from '../../domain/task.ts';
 import { nextPollAt, retryDelayMs } from './backoff.ts';
 import { adoptUpstream } from './send-create.ts';

@@ -1,7 +1,5 @@
-// submitFromInbox: an app that cannot call HTTP uploads a task request as JSON under `inbox/`; the upload's
-// OSS event submits it with the object key as its idempotency key, so a redelivered event finds the same
-// task. A request that can never succeed (not JSON, nested too deep, invalid) is not retried: its error is written next to
-// it under `inbox-errors/` (outside the trigger's prefix) so the app that uploaded it can see why.
+// submitFromInbox: a task request uploaded as JSON under `inbox/` (by an app that cannot call HTTP) is
+// submitted with the object key as its idempotency key, so a redelivered event finds the same task.
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
@@ -39,6 +37,8 @@ async function readSmall(deps: TaskDeps, key: string): Promise<Buffer | 'too-lar
 
 export async function submitFromInbox(deps: TaskDeps, key: string, timings: TaskTimings = defaultTimings(deps.config)): Promise<InboxOutcome> {
   const outcome = await submitUpload(deps, key, timings);
+  // never valid, so not retried: the error goes under `inbox-errors/` (outside the trigger's prefix), where
+  // the app that uploaded it can see why
   if (outcome.kind === 'invalid') {
     const report = { key, error: { code: outcome.code, message: outcome.message }, at: deps.clock.now().toISOString() };
     await deps.objects.put(inboxErrorKey(key), Buffer.from(JSON.stringify(report, null, 2)), { contentType: 'application/json' });

@@ -1,6 +1,5 @@
 // submitTask: an app's validated request becomes a QUEUED row (written before DashScope is called), then is
-// sent once. The Idempotency-Key is recorded before the row, so a repeat finds the same task, and a repeat
-// after the first request died between the two writes finishes that first task instead of making another.
+// sent once. The Idempotency-Key is recorded before the row, so a repeat finds the same task.
 import type { Task } from '../../domain/task.ts';
 import { TaskAlreadyExistsError } from '../../ports/task-store.ts';
 import { requestHash, type TaskRequest } from './task-request.ts';

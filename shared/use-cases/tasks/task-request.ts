@@ -1,6 +1,5 @@
-// What an app may ask for in `POST /v1/tasks`: one strict zod schema per task type with the parameters
-// DashScope accepts, then the catalogue checks that depend on the model (sizes, durations, image count).
-// Anything else is a 400 naming the field, before a row is written or DashScope is called.
+// What an app may ask for in `POST /v1/tasks`: a strict zod schema per task type, then the catalogue checks
+// that depend on the model; anything else is a 400 naming the field, before any row or DashScope call.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { findModel, MODEL_ID_MAX_CHARS, modelsOfKind } from '../../catalog/catalog.ts';
