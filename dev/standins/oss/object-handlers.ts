@@ -175,17 +175,21 @@ export async function completeUpload(c: OpContext): Promise<Created> {
   const crc = new Crc64();
   const out = await open(file, 'w');
   try {
+    let room = c.keepBytes ?? Number.POSITIVE_INFINITY;
     for (const p of parts) {
       for await (const chunk of createReadStream(p.file)) {
-        crc.update(chunk as Buffer);
-        await out.write(chunk as Buffer);
+        const kept = (chunk as Buffer).subarray(0, Math.max(0, Math.min((chunk as Buffer).length, room)));
+        room -= kept.length;
+        crc.update(kept);
+        await out.write(kept);
       }
     }
   } finally {
     await out.close();
   }
   const etag = `${createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(p.etag, 'hex')))).digest('hex').toUpperCase()}-${parts.length}`;
-  const object: StoredObject = { file, size: parts.reduce((s, p) => s + p.size, 0), contentType: u.contentType, meta: u.meta, etag, crc64: crc.digest(), type: 'Multipart', lastModified: c.now() };
+  const size = Math.min(c.keepBytes ?? Number.POSITIVE_INFINITY, parts.reduce((s, p) => s + p.size, 0));
+  const object: StoredObject = { file, size, contentType: u.contentType, meta: u.meta, etag, crc64: crc.digest(), type: 'Multipart', lastModified: c.now() };
   await c.store.commit(c.bucket, c.key, object, forbidOverwrite(c.req));
   c.store.uploads.delete(id);
   for (const p of u.parts.values()) await unlink(p.file).catch(() => undefined);
