@@ -96,11 +96,15 @@ export class OssClients {
   }
 }
 
-/** Reduces whatever the SDK threw to OssFailure; anything that is not an SDK error passes through. */
+/**
+ * Reduces what an SDK call threw to OssFailure. Everything thrown inside run() comes from the SDK or its HTTP
+ * client (timeouts carry no status: -2, like the client's own), so nothing of theirs travels further.
+ */
 export function toFailure(operation: string, e: unknown): OssFailure {
   if (e instanceof OssFailure) return e;
-  const err = e as { status?: unknown; code?: unknown; requestId?: unknown; name?: unknown } | undefined;
-  if (typeof err?.status !== 'number') throw e;
-  const code = typeof err.code === 'string' && err.code ? err.code : typeof err.name === 'string' ? err.name.replace(/Error$/, '') : 'Unknown';
-  return new OssFailure(operation, err.status, code, typeof err.requestId === 'string' ? err.requestId : undefined);
+  const err = (e ?? {}) as { status?: unknown; code?: unknown; requestId?: unknown; name?: unknown };
+  const name = typeof err.name === 'string' ? err.name : 'Error';
+  const status = typeof err.status === 'number' ? err.status : /Timeout/i.test(name) ? -2 : -1;
+  const code = typeof err.code === 'string' && err.code ? err.code : name.replace(/Error$/, '') || 'Unknown';
+  return new OssFailure(operation, status, code, typeof err.requestId === 'string' ? err.requestId : undefined);
 }
