@@ -8,6 +8,7 @@ export type OssOp =
   | 'DeleteObject'
   | 'InitiateMultipartUpload'
   | 'UploadPart'
+  | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload';
 

@@ -154,6 +154,33 @@ export async function uploadPart(c: OpContext): Promise<Created['object']> {
   return { file, size: got.bytes, contentType: '', meta: {}, etag, crc64: got.crc64, type: 'Normal', lastModified: c.now() };
 }
 
+export async function uploadPartCopy(c: OpContext): Promise<void> {
+  const { u } = upload(c);
+  const n = Number(c.query.get('partNumber'));
+  const m = /^\/([^/]+)\/(.+)$/.exec(header(c.req, 'x-oss-copy-source') ?? '');
+  if (!m || !Number.isInteger(n) || n < 1 || n > 10_000) throw new OssError(400, 'InvalidArgument', 'x-oss-copy-source or partNumber is malformed.');
+  const source = c.store.get(m[1]!, decodeURIComponent(m[2]!));
+  const r = /^bytes=(\d+)-(\d+)$/.exec(header(c.req, 'x-oss-copy-source-range') ?? `bytes=0-${source.size - 1}`);
+  const [start, end] = r ? [Number(r[1]), Number(r[2])] : [NaN, NaN];
+  if (!(start <= end && end < source.size)) throw new OssError(400, 'InvalidArgument', 'x-oss-copy-source-range is not within the source object.');
+  const file = c.store.newFile();
+  const md5 = createHash('md5');
+  const out = await open(file, 'w');
+  try {
+    for await (const chunk of createReadStream(source.file, { start, end })) {
+      md5.update(chunk as Buffer);
+      await out.write(chunk as Buffer);
+    }
+  } finally {
+    await out.close();
+  }
+  const etag = md5.digest('hex').toUpperCase();
+  const previous = u.parts.get(n);
+  u.parts.set(n, { file, size: end - start + 1, etag });
+  if (previous) await unlink(previous.file).catch(() => undefined);
+  sendXml(c.res, 200, xml('CopyPartResult', { LastModified: c.now().toISOString(), ETag: quoted(etag) }), { 'x-oss-request-id': c.requestId });
+}
+
 async function readAll(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);

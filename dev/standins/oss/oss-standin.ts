@@ -162,6 +162,8 @@ export class OssStandin {
         else ops.answerWrite(c, { eventName: 'ObjectCreated:PutObject', object: part });
         return;
       }
+      case 'UploadPartCopy':
+        return ops.uploadPartCopy(c);
       case 'GetObject':
       case 'HeadObject':
         return ops.getObject(c, op === 'HeadObject');
@@ -188,8 +190,8 @@ export class OssStandin {
 function operation(req: IncomingMessage, q: Map<string, string>): OssOp | undefined {
   switch (req.method) {
     case 'PUT':
-      if (req.headers['x-oss-copy-source'] !== undefined) return 'CopyObject';
-      return q.has('partNumber') && q.has('uploadId') ? 'UploadPart' : 'PutObject';
+      if (q.has('partNumber') && q.has('uploadId')) return req.headers['x-oss-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart';
+      return req.headers['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject';
     case 'POST':
       return q.has('uploads') ? 'InitiateMultipartUpload' : q.has('uploadId') ? 'CompleteMultipartUpload' : undefined;
     case 'DELETE':
