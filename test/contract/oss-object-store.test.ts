@@ -196,6 +196,27 @@ describe('OssObjectStore over the OSS stand-in', () => {
     await expect(store.put('b/j.json', Buffer.from('{}'), { contentType: 'application/json', createOnly: true })).rejects.toBeInstanceOf(ObjectAlreadyExistsError);
   });
 
+  it('commits an object above the copy limit by UploadPartCopy ranges, create-once included', async () => {
+    s = await standin();
+    const store = storeOver(s, { partBytes: 256 * 1024, copyLimitBytes: 300 * 1024, copyPartBytes: 200 * 1024 });
+    const hash = createHash('sha256');
+    await store.put('m/large.mp4', Readable.from(chunks(700 * 1024, 64 * 1024, 9, hash)), { contentType: 'video/mp4', createOnly: true, metadata: { sha256: 'h' } });
+    expect(s.log.filter((r) => r.op === 'UploadPartCopy' && r.status === 200)).toHaveLength(4);
+    expect(await store.head('m/large.mp4')).toMatchObject({ bytes: 700 * 1024, contentType: 'video/mp4', metadata: { sha256: 'h' } });
+    expect(await sha256((await store.get('m/large.mp4')).body)).toBe(hash.digest('hex'));
+    await expect(store.put('m/large.mp4', Readable.from(chunks(700 * 1024, 64 * 1024)), { contentType: 'video/mp4', createOnly: true })).rejects.toBeInstanceOf(ObjectAlreadyExistsError);
+    expect(s.keys()).toEqual(['m/large.mp4']);
+    expect(s.openUploads()).toBe(0);
+  });
+
+  it.each(['', '/abs', '\\win', 'k'.repeat(1024)])('refuses the key %j before any request', async (key) => {
+    s = await standin();
+    const store = storeOver(s);
+    await expect(store.put(key, Buffer.from('x'), { contentType: 'text/plain' })).rejects.toThrow(/invalid object key/);
+    await expect(store.head(key)).rejects.toBeInstanceOf(ObjectStoreError);
+    expect(s.log).toEqual([]);
+  });
+
   it('gives up on a request slower than the timeout', async () => {
     s = await standin();
     s.faults.add({ op: 'HeadObject', latencyMs: 400, times: Infinity });

@@ -52,7 +52,7 @@ declare module 'ali-oss' {
     abortMultipartUpload(name: string, uploadId: string): Promise<{ res: ResponseInfo }>;
     signatureUrlV4(method: string, expires: number, request: { headers?: Record<string, string>; queries?: Record<string, string> }, objectName: string): Promise<string>;
     /** The SDK's signed request primitive (used for UploadPart with a Buffer and for CopyObject's exact headers). */
-    request(params: RequestParams): Promise<{ status: number; headers: Record<string, string | undefined>; res: ResponseInfo }>;
+    request(params: RequestParams): Promise<{ status: number; headers: Record<string, string | undefined>; res: ResponseInfo; data: unknown }>;
     _objectRequestParams(method: string, name: string, options: { subres?: Record<string, string | number>; headers?: Record<string, string> }): RequestParams;
     static initOptions(options: ClientOptions): InitedOptions;
   }

@@ -20,6 +20,7 @@ import { ObjectAlreadyExistsError, ObjectNotFoundError, ObjectStoreError, type O
 import { Crc64 } from './crc64.ts';
 import { OssClients, OssFailure, type OssClientOptions } from './oss-client.ts';
 import { uploadStream, type UploadLimits } from './staged-upload.ts';
+import { commitCopy, type CopyLimits } from './commit-copy.ts';
 
 export interface OssObjectStoreOptions extends OssClientOptions {
   /** Where streamed bodies wait before they become objects (default `tmp/staging/`; give it a lifecycle rule). */
@@ -28,6 +29,10 @@ export interface OssObjectStoreOptions extends OssClientOptions {
   partBytes?: number;
   /** Parts in flight per put (default 2). */
   parallelParts?: number;
+  /** Largest object committed by one CopyObject (default and OSS's limit: 1 GB); above, UploadPartCopy ranges. */
+  copyLimitBytes?: number;
+  /** Range per UploadPartCopy (default 256 MiB). */
+  copyPartBytes?: number;
 }
 
 /** User-metadata key the adapter keeps for itself (see the module header); never returned to callers. */
@@ -43,6 +48,12 @@ function metaFrom(key: string, headers: Headers): ObjectMeta {
   return { key, bytes: Number(headers['content-length'] ?? 0), contentType: headers['content-type'] ?? 'application/octet-stream', metadata, ...(etag ? { etag } : {}) };
 }
 
+/** OSS's key rules; the SDK would silently strip a leading '/' and address another object. */
+function checkKey(key: string): void {
+  const bytes = Buffer.byteLength(key);
+  if (bytes < 1 || bytes > 1023 || key.startsWith('/') || key.startsWith('\\')) throw new ObjectStoreError(`invalid object key '${key.slice(0, 200)}': 1 to 1023 bytes, not starting with / or \\`);
+}
+
 function mapFailure(e: unknown, key: string): unknown {
   if (!(e instanceof OssFailure)) return e;
   if (e.code === 'FileAlreadyExists') return new ObjectAlreadyExistsError(key);
@@ -54,15 +65,18 @@ function mapFailure(e: unknown, key: string): unknown {
 export class OssObjectStore implements ObjectStore {
   private readonly oss: OssClients;
   private readonly limits: UploadLimits;
+  private readonly copyLimits: CopyLimits;
   private readonly stagingPrefix: string;
 
   constructor(options: OssObjectStoreOptions) {
     this.oss = new OssClients(options);
     this.limits = { partBytes: Math.max(100 * 1024, options.partBytes ?? 8 * 1024 * 1024), parallel: Math.max(1, options.parallelParts ?? 2) };
+    this.copyLimits = { copyLimitBytes: options.copyLimitBytes ?? 1024 ** 3, copyPartBytes: Math.max(100 * 1024, options.copyPartBytes ?? 256 * 1024 * 1024), parallel: this.limits.parallel };
     this.stagingPrefix = options.stagingPrefix ?? 'tmp/staging/';
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions): Promise<ObjectMeta> {
+    checkKey(key);
     options.signal?.throwIfAborted();
     const putId = randomUUID();
     try {
@@ -74,6 +88,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<{ meta: ObjectMeta; body: Readable }> {
+    checkKey(key);
     try {
       const r = await this.oss.run('GetObject', 'data', (c) => c.getStream(key));
       return { meta: metaFrom(key, r.res.headers), body: r.stream };
@@ -83,6 +98,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectMeta | undefined> {
+    checkKey(key);
     try {
       const r = await this.oss.run('HeadObject', 'data', (c) => c.head(key));
       return metaFrom(key, r.res.headers);
@@ -93,6 +109,7 @@ export class OssObjectStore implements ObjectStore {
   }
 
   async url(key: string, ttlSeconds: number): Promise<string> {
+    checkKey(key);
     const ttl = Math.min(MAX_URL_TTL_S, Math.max(1, Math.floor(ttlSeconds)));
     try {
       return await this.oss.run('SignUrl', 'public', (c) => c.signatureUrlV4('GET', ttl, { headers: {}, queries: {} }, key));
@@ -112,7 +129,12 @@ export class OssObjectStore implements ObjectStore {
   private async putBuffer(key: string, body: Buffer, options: PutOptions, putId: string): Promise<ObjectMeta> {
     const r = await this.oss.run('PutObject', 'data', (c) => c.put(key, body, { headers: this.headersFor(options, putId) })).catch((e: unknown) => this.ownedAfterConflict(e, key, putId));
     const stored = r?.res.headers['x-oss-hash-crc64ecma'];
-    if (stored !== undefined && stored !== new Crc64().update(body).digest()) throw new ObjectStoreError(`OSS stored ${key} with a different CRC-64 than was sent`);
+    if (stored !== undefined && stored !== new Crc64().update(body).digest()) {
+      // Content-MD5 makes this all but impossible; if it happens, what this put wrote must not stay visible
+      const ours = await this.oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
+      if (ours?.res.headers[`x-oss-meta-${PUT_ID}`] === putId) await this.oss.run('DeleteObject', 'data', (c) => c.delete(key)).catch(() => undefined);
+      throw new ObjectStoreError(`OSS stored ${key} with a different CRC-64 than was sent`);
+    }
     return this.committed(key, body.length, options, r?.res.headers.etag);
   }
 
@@ -126,19 +148,8 @@ export class OssObjectStore implements ObjectStore {
         throw new ObjectStoreError(`OSS stored ${sent.bytes} bytes for ${key} with a different CRC-64 than was sent; nothing was written under ${key}`);
       }
       options.signal?.throwIfAborted();
-      const copied = await this.oss
-        .run('CopyObject', 'data', async (c) => {
-          const params = c._objectRequestParams('PUT', key, {
-            headers: {
-              ...this.headersFor(options, putId),
-              'x-oss-copy-source': `/${this.oss.bucket}/${encodeURIComponent(staging)}`,
-              'x-oss-metadata-directive': 'REPLACE',
-            },
-          });
-          return c.request({ ...params, successStatuses: [200], xmlResponse: true });
-        })
-        .catch((e: unknown) => this.ownedAfterConflict(e, key, putId));
-      return this.committed(key, sent.bytes, options, copied?.headers.etag);
+      const etag = await commitCopy(this.oss, staging, key, sent.bytes, this.headersFor(options, putId), this.copyLimits).catch((e: unknown) => this.ownedAfterConflict(e, key, putId));
+      return this.committed(key, sent.bytes, options, etag);
     } finally {
       if (uploaded) await this.oss.run('DeleteObject', 'data', (c) => c.delete(staging)).catch(() => undefined);
     }
