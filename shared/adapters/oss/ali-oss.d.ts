@@ -39,6 +39,7 @@ declare module 'ali-oss' {
     constructor(options: ClientOptions | InitedOptions);
     options: InitedOptions;
     put(name: string, body: Buffer, options?: { headers?: Record<string, string>; mime?: string; timeout?: number }): Promise<{ res: ResponseInfo }>;
+    putStream(name: string, stream: Readable, options?: { headers?: Record<string, string>; mime?: string; contentLength?: number }): Promise<{ res: ResponseInfo }>;
     head(name: string): Promise<{ status: number; res: ResponseInfo; meta: Record<string, string> | null }>;
     getStream(name: string): Promise<{ stream: Readable; res: ResponseInfo }>;
     delete(name: string): Promise<{ res: ResponseInfo }>;
