@@ -1,10 +1,11 @@
 // ObjectStore on Alibaba Cloud OSS through ali-oss (V4 signatures, credentials fetched per operation).
 //
 // Never half-visible: a streamed body goes to a staging key of its own (one PutObject up to a part, multipart
-// above), is checked, and only then becomes the object by one server-side CopyObject that sets the type and
-// the metadata (sha256 is known only once the body ended) with x-oss-forbid-overwrite for create-once; the
-// staging key is deleted afterwards (a bucket lifecycle rule on the staging prefix sweeps what a crash leaves).
-// A Buffer, complete from the start, is one PutObject straight to the key.
+// above), is checked, and only then becomes the object by a server-side copy (CopyObject; UploadPartCopy
+// above OSS's 1 GB copy limit) that sets the type and the metadata (sha256 is known only once the body ended)
+// with x-oss-forbid-overwrite for create-once; the staging key is deleted afterwards (a bucket lifecycle rule
+// on the staging prefix sweeps what a crash leaves). A Buffer, complete from the start, is one PutObject
+// straight to the key. User metadata keys come back lowercase, as OSS stores them.
 //
 // Integrity: every request body is a Buffer the SDK sends with Content-MD5, so OSS refuses a part or object
 // damaged or cut short on the way (InvalidDigest); on top, the CRC-64 of everything read from the source is
