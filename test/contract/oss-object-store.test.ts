@@ -217,6 +217,10 @@ describe('OssObjectStore over the OSS stand-in', () => {
     expect(s.log).toEqual([]);
   });
 
+  it('refuses a configuration the SDK cannot use with the port\'s error', () => {
+    expect(() => new OssObjectStore({ bucket: 'B!', region: 'cn-hangzhou', credentials: async () => AK })).toThrow(ObjectStoreError);
+  });
+
   it('gives up on a request slower than the timeout', async () => {
     s = await standin();
     s.faults.add({ op: 'HeadObject', latencyMs: 400, times: Infinity });

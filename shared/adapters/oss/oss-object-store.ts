@@ -70,7 +70,12 @@ export class OssObjectStore implements ObjectStore {
   private readonly stagingPrefix: string;
 
   constructor(options: OssObjectStoreOptions) {
-    this.oss = new OssClients(options);
+    try {
+      this.oss = new OssClients(options);
+    } catch (e) {
+      // the SDK validates bucket and endpoint when a client is made: a wrong value is a configuration error
+      throw new ObjectStoreError(`invalid OSS configuration: ${(e as Error).message}`);
+    }
     this.limits = { partBytes: Math.max(100 * 1024, options.partBytes ?? 8 * 1024 * 1024), parallel: Math.max(1, options.parallelParts ?? 2) };
     this.copyLimits = { copyLimitBytes: options.copyLimitBytes ?? 1024 ** 3, copyPartBytes: Math.max(100 * 1024, options.copyPartBytes ?? 256 * 1024 * 1024), parallel: this.limits.parallel };
     this.stagingPrefix = options.stagingPrefix ?? 'tmp/staging/';
