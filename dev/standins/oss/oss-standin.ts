@@ -138,7 +138,7 @@ export class OssStandin {
       if (res.headersSent || req.socket.destroyed) res.destroy();
       else sendError(res, req, requestId, err);
     } finally {
-      this.log.push({ op: op ?? 'GetObject', key, status });
+      this.log.push({ op: op ?? 'GetObject', key, status: status === 200 ? res.statusCode : status });
     }
   }
 
