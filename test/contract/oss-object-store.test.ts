@@ -221,6 +221,17 @@ describe('OssObjectStore over the OSS stand-in', () => {
     expect(() => new OssObjectStore({ bucket: 'B!', region: 'cn-hangzhou', credentials: async () => AK })).toThrow(ObjectStoreError);
   });
 
+  it('recognises a multipart Complete that committed but lost its answer, for staging and for the copy', async () => {
+    s = await standin();
+    const store = storeOver(s, { partBytes: 128 * 1024, copyLimitBytes: 200 * 1024, copyPartBytes: 128 * 1024 });
+    s.faults.add({ op: 'CompleteMultipartUpload', key: 'tmp/staging/', dropAfterCommit: true });
+    s.faults.add({ op: 'CompleteMultipartUpload', key: 'm/', dropAfterCommit: true });
+    await store.put('m/lost.mp4', Readable.from(chunks(400 * 1024, 32 * 1024)), { contentType: 'video/mp4', createOnly: true, metadata: { sha256: 's' } });
+    expect(s.log.filter((r) => r.op === 'CompleteMultipartUpload').map((r) => r.status)).toEqual([200, 404, 200, 404]);
+    expect(await store.head('m/lost.mp4')).toMatchObject({ bytes: 400 * 1024, metadata: { sha256: 's' } });
+    expect(s.keys()).toEqual(['m/lost.mp4']);
+  });
+
   it('gives up on a request slower than the timeout', async () => {
     s = await standin();
     s.faults.add({ op: 'HeadObject', latencyMs: 400, times: Infinity });

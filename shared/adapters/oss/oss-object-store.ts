@@ -161,9 +161,12 @@ export class OssObjectStore implements ObjectStore {
     }
   }
 
-  /** On FileAlreadyExists, resolves (undefined) if the object is this put's own earlier attempt; else rethrows. */
+  /**
+   * After FileAlreadyExists (or NoSuchUpload from a retried Complete), resolves (undefined) if the object is
+   * this put's own earlier attempt whose answer was lost; else rethrows.
+   */
   private async ownedAfterConflict(e: unknown, key: string, putId: string): Promise<undefined> {
-    if (!(e instanceof OssFailure && e.code === 'FileAlreadyExists')) throw e;
+    if (!(e instanceof OssFailure && (e.code === 'FileAlreadyExists' || e.code === 'NoSuchUpload'))) throw e;
     const existing = await this.oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
     if (existing?.res.headers[`x-oss-meta-${PUT_ID}`] === putId) return undefined;
     throw e;

@@ -110,8 +110,16 @@ async function multipart(
     }
     await Promise.all(inFlight);
     if (failed) throw failed;
-    const r = await oss.run('CompleteMultipartUpload', 'data', (c) => c.completeMultipartUpload(key, uploadId, done));
-    return { ...sent(), storedCrc64: r.res.headers['x-oss-hash-crc64ecma'] };
+    const stored = await oss
+      .run('CompleteMultipartUpload', 'data', async (c) => (await c.completeMultipartUpload(key, uploadId, done)).res.headers)
+      .catch(async (e: unknown) => {
+        // a retried Complete whose first answer was lost finds the upload gone: the staging key (ours alone) tells
+        if (!(e instanceof OssFailure && e.code === 'NoSuchUpload')) throw e;
+        const head = await oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
+        if (!head) throw e;
+        return head.res.headers;
+      });
+    return { ...sent(), storedCrc64: stored['x-oss-hash-crc64ecma'] };
   } catch (e) {
     await Promise.allSettled(inFlight);
     await oss.run('AbortMultipartUpload', 'data', (c) => c.abortMultipartUpload(key, uploadId)).catch(() => undefined);
