@@ -174,6 +174,20 @@ export function runObjectStoreContract(name: string, options: ObjectStoreContrac
       expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
     });
 
+    it('records metadata the writer completes as the body ends (a sha256 known only after the last byte)', async () => {
+      const key = uniqueKey('late-meta');
+      const metadata: Record<string, string> = { 'task-id': 't9' };
+      const hash = createHash('sha256');
+      async function* body(): AsyncGenerator<Buffer> {
+        yield* generated(300 * 1024, 32 * 1024, 5, hash);
+        metadata.sha256 = hash.copy().digest('hex');
+      }
+      const put = await store.put(key, Readable.from(body()), { contentType: 'application/octet-stream', metadata, createOnly: true });
+      const expected = { 'task-id': 't9', sha256: hash.digest('hex') };
+      expect(put.metadata).toEqual(expected);
+      expect((await store.head(key))?.metadata).toEqual(expected);
+    });
+
     it('reports empty user metadata when none was given', async () => {
       const key = uniqueKey('shape');
       const meta: ObjectMeta = await store.put(key, Buffer.alloc(3), { contentType: 'application/octet-stream' });
