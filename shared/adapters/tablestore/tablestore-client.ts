@@ -1,0 +1,201 @@
+// A thin typed wrapper over the untyped `tablestore` SDK: the few row calls the stores use, INTEGER columns as
+// bigint, credentials asked for per call (STS rotates), and the service's protobuf Error decoded here because
+// the SDK hands back the HTTP status as `code` and the raw protobuf bytes as `message`.
+import { createRequire } from 'node:module';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the SDK ships no types; they stop at this file */
+const TS = createRequire(import.meta.url)('tablestore') as any;
+const ErrorProto = createRequire(import.meta.url)('tablestore/lib/protocol/tablestore_compiled_proto.js').main.proto.Error as {
+  decode(b: Uint8Array): { code: string; message?: string };
+};
+
+/** A cell value: bigint is INTEGER (int64), number is DOUBLE, never the same column type in a condition. */
+export type OtsValue = string | bigint | number | boolean | Buffer;
+/** Bounds of a range: below and above every value of a primary-key column. */
+export const INF_MIN = Symbol('INF_MIN');
+export const INF_MAX = Symbol('INF_MAX');
+export type KeyValue = OtsValue | typeof INF_MIN | typeof INF_MAX;
+/** Primary-key columns in schema order. */
+export type PrimaryKey = [string, KeyValue][];
+export type Columns = Record<string, OtsValue>;
+
+export interface OtsCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+export interface TablestoreClientOptions {
+  endpoint: string;
+  instance: string;
+  /** Called before every request, so rotated STS credentials are picked up. */
+  credentials: () => OtsCredentials | Promise<OtsCredentials>;
+  /** Socket idle timeout of one request (the SDK has none by default). */
+  timeoutMs?: number;
+  /** Attempts of a request the service turned away without applying it (throttling, busy). */
+  maxAttempts?: number;
+}
+
+/** The service refused, or the call failed on the way; `code` is the service's (OTS…) or 'NetworkError'. */
+export class OtsError extends Error {
+  override name = 'OtsError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number | undefined,
+    readonly requestId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  get conditionFailed(): boolean {
+    return this.code === 'OTSConditionCheckFail';
+  }
+  /** The service said it did not apply the request; sending it again is safe. */
+  get rejected(): boolean {
+    return REJECTED.has(this.code);
+  }
+  /** A write may or may not have been applied: no answer, or a server error after it was received. */
+  get ambiguous(): boolean {
+    return !this.rejected && (this.httpStatus === undefined || this.httpStatus >= 500);
+  }
+}
+const REJECTED = new Set(['OTSServerBusy', 'OTSOperationThrottled', 'OTSNotEnoughCapacityUnit', 'OTSPartitionUnavailable', 'OTSTableNotReady', 'OTSRowOperationConflict', 'OTSQuotaExhausted']);
+
+export type RowExistence = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
+export interface WriteCondition {
+  row: RowExistence;
+  /** Column `name` must equal `equals`; a missing column fails the write unless passIfMissing. */
+  column?: { name: string; equals: OtsValue; passIfMissing?: boolean };
+}
+export interface RowChange {
+  put?: Columns;
+  deleteAll?: string[];
+}
+export interface Row {
+  key: Columns;
+  columns: Columns;
+}
+
+/** Turns whatever the SDK rejected with into an OtsError, decoding the protobuf body when there is one. */
+export function toOtsError(e: unknown): OtsError {
+  if (e instanceof OtsError) return e;
+  const err = (e ?? {}) as { code?: unknown; message?: unknown; headers?: Record<string, string> };
+  const requestId = err.headers?.['x-ots-requestid'] ?? err.headers?.['x-ots-request-id'];
+  if (typeof err.code !== 'number') return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code ?? e)}`, undefined, requestId, { cause: e });
+  const raw = String(err.message ?? '');
+  const cut = raw.lastIndexOf(' requestId:');
+  const body = cut >= 0 ? raw.slice(0, cut) : raw;
+  let code = /\b(OTS[A-Za-z]+)/.exec(body)?.[1];
+  let message = body;
+  try {
+    // the SDK turned the bytes into a UTF-8 string; for the short ASCII fields of Error that is lossless
+    const decoded = ErrorProto.decode(Buffer.from(body, 'utf8'));
+    code = decoded.code;
+    message = decoded.message ?? '';
+  } catch {
+    // not a protobuf body (a proxy's page, an empty 403): keep the status and whatever code was visible
+  }
+  return new OtsError(code ?? `HTTP${err.code}`, message, err.code, requestId, { cause: e });
+}
+
+const toSdkValue = (v: KeyValue): unknown =>
+  v === INF_MIN ? TS.INF_MIN : v === INF_MAX ? TS.INF_MAX : typeof v === 'bigint' ? TS.Long.fromString(v.toString()) : v;
+const fromSdkValue = (v: any): OtsValue => (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && typeof v.toString === 'function' ? BigInt(v.toString(10)) : v);
+const sdkKey = (pk: PrimaryKey) => pk.map(([n, v]) => ({ [n]: toSdkValue(v) }));
+const sdkColumns = (c: Columns) => Object.entries(c).map(([n, v]) => ({ [n]: toSdkValue(v) }));
+
+function sdkCondition(c: WriteCondition): unknown {
+  const column = c.column
+    ? new TS.SingleColumnCondition(c.column.name, toSdkValue(c.column.equals), TS.ComparatorType.EQUAL, c.column.passIfMissing ?? false)
+    : null;
+  return new TS.Condition(TS.RowExistenceExpectation[c.row], column);
+}
+
+function toRow(r: any): Row | undefined {
+  if (!r || !Array.isArray(r.primaryKey)) return undefined;
+  const key: Columns = {};
+  for (const c of r.primaryKey) key[c.name] = fromSdkValue(c.value);
+  const columns: Columns = {};
+  for (const a of r.attributes ?? []) columns[a.columnName] = fromSdkValue(a.columnValue);
+  return { key, columns };
+}
+
+export class TablestoreClient {
+  private cached: { id: string; client: any } | undefined;
+
+  constructor(private readonly options: TablestoreClientOptions) {}
+
+  async getRow(table: string, pk: PrimaryKey, columns?: string[]): Promise<Row | undefined> {
+    const data = await this.call('getRow', { tableName: table, primaryKey: sdkKey(pk), maxVersions: 1, ...(columns ? { columnsToGet: columns } : {}) });
+    return toRow(data.row);
+  }
+
+  async putRow(table: string, pk: PrimaryKey, columns: Columns, condition: WriteCondition): Promise<void> {
+    await this.call('putRow', { tableName: table, primaryKey: sdkKey(pk), attributeColumns: sdkColumns(columns), condition: sdkCondition(condition) });
+  }
+
+  async updateRow(table: string, pk: PrimaryKey, change: RowChange, condition: WriteCondition): Promise<void> {
+    const ops: unknown[] = [];
+    if (change.put && Object.keys(change.put).length > 0) ops.push({ PUT: sdkColumns(change.put) });
+    if (change.deleteAll && change.deleteAll.length > 0) ops.push({ DELETE_ALL: change.deleteAll });
+    await this.call('updateRow', { tableName: table, primaryKey: sdkKey(pk), updateOfAttributeColumns: ops, condition: sdkCondition(condition) });
+  }
+
+  async deleteRow(table: string, pk: PrimaryKey, condition: WriteCondition): Promise<void> {
+    await this.call('deleteRow', { tableName: table, primaryKey: sdkKey(pk), condition: sdkCondition(condition) });
+  }
+
+  /** One page of a range: `next` is the key to start the following page at, absent at the end. */
+  async getRange(table: string, q: { start: PrimaryKey; end: PrimaryKey; backward?: boolean; limit: number; columns?: string[] }): Promise<{ rows: Row[]; next?: PrimaryKey }> {
+    const data = await this.call('getRange', {
+      tableName: table,
+      direction: q.backward ? TS.Direction.BACKWARD : TS.Direction.FORWARD,
+      inclusiveStartPrimaryKey: sdkKey(q.start),
+      exclusiveEndPrimaryKey: sdkKey(q.end),
+      limit: q.limit,
+      maxVersions: 1,
+      ...(q.columns ? { columnsToGet: q.columns } : {}),
+    });
+    const rows = (data.rows as unknown[]).map(toRow).filter((r): r is Row => r !== undefined);
+    const next = Array.isArray(data.nextStartPrimaryKey) ? (data.nextStartPrimaryKey as { name: string; value: unknown }[]).map((c): [string, KeyValue] => [c.name, fromSdkValue(c.value)]) : undefined;
+    return { rows, ...(next ? { next } : {}) };
+  }
+
+  /** CreateTable as the SDK takes it (set-up and tests; the stores never create tables). */
+  async createTable(params: Record<string, unknown>): Promise<void> {
+    await this.call('createTable', params);
+  }
+
+  private async sdk(): Promise<any> {
+    const c = await this.options.credentials();
+    const id = `${c.accessKeyId}\u0000${c.accessKeySecret}\u0000${c.securityToken ?? ''}`;
+    if (this.cached?.id !== id) {
+      const client = new TS.Client({
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        ...(c.securityToken ? { stsToken: c.securityToken } : {}),
+        endpoint: this.options.endpoint,
+        instancename: this.options.instance,
+        httpOptions: { timeout: this.options.timeoutMs ?? 10_000 },
+      });
+      this.cached = { id, client };
+    }
+    return this.cached.client;
+  }
+
+  private async call(op: string, params: Record<string, unknown>): Promise<any> {
+    const attempts = Math.max(1, this.options.maxAttempts ?? 4);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (await this.sdk())[op](params);
+      } catch (e) {
+        const err = toOtsError(e);
+        // the SDK's retry table keys on string codes it never sees (its `code` is the status), so throttling
+        // is retried here; anything that may have been applied goes back to the caller to resolve
+        if (!err.rejected || attempt >= attempts) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+      }
+    }
+  }
+}
