@@ -15,7 +15,13 @@ async function overStandin(options: TablestoreStandinOptions = {}, credentials: 
   const client = () => new TablestoreClient({ endpoint: standin.endpoint, instance: standin.instance, credentials, maxAttempts: 3 });
   const names = taskTableNames();
   await createTaskTables(client(), names);
-  return { standin, store: new TablestoreTaskStore(client(), names), peer: new TablestoreTaskStore(client(), names), close: () => standin.stop() };
+  return {
+    standin,
+    store: new TablestoreTaskStore(client(), names),
+    peer: new TablestoreTaskStore(client(), names),
+    holdIndexes: (hold: boolean) => standin.holdIndexes(hold),
+    close: () => standin.stop(),
+  };
 }
 
 // a small page cap, so every listing also crosses GetRange's next-start-key paging
