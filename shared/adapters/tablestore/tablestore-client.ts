@@ -77,12 +77,17 @@ export interface Row {
   columns: Columns;
 }
 
+const EMPTY_BODY_STATUS: Record<string, number> = { NotModified: 304, BadRequest: 400, Forbidden: 403, NotFound: 404 };
+
 /** Turns whatever the SDK rejected with into an OtsError, decoding the protobuf body when there is one. */
 export function toOtsError(e: unknown): OtsError {
   if (e instanceof OtsError) return e;
   const err = (e ?? {}) as { code?: unknown; message?: unknown; headers?: Record<string, string> };
   const requestId = err.headers?.['x-ots-requestid'] ?? err.headers?.['x-ots-request-id'];
-  if (typeof err.code !== 'number') return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code ?? e)}`, undefined, requestId, { cause: e });
+  // an error answer with an empty body comes with the status's name instead of its number
+  const status = typeof err.code === 'number' ? err.code : typeof err.code === 'string' ? EMPTY_BODY_STATUS[err.code] : undefined;
+  if (status === undefined) return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code ?? e)}`, undefined, requestId, { cause: e });
+  if (typeof err.code === 'string') return new OtsError(`HTTP${status}`, `Table Store answered ${status} with no body`, status, requestId, { cause: e });
   const raw = String(err.message ?? '');
   const cut = raw.lastIndexOf(' requestId:');
   const body = cut >= 0 ? raw.slice(0, cut) : raw;
@@ -91,12 +96,15 @@ export function toOtsError(e: unknown): OtsError {
   try {
     // the SDK turned the bytes into a UTF-8 string; for the short ASCII fields of Error that is lossless
     const decoded = ErrorProto.decode(Buffer.from(body, 'utf8'));
-    code = decoded.code;
-    message = decoded.message ?? '';
+    // text that happens to parse as protobuf is not an Error: the service's codes all start with OTS
+    if (/^OTS\w+$/.test(decoded.code)) {
+      code = decoded.code;
+      message = decoded.message ?? '';
+    }
   } catch {
     // not a protobuf body (a proxy's page, an empty 403): keep the status and whatever code was visible
   }
-  return new OtsError(code ?? `HTTP${err.code}`, message, err.code, requestId, { cause: e });
+  return new OtsError(code ?? `HTTP${status}`, message, status, requestId, { cause: e });
 }
 
 const toSdkValue = (v: KeyValue): unknown =>
