@@ -10,9 +10,9 @@ import { TaskConflictError, TaskStoreError } from '../../shared/ports/task-store
 import { TablestoreStandin, TEST_CREDENTIALS, type TablestoreStandinOptions } from '../../dev/standins/tablestore/tablestore-standin.ts';
 import { makeTask, runTaskStoreContract } from './task-store-contract.ts';
 
-async function overStandin(options: TablestoreStandinOptions = {}, credentials: () => OtsCredentials = () => TEST_CREDENTIALS) {
+async function overStandin(options: TablestoreStandinOptions = {}, credentials: () => OtsCredentials = () => TEST_CREDENTIALS, timeoutMs?: number) {
   const standin = await new TablestoreStandin(options).start();
-  const client = () => new TablestoreClient({ endpoint: standin.endpoint, instance: standin.instance, credentials, maxAttempts: 3 });
+  const client = () => new TablestoreClient({ endpoint: standin.endpoint, instance: standin.instance, credentials, maxAttempts: 3, ...(timeoutMs ? { timeoutMs } : {}) });
   const names = taskTableNames();
   await createTaskTables(client(), names);
   return {
@@ -107,13 +107,46 @@ describe('TablestoreTaskStore over the stand-in', () => {
     expect(await s.store.listDue(at(6), 10)).toEqual([]);
   });
 
-  it('follows an index that trails by a delay, as the real asynchronous index does', async () => {
-    s.standin.indexLagMs = 150;
-    const task = makeTask({ dueAt: at(1).toISOString() });
+  it('settles an update answered with a 500 after it committed: success, sent once', async () => {
+    const task = makeTask();
     await s.store.create(task);
-    expect(await s.store.listDue(at(5), 10)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await s.store.listDue(at(5), 10)).map((t) => t.id)).toEqual([task.id]);
+    s.standin.inject({ op: 'UpdateRow', kind: 'status', status: 500, code: 'OTSInternalServerError', committed: true });
+    const next = await s.store.update(task.id, 1, { status: 'RUNNING' }, at(5));
+    expect(await s.store.get(task.id)).toEqual(next);
+    expect(s.standin.requests.filter((r) => r.op === 'UpdateRow').map((r) => r.status)).toEqual([500]);
+  });
+
+  it('sends again a write that timed out before landing, and the late original then fails its condition', async () => {
+    const slow = await overStandin({}, () => TEST_CREDENTIALS, 100);
+    try {
+      const task = makeTask();
+      await slow.store.create(task);
+      slow.standin.inject({ op: 'UpdateRow', kind: 'latency', ms: 400 });
+      const next = await slow.store.update(task.id, 1, { pollCount: 7 }, at(5));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await slow.store.get(task.id)).toEqual(next);
+      expect(slow.standin.requests.filter((r) => r.op === 'UpdateRow').map((r) => r.status).sort()).toEqual([200, 403]);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('TablestoreTaskStore over an index that trails by a delay', () => {
+  it('lists a task only once the index clock has passed the lag, as the real asynchronous index does', async () => {
+    let clock = Date.now();
+    const s = await overStandin({ indexLagMs: 1000, now: () => clock });
+    try {
+      const task = makeTask({ dueAt: at(1).toISOString() });
+      await s.store.create(task);
+      expect(await s.store.listDue(at(5), 10)).toEqual([]);
+      clock += 999;
+      expect(await s.store.listDue(at(5), 10)).toEqual([]);
+      clock += 1;
+      expect((await s.store.listDue(at(5), 10)).map((t) => t.id)).toEqual([task.id]);
+    } finally {
+      await s.close();
+    }
   });
 });
 

@@ -29,7 +29,8 @@ export interface StandinCredentials {
 
 /** One injected failure, consumed by the next request that matches `op` (any operation when absent). */
 export type Fault = { op?: string } & (
-  | { kind: 'status'; status: number; code: string; message?: string }
+  /** Answers with this error; `committed`: after applying the request (a 5xx that hides a success). */
+  | { kind: 'status'; status: number; code: string; message?: string; committed?: boolean }
   /** Closes the connection without applying the request. */
   | { kind: 'drop' }
   /** Applies the request, then closes the connection instead of answering: the ambiguous write. */
@@ -44,6 +45,8 @@ export interface TablestoreStandinOptions {
   indexLagMs?: number;
   /** Most rows one GetRange answers, whatever its limit (the service's 5000-row cap, lowered to test paging). */
   maxRangeRows?: number;
+  /** The clock the indexes lag by (default Date.now), so a test can move it instead of sleeping. */
+  now?: () => number;
 }
 
 export interface StandinRequest {
@@ -68,7 +71,7 @@ export class TablestoreStandin {
     this.instance = options.instance ?? 'standin';
     this.credentials = options.credentials ?? [TEST_CREDENTIALS];
     this.indexLagMs = options.indexLagMs ?? 0;
-    this.engine = new TableEngine({ indexLagMs: () => this.indexLagMs });
+    this.engine = new TableEngine({ indexLagMs: () => this.indexLagMs, ...(options.now ? { now: options.now } : {}) });
   }
 
   get endpoint(): string {
@@ -123,13 +126,14 @@ export class TablestoreStandin {
       this.authenticate(req, body);
       const fault = this.takeFault(op);
       if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
-      if (fault?.kind === 'status') throw new OtsServiceError(fault.status, fault.code, fault.message ?? fault.code);
+      if (fault?.kind === 'status' && !fault.committed) throw new OtsServiceError(fault.status, fault.code, fault.message ?? fault.code);
       if (fault?.kind === 'drop') {
         record.status = 0;
         req.socket.destroy();
         return;
       }
       const out = this.dispatch(op, body, record);
+      if (fault?.kind === 'status') throw new OtsServiceError(fault.status, fault.code, fault.message ?? fault.code);
       if (fault?.kind === 'commit-then-drop') {
         record.status = 0;
         req.socket.destroy();

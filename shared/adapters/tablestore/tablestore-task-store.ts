@@ -22,7 +22,7 @@ type Settled = 'applied' | 'not-applied' | 'lost';
 
 /** Times a write whose outcome was ambiguous is re-read and, if it did not land, sent again. */
 const AMBIGUOUS_RETRIES = 3;
-/** Rows fetched per index page; listings read a little past the page to know whether there is a next one. */
+/** Most rows fetched per index page; listings read a little past the page to know whether there is a next one. */
 const INDEX_PAGE = 100;
 /** Main-table reads in flight at once when index entries are turned into tasks. */
 const READ_CONCURRENCY = 16;
@@ -102,7 +102,7 @@ export class TablestoreTaskStore implements TaskStore {
     const found: Task[] = [];
     let start: PrimaryKey = [['due_at', INF_MIN], ['id', INF_MIN]];
     while (found.length < want) {
-      const page = await this.range(this.tables.dueIndex, { start, end: [['due_at', t + 1n], ['id', INF_MIN]], limit: INDEX_PAGE });
+      const page = await this.range(this.tables.dueIndex, { start, end: [['due_at', t + 1n], ['id', INF_MIN]], limit: Math.min(INDEX_PAGE, want + 1) });
       const candidates = page.rows.filter((r) => typeof r.columns['lease_until'] !== 'bigint' || r.columns['lease_until'] <= t);
       const tasks = await mapLimited(candidates, READ_CONCURRENCY, (r) => this.get(String(r.key['id'])));
       for (const task of tasks) {
@@ -136,7 +136,7 @@ export class TablestoreTaskStore implements TaskStore {
     let start: PrimaryKey | undefined = after ? [...prefix, ['created_at', after.c], ['id', after.i]] : desc ? high : low;
     const entries: Row[] = [];
     while (start && entries.length <= n) {
-      const page = await this.range(status !== undefined ? this.tables.statusIndex : this.tables.createdIndex, { start, end: desc ? low : high, backward: desc, limit: INDEX_PAGE });
+      const page = await this.range(status !== undefined ? this.tables.statusIndex : this.tables.createdIndex, { start, end: desc ? low : high, backward: desc, limit: Math.min(INDEX_PAGE, n + 2) });
       // the cursor's own entry is where the range starts (inclusive); it was on the previous page
       entries.push(...page.rows.filter((r) => !(after && r.key['created_at'] === after.c && r.key['id'] === after.i)));
       start = page.next;
