@@ -17,11 +17,16 @@ export interface IndexDef {
   primaryKey: string[];
   definedColumns: string[];
 }
+export type ColumnType = 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'STRING' | 'BLOB';
 export interface TableDef {
   name: string;
   primaryKey: string[];
   indexes: IndexDef[];
+  /** Declared types: primary-key columns and defined (pre-declared attribute) columns, checked on every write. */
+  types?: Record<string, ColumnType>;
 }
+/** Largest STRING or BINARY attribute the service accepts (2 MB). */
+const MAX_ATTRIBUTE_BYTES = 2 * 1024 * 1024;
 export type RowExistence = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
 export type ColumnCondition =
   | { kind: 'single'; comparator: number; column: string; value: Value; filterIfMissing: boolean }
@@ -114,6 +119,11 @@ export class TableEngine {
 
   createTable(def: TableDef): void {
     if (this.tables.has(def.name)) throw new OtsServiceError(409, 'OTSObjectAlreadyExist', 'Requested table already exists.');
+    for (const idx of def.indexes) {
+      // an index may only be built from the primary key and defined columns
+      const unknown = [...idx.primaryKey, ...idx.definedColumns].find((c) => !def.primaryKey.includes(c) && !def.types?.[c]);
+      if (unknown) throw invalid(`Column ${unknown} of index ${idx.name} is neither a primary key nor a defined column.`);
+    }
     this.tables.set(def.name, new Table(def));
     for (const idx of def.indexes) {
       const pk = [...idx.primaryKey, ...def.primaryKey.filter((c) => !idx.primaryKey.includes(c))];
@@ -149,6 +159,7 @@ export class TableEngine {
     this.flushIndexes();
     const t = this.mainTable(name);
     const key = keyOf(t.pkValues(pk));
+    for (const c of [...pk, ...(change === 'delete' ? [] : change.cells.filter((x) => x.op === 'PUT' || x.op === 'INCREMENT'))]) checkType(t.def, c.name, c.value);
     const before = t.rows.get(key);
     if (cond.row === 'EXPECT_EXIST' && !before) throw conditionFailed();
     if (cond.row === 'EXPECT_NOT_EXIST' && before) throw conditionFailed();
@@ -170,6 +181,7 @@ export class TableEngine {
   getRange(name: string, start: Value[], end: Value[], backward: boolean, limit: number): { rows: StoredRow[]; next?: { name: string; value: Value }[] } {
     this.flushIndexes();
     const t = this.table(name);
+    if (comparePk(start, end) * (backward ? -1 : 1) > 0) throw invalid(`Begin key must be ${backward ? 'more' : 'less'} than end key in ${backward ? 'BACKWARD' : 'FORWARD'}.`);
     const inRange = (r: Row) => {
       const k = r.pk.map((c) => c.value);
       return backward ? comparePk(k, start) <= 0 && comparePk(k, end) > 0 : comparePk(k, start) >= 0 && comparePk(k, end) < 0;
@@ -205,6 +217,15 @@ export class TableEngine {
       }
     }
   }
+}
+
+function checkType(def: TableDef, column: string, value: Value | undefined): void {
+  if (!value) return;
+  const declared = def.types?.[column];
+  // a JS number is a DOUBLE on the wire: written to a column declared INTEGER it is refused, not converted
+  if (declared && declared !== value.t) throw invalid(`Type mismatch of column ${column}: declared ${declared}, got ${value.t}.`);
+  const size = value.t === 'STRING' ? Buffer.byteLength(value.v, 'utf8') : value.t === 'BLOB' ? value.v.length : 0;
+  if (size > MAX_ATTRIBUTE_BYTES) throw invalid(`The length of attribute column: '${column}' exceeds the MaxLength:${MAX_ATTRIBUTE_BYTES} with CurrentLength:${size}.`);
 }
 
 function applyCell(attrs: Map<string, { value: Value; ts: number }>, c: Cell, ts: number): void {

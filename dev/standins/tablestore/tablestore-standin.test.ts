@@ -74,6 +74,14 @@ describe('TablestoreStandin over the SDK', () => {
     expect((await client.getRange(range)).rows.map((r: any) => r.primaryKey.map((c: any) => String(c.value)))).toEqual([['5', 'a']]);
   });
 
+  it('refuses a bare JS number (DOUBLE) written to a column declared INTEGER, and describes the declared types', async () => {
+    const e = await client.putRow({ tableName: 't', condition: new TS.Condition(TS.RowExistenceExpectation.IGNORE, null), primaryKey: [{ id: 'a' }], attributeColumns: [{ due: 5 }] }).catch((x: unknown) => x);
+    expect([e.code, codeOf(e)]).toEqual([400, 'OTSParameterInvalid']);
+    const d = await client.describeTable({ tableName: 't' });
+    expect(d.tableMeta.definedColumn.map((c: any) => [c.name, c.type])).toEqual([['due', TS.DefinedColumnType.DCT_INTEGER]]);
+    expect(d.indexMetas.map((i: any) => i.name)).toEqual(['t_due']);
+  });
+
   it('refuses a request signed with the wrong secret', async () => {
     const wrong = new TS.Client({ accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret', endpoint: standin.endpoint, instancename: standin.instance });
     const e = await wrong.getRow(row('a')).catch((x: unknown) => x);

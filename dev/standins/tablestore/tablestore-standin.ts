@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { readRow, readVariant, writePrimaryKey, writeRows, PlainBufferError } from './plain-buffer.ts';
-import { invalid, OtsServiceError, TableEngine, type ColumnCondition, type RowExistence, type WriteCondition } from './table-engine.ts';
+import { invalid, OtsServiceError, TableEngine, type ColumnCondition, type ColumnType, type RowExistence, type WriteCondition } from './table-engine.ts';
 
 const require = createRequire(import.meta.url);
 // The SDK's compiled protobuf definitions: what it encodes, we decode with the same schema.
@@ -181,11 +181,18 @@ export class TablestoreStandin {
     };
     switch (op) {
       case 'CreateTable': {
-        const m = decode('CreateTableRequest') as { tableMeta: { tableName: string; primaryKey: { name: string }[] }; indexMetas?: { name: string; primaryKey: string[]; definedColumn: string[] }[] };
+        const m = decode('CreateTableRequest') as {
+          tableMeta: { tableName: string; primaryKey: { name: string; type: number }[]; definedColumn?: { name: string; type: number }[] };
+          indexMetas?: { name: string; primaryKey: string[]; definedColumn: string[] }[];
+        };
         record.table = m.tableMeta.tableName;
+        const types: Record<string, ColumnType> = {};
+        for (const p of m.tableMeta.primaryKey) types[p.name] = PK_TYPES[p.type] ?? 'STRING';
+        for (const d of m.tableMeta.definedColumn ?? []) types[d.name] = DEFINED_TYPES[d.type] ?? 'STRING';
         this.engine.createTable({
           name: m.tableMeta.tableName,
           primaryKey: m.tableMeta.primaryKey.map((p) => p.name),
+          types,
           indexes: (m.indexMetas ?? []).map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumns: i.definedColumn ?? [] })),
         });
         return ok('CreateTableResponse', {});
@@ -195,7 +202,11 @@ export class TablestoreStandin {
         record.table = m.tableName;
         const d = this.engine.describe(m.tableName);
         return ok('DescribeTableResponse', {
-          tableMeta: { tableName: d.name, primaryKey: d.primaryKey.map((name) => ({ name, type: 2 })) },
+          tableMeta: {
+            tableName: d.name,
+            primaryKey: d.primaryKey.map((name) => ({ name, type: numberOf(PK_TYPES, d.types?.[name]) })),
+            definedColumn: Object.entries(d.types ?? {}).filter(([n]) => !d.primaryKey.includes(n)).map(([name, t]) => ({ name, type: numberOf(DEFINED_TYPES, t) })),
+          },
           reservedThroughputDetails: { capacityUnit: { read: 0, write: 0 }, lastIncreaseTime: 0 },
           tableOptions: { timeToLive: -1, maxVersions: 1 },
           indexMetas: d.indexes.map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumn: i.definedColumns, indexUpdateMode: 0, indexType: 0 })),
@@ -238,6 +249,11 @@ export class TablestoreStandin {
     }
   }
 }
+
+/** The protobuf enums PrimaryKeyType and DefinedColumnType, by number. */
+const PK_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BLOB' };
+const DEFINED_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING' };
+const numberOf = (types: Record<number, ColumnType>, t: ColumnType | undefined) => Number(Object.entries(types).find(([, v]) => v === t)?.[0] ?? 0);
 
 interface ConditionMsg {
   rowExistence: number;
