@@ -71,7 +71,8 @@ export interface TaskStore {
   /**
    * A page of tasks (of one status, or all) by creation time, oldest first unless `order` is 'desc'; ties are
    * broken by id. `cursor` is the `next` of the previous page of the same listing; a cursor the store did not
-   * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order.
+   * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order; like
+   * listDue's, that index may trail the rows by a moment (a task created just now may be missing for it).
    */
   listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order?: ListOrder): Promise<TaskPage>;
   /**

@@ -65,6 +65,13 @@ describe('TablestoreTaskStore over the stand-in', () => {
     expect(await s.store.get(task.id)).toEqual(task);
   });
 
+  it('settles an idempotency record whose answer was lost after it committed: this call created it', async () => {
+    const record = { key: `idem_${makeTask().id}`, taskId: 'task_a', requestHash: 'h1', createdAt: at(1).toISOString() };
+    s.standin.inject({ op: 'PutRow', kind: 'commit-then-drop' });
+    expect(await s.store.putIdempotencyKey(record)).toBeUndefined();
+    expect(await s.peer.putIdempotencyKey({ ...record, taskId: 'task_b' })).toEqual(record);
+  });
+
   it('sends a write again when the re-read shows it never landed (dropped connection, 500)', async () => {
     const task = makeTask();
     s.standin.inject({ op: 'PutRow', kind: 'drop' });
