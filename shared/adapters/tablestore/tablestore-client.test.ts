@@ -14,6 +14,11 @@ describe('toOtsError', () => {
     expect(toOtsError(sdkError(503, '\n\rOTSServerBusy\u0012\u0005busy. requestId:r'))).toMatchObject({ code: 'OTSServerBusy', rejected: true, ambiguous: false });
     expect(toOtsError(sdkError(500, '\n\u0016OTSInternalServerError\u0012\u0001x requestId:r'))).toMatchObject({ rejected: false, ambiguous: true });
     expect(toOtsError(sdkError('NetworkingError', 'socket hang up'))).toMatchObject({ code: 'NetworkError', httpStatus: undefined, ambiguous: true });
+    expect(toOtsError(sdkError('TimeoutError', 'Connection timed out after 100ms'))).toMatchObject({ code: 'NetworkError', ambiguous: true });
+  });
+
+  it('does not take a bug in the client for a lost answer', () => {
+    expect(toOtsError(new ReferenceError('pro is not defined'))).toMatchObject({ code: 'ClientError', ambiguous: false, rejected: false });
   });
 
   it('keeps the status of an answer with no body, and of one that is not protobuf', () => {

@@ -1,13 +1,19 @@
 // A thin typed wrapper over the untyped `tablestore` SDK: the few row calls the stores use, INTEGER columns as
 // bigint, credentials asked for per call (STS rotates), and the service's protobuf Error decoded here because
 // the SDK hands back the HTTP status as `code` and the raw protobuf bytes as `message`.
-import { createRequire } from 'node:module';
+// Static imports, so esbuild puts the SDK into each function's bundle (a runtime require would not be).
+import TS from 'tablestore';
+import compiledProto from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the SDK ships no types; they stop at this file */
-const TS = createRequire(import.meta.url)('tablestore') as any;
-const ErrorProto = createRequire(import.meta.url)('tablestore/lib/protocol/tablestore_compiled_proto.js').main.proto.Error as {
-  decode(b: Uint8Array): { code: string; message?: string };
-};
+const ErrorProto = compiledProto.main.proto.Error;
+
+// The SDK assigns to undeclared variables (`key`, `size` in lib/protocol/plian_buffer_builder.js, `pro` in
+// lib/filter.js, `sub` in lib/protocol/encoder.js). Bundled into a function's ESM output, which is strict
+// mode, each would throw ReferenceError; as properties of the global object they resolve, as in sloppy mode.
+for (const name of ['key', 'size', 'pro', 'sub']) {
+  if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value: undefined, writable: true, configurable: true, enumerable: false });
+}
 
 /** A cell value: bigint is INTEGER (int64), number is DOUBLE, never the same column type in a condition. */
 export type OtsValue = string | bigint | number | boolean | Buffer;
@@ -57,7 +63,7 @@ export class OtsError extends Error {
   }
   /** A write may or may not have been applied: no answer, or a server error after it was received. */
   get ambiguous(): boolean {
-    return !this.rejected && (this.httpStatus === undefined || this.httpStatus >= 500);
+    return this.code === 'NetworkError' || (!this.rejected && this.httpStatus !== undefined && this.httpStatus >= 500);
   }
 }
 const REJECTED = new Set(['OTSServerBusy', 'OTSOperationThrottled', 'OTSNotEnoughCapacityUnit', 'OTSPartitionUnavailable', 'OTSTableNotReady', 'OTSRowOperationConflict', 'OTSQuotaExhausted']);
@@ -86,7 +92,11 @@ export function toOtsError(e: unknown): OtsError {
   const requestId = err.headers?.['x-ots-requestid'] ?? err.headers?.['x-ots-request-id'];
   // an error answer with an empty body comes with the status's name instead of its number
   const status = typeof err.code === 'number' ? err.code : typeof err.code === 'string' ? EMPTY_BODY_STATUS[err.code] : undefined;
-  if (status === undefined) return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code ?? e)}`, undefined, requestId, { cause: e });
+  if (status === undefined) {
+    // only the SDK's transport failures leave a write's outcome open; anything else is a bug to surface as is
+    if (err.code === 'NetworkingError' || err.code === 'TimeoutError') return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code)}`, undefined, requestId, { cause: e });
+    return new OtsError('ClientError', `Table Store client failed: ${String(err.message ?? e)}`, undefined, requestId, { cause: e });
+  }
   if (typeof err.code === 'string') return new OtsError(`HTTP${status}`, `Table Store answered ${status} with no body`, status, requestId, { cause: e });
   const raw = String(err.message ?? '');
   const cut = raw.lastIndexOf(' requestId:');
