@@ -91,6 +91,19 @@ describe('TablestoreTaskStore over the stand-in', () => {
     expect(s.standin.requests.filter((r) => r.op === 'PutRow').map((r) => r.status)).toEqual([503, 403, 200]);
   });
 
+  it('retries reads on throttling, a 503 and a dropped connection, a few times and quickly', async () => {
+    const task = makeTask();
+    await s.store.create(task);
+    s.standin.inject({ op: 'GetRow', kind: 'status', status: 503, code: 'OTSServerUnavailable' });
+    s.standin.inject({ op: 'GetRow', kind: 'drop' });
+    expect(await s.store.get(task.id)).toEqual(task);
+    s.standin.inject({ op: 'GetRow', kind: 'status', status: 503, code: 'OTSServerUnavailable' }, 5);
+    const started = performance.now();
+    await expect(s.store.get(task.id)).rejects.toBeInstanceOf(TaskStoreError);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(s.standin.requests.filter((r) => r.op === 'GetRow').map((r) => r.status)).toEqual([503, 0, 200, 503, 503, 503]);
+  });
+
   it('tolerates a lagging due index: a stale entry is dropped on re-read, a new one shows once the index catches up', async () => {
     const done = makeTask({ dueAt: at(1).toISOString() });
     await s.store.create(done);

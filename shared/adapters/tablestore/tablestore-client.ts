@@ -11,6 +11,9 @@ const ErrorProto = compiledProto.main.proto.Error;
 // The SDK assigns to undeclared variables (`key`, `size` in lib/protocol/plian_buffer_builder.js, `pro` in
 // lib/filter.js, `sub` in lib/protocol/encoder.js). Bundled into a function's ESM output, which is strict
 // mode, each would throw ReferenceError; as properties of the global object they resolve, as in sloppy mode.
+// One retry policy, ours (below): the SDK's retries reads up to 20 times (about a minute) on statuses and
+// network errors, and never retries throttled writes because its table keys on codes it never sees.
+TS.DefaultRetryPolicy.maxRetryTimes = 0;
 for (const name of ['key', 'size', 'pro', 'sub']) {
   if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value: undefined, writable: true, configurable: true, enumerable: false });
 }
@@ -209,9 +212,10 @@ export class TablestoreClient {
         return await (await this.sdk())[op](params);
       } catch (e) {
         const err = toOtsError(e);
-        // the SDK's retry table keys on string codes it never sees (its `code` is the status), so throttling
-        // is retried here; anything that may have been applied goes back to the caller to resolve
-        if (!err.rejected || attempt >= attempts) throw err;
+        // a request the service turned away is sent again; so is a read whose answer was lost. A write that
+        // may have been applied goes back to the caller, who settles it by reading the row
+        const read = op === 'getRow' || op === 'getRange';
+        if (!(err.rejected || (read && err.ambiguous)) || attempt >= attempts) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
     }
