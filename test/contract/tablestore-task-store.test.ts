@@ -1,6 +1,5 @@
-// Runs the TaskStore contract against TablestoreTaskStore over the wire-level stand-in (the real SDK, real
-// protobuf and PlainBuffer), plus what only Table Store brings: ambiguous writes, lagging indexes, throttling,
-// signatures. With OTS_TEST_* and ALIBABA_CLOUD_* set, the same contract also runs against the real service.
+// The TaskStore contract on TablestoreTaskStore over the wire-level stand-in, plus what Table Store adds (lost answers,
+// lagging indexes, throttling, signatures); with OTS_TEST_* and ALIBABA_CLOUD_* set, also on the real service.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OtsError, TablestoreClient, type OtsCredentials } from '../../shared/adapters/tablestore/tablestore-client.ts';

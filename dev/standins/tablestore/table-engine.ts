@@ -1,6 +1,5 @@
-// The stand-in's tables: rows in memory, ordered by primary key, conditional writes as Table Store checks them
-// (row existence, then the column condition with INTEGER and DOUBLE never equal), and global secondary indexes
-// that follow the table after a delay, as the real asynchronous index does.
+// The stand-in's tables: rows in memory ordered by primary key, conditional writes checked as Table Store checks
+// them (INTEGER never equals DOUBLE), and global indexes that follow their table after a delay, as the real ones do.
 import type { Cell, StoredRow, Value } from './plain-buffer.ts';
 
 /** An error the service answers with: HTTP status and the protobuf Error's code and message. */

@@ -1,6 +1,6 @@
-// A thin typed wrapper over the untyped `tablestore` SDK: the few row calls the stores use, INTEGER columns as
-// bigint, credentials asked for per call (STS rotates), and the service's protobuf Error decoded here because
-// the SDK hands back the HTTP status as `code` and the raw protobuf bytes as `message`.
+// Typed wrapper over the untyped `tablestore` SDK: the few row calls the stores use, INTEGER as bigint, credentials
+// asked for per call (STS rotates), and the protobuf Error decoded here (the SDK leaves its bytes in `message`).
+
 // Static imports, so esbuild puts the SDK into each function's bundle (a runtime require would not be).
 import TS from 'tablestore';
 import compiledProto from 'tablestore/lib/protocol/tablestore_compiled_proto.js';

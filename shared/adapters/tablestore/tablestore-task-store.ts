@@ -1,6 +1,5 @@
-// TaskStore on Table Store (cloud mode). Every write is conditional: create-once with EXPECT_NOT_EXIST, updates
-// and leases on the INTEGER version column. An ambiguous write (no answer, or a 5xx) is settled by reading the
-// row back: if it holds what we wrote, the write happened. Queries read asynchronous global indexes.
+// TaskStore on Table Store: create-once and version-conditional writes; an ambiguous write (no answer, a 5xx)
+// is settled by reading the row back, and queries read asynchronous global indexes, then the rows themselves.
 import type { Task, TaskStatus } from '../../domain/task.ts';
 import {
   TaskAlreadyExistsError,
