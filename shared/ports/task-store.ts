@@ -57,7 +57,10 @@ export interface TaskStore {
   update(id: string, expectedVersion: number, patch: TaskPatch, now: Date): Promise<Task>;
   /**
    * Tasks whose dueAt ≤ now and whose lease is free (absent or ≤ now), oldest due first. Served by an
-   * index on dueAt: cost grows with the number of due tasks, not with history.
+   * index on dueAt: cost grows with the number of due tasks, not with history. The index may lag the rows
+   * (Table Store's global indexes are asynchronous): a task that just fell due can be missing until the next
+   * call, and a listed task may have been leased or finished meanwhile. Callers take it with tryLease, whose
+   * conditional write refuses a task that moved on; never act on a listed task without that lease.
    */
   listDue(now: Date, limit: number): Promise<Task[]>;
   /**
@@ -68,7 +71,8 @@ export interface TaskStore {
   /**
    * A page of tasks (of one status, or all) by creation time, oldest first unless `order` is 'desc'; ties are
    * broken by id. `cursor` is the `next` of the previous page of the same listing; a cursor the store did not
-   * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order.
+   * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order; like
+   * listDue's, that index may trail the rows by a moment (a task created just now may be missing for it).
    */
   listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order?: ListOrder): Promise<TaskPage>;
   /**

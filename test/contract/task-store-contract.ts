@@ -2,12 +2,15 @@
 // so the use cases can rely on create-once, conditional updates, leases and the due-task query everywhere.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskStatus } from '../../shared/domain/task.ts';
+import { itKeepsLeasesExclusiveUnderALaggingIndex } from './task-store-lag-case.ts';
 import { TaskAlreadyExistsError, TaskConflictError, TaskNotFoundError, TaskStoreError, type ListOrder, type TaskStore } from '../../shared/ports/task-store.ts';
 
 export interface TaskStoreSubject {
   store: TaskStore;
   /** A second handle on the same data (another connection or process), when the adapter has one. */
   peer?: TaskStore;
+  /** Holds the due index where it is (true) or lets it catch up (false), for adapters whose index lags. */
+  holdIndexes?: (hold: boolean) => void;
   close(): Promise<void>;
 }
 
@@ -175,6 +178,8 @@ export function runTaskStoreContract(name: string, options: TaskStoreContractOpt
       const taken = await store.tryLease(task.id, 'owner-b', at(120), at(61));
       expect(taken).toMatchObject({ leaseOwner: 'owner-b', leaseUntil: at(120).toISOString(), version: 3 });
     });
+
+    itKeepsLeasesExclusiveUnderALaggingIndex(() => subject, at);
 
     it('returns undefined from tryLease for an unknown id', async () => {
       expect(await store.tryLease('task_missing', 'o', at(2), at(1))).toBeUndefined();

@@ -1,0 +1,88 @@
+// A task as a Table Store row: the task as JSON in `data` (checked against its schema on the way out) plus the
+// columns the conditions and indexes need, INTEGER (bigint) epoch ms for times and the version.
+import { z } from 'zod';
+import { TASK_STATUSES, TASK_TYPES, type Task } from '../../domain/task.ts';
+import { parseJson } from '../../json/parse-json.ts';
+import { TaskStoreError, type ListOrder } from '../../ports/task-store.ts';
+import type { Columns, OtsValue } from './tablestore-client.ts';
+
+const errorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** Loose, so a field the domain adds later is kept rather than dropped on the next read (as in SQLite). */
+const taskSchema: z.ZodType<Task> = z.object({
+  id: z.string(),
+  type: z.enum(TASK_TYPES),
+  model: z.string(),
+  status: z.enum(TASK_STATUSES),
+  input: z.record(z.string(), z.unknown()),
+  parameters: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.string()).optional(),
+  idempotencyKey: z.string().optional(),
+  submitAttemptedAt: z.string().optional(),
+  dashscopeTaskId: z.string().optional(),
+  dashscopeRequestId: z.string().optional(),
+  outputs: z.array(z.object({ index: z.number(), error: errorSchema.optional() }).loose()),
+  usage: z.record(z.string(), z.unknown()).optional(),
+  cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
+  error: errorSchema.optional(),
+  pollCount: z.number(),
+  dueAt: z.string().optional(),
+  leaseOwner: z.string().optional(),
+  leaseUntil: z.string().optional(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).loose();
+
+/** ISO time → epoch ms as INTEGER; an unparsable time is a caller bug, not a row to store. */
+export function epochMs(iso: string, field: string): bigint {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) throw new TaskStoreError(`${field} is not an ISO time: ${iso.slice(0, 40)}`);
+  return BigInt(t);
+}
+
+/** Every column of the row for `task`; due_at and lease_until are absent when the task has none. */
+export function taskColumns(task: Task): Columns {
+  return {
+    data: JSON.stringify(task),
+    version: BigInt(task.version),
+    status: task.status,
+    created_at: epochMs(task.createdAt, 'createdAt'),
+    ...(task.dueAt !== undefined ? { due_at: epochMs(task.dueAt, 'dueAt') } : {}),
+    ...(task.leaseUntil !== undefined ? { lease_until: epochMs(task.leaseUntil, 'leaseUntil') } : {}),
+  };
+}
+
+export function parseTaskRow(columns: Columns): Task {
+  const data = columns['data'];
+  if (typeof data !== 'string') throw new TaskStoreError('stored task row has no data column');
+  let raw: unknown;
+  try {
+    raw = parseJson(data);
+  } catch {
+    throw new TaskStoreError('stored task row is not JSON');
+  }
+  const r = taskSchema.safeParse(raw);
+  if (!r.success) throw new TaskStoreError(`stored task row is malformed: ${r.error.issues[0]?.message ?? 'unknown'}`);
+  if (columns['version'] !== BigInt(r.data.version)) throw new TaskStoreError(`task ${r.data.id}: version column and data disagree`);
+  return r.data;
+}
+
+/** Position after the last task of a page: creation ms, id, and the order it belongs to. */
+const cursorSchema = z.object({ c: z.number().int(), i: z.string(), o: z.enum(['a', 'd']) });
+
+export function encodeCursor(createdAt: OtsValue | undefined, id: OtsValue | undefined, order: ListOrder): string {
+  return Buffer.from(JSON.stringify({ c: Number(createdAt), i: String(id), o: order === 'desc' ? 'd' : 'a' })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, order: ListOrder): { c: bigint; i: string } {
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
+  } catch {
+    throw new TaskStoreError('invalid page cursor');
+  }
+  // a cursor is a position in one order; in the other it would skip or repeat tasks
+  if ((parsed.o === 'd') !== (order === 'desc')) throw new TaskStoreError(`page cursor is from the other order than '${order}'`);
+  return { c: BigInt(parsed.c), i: parsed.i };
+}
