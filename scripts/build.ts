@@ -86,6 +86,10 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
         metafile: true,
         absWorkingDir: options.root,
         logLevel: 'warning',
+        // every bundle carries the cloud composition root (it registers itself with getDeps)
+        inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
+        // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
+        external: ['proxy-agent'],
         // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
         banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       });

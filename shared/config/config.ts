@@ -48,12 +48,17 @@ export const envSchema = z.object({
   OSS_REGION: z.string().min(1).optional(),
   OSS_ENDPOINT: z.string().min(1).optional(),
   OSS_INTERNAL: bool.default(false),
+  /** Where signed URLs point (apps fetch from outside); default the region's public endpoint. */
+  OSS_PUBLIC_ENDPOINT: z.string().min(1).optional(),
   OTS_ENDPOINT: z.url().optional(),
   OTS_INSTANCE: z.string().min(1).optional(),
+  /** Prefix of the Table Store table names, so several deployments can share one instance. */
+  OTS_TABLE_PREFIX: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,40}$|^$/, 'letters, digits and _').default(''),
   EVENTBRIDGE_ENDPOINT: z.string().min(1).optional(),
   EVENTBRIDGE_BUS: z.string().min(1).default('dashscope-fc'),
   FC_FUNCTION_NAME: z.string().optional(),
   FC_REGION: z.string().optional(),
+  FC_ACCOUNT_ID: z.string().optional(),
   // Limits of our own HTTP servers (FC web functions and the local runtime); see shared/http/server-limits.ts.
   HTTP_REQUEST_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
@@ -95,8 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const mode = e.RUNTIME_MODE ?? (e.FC_FUNCTION_NAME ? 'cloud' : 'local');
   if (mode === 'cloud') {
-    const missing = (['DASHSCOPE_API_KEY'] as const).filter((k) => !e[k]);
-    if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, [...missing]);
+    const missing: string[] = (['DASHSCOPE_API_KEY', 'OSS_BUCKET', 'OTS_ENDPOINT', 'OTS_INSTANCE'] as const).filter((k) => !e[k]);
+    // both derivable from what FC sets in every function (FC_REGION, FC_ACCOUNT_ID)
+    if (!e.OSS_REGION && !e.FC_REGION) missing.push('OSS_REGION');
+    if (!e.EVENTBRIDGE_ENDPOINT && !(e.FC_ACCOUNT_ID && e.FC_REGION)) missing.push('EVENTBRIDGE_ENDPOINT');
+    if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, missing);
   }
   // node:http refuses to start a server whose header deadline is later than its whole-request deadline.
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {

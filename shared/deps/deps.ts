@@ -9,6 +9,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
+import type { FcCredentials } from '../runtime/fc-credentials.ts';
 
 export interface Deps {
   config: Config;
@@ -22,6 +23,8 @@ export interface Deps {
   conversations: ConversationStore;
   /** DashScope's result URLs, read for persist-to-oss (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES, DOWNLOAD_TIMEOUT_MS). */
   results: ResultSource;
+  /** The role credentials the cloud adapters sign with, updated by every invocation (cloud only). */
+  credentials?: FcCredentials;
   /** Releases what the root opened (database handles, sockets). */
   close(): Promise<void>;
 }

@@ -1,22 +1,26 @@
-// The process-wide Deps for entry points that FC calls directly (`handler` exports), built once: local mode
-// uses injected deps (setDeps) or the local root; cloud mode fails with a ConfigError (no cloud root yet).
+// The process-wide Deps for entry points that FC calls directly (`handler` exports), built once: injected deps
+// (setDeps: the local runtime, tests), else the composition root of the mode, if the process loaded it.
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import type { Deps } from './deps.ts';
 
 let current: Deps | undefined;
 let localRoot: ((config: Config) => Deps) | undefined;
+let cloudRoot: ((config: Config) => Deps) | undefined;
 
 /** The Deps of this process, built on first use. Throws ConfigError when the environment cannot be served. */
 export function getDeps(): Deps {
   if (current) return current;
   const config = loadConfig();
   if (config.mode === 'cloud') {
-    throw new ConfigError(
-      'RUNTIME_MODE is cloud (or FC_FUNCTION_NAME is set), but the cloud adapters (Table Store, EventBridge, OSS) are ' +
-        'not part of this build yet: missing shared/adapters/tablestore, shared/adapters/eventbridge, shared/adapters/oss ' +
-        'and the cloud composition root shared/deps/cloud-deps.ts. Run locally with `npm start`.',
-      ['RUNTIME_MODE'],
-    );
+    if (!cloudRoot) {
+      throw new ConfigError(
+        'RUNTIME_MODE is cloud (or FC_FUNCTION_NAME is set), but this process has no cloud composition root: run a ' +
+          'bundle from `npm run build`, or import shared/deps/cloud-deps.ts first; locally, use `npm start`.',
+        ['RUNTIME_MODE'],
+      );
+    }
+    current = cloudRoot(config);
+    return current;
   }
   if (!localRoot) {
     throw new ConfigError(
@@ -37,6 +41,11 @@ export function setDeps(deps: Deps): void {
 /** Forgets the process Deps without closing them (tests). */
 export function resetDeps(): void {
   current = undefined;
+}
+
+/** Called by the cloud composition root when it is loaded (every function bundle contains it). */
+export function registerCloudRoot(build: (config: Config) => Deps): void {
+  cloudRoot = build;
 }
 
 /** Called by the local composition root when it is loaded; never imported by function bundles. */

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Deps } from '../deps/deps.ts';
 import type { FcContext, FunctionModule } from '../runtime/fc.ts';
+import type { CloudCredentials } from '../runtime/fc-credentials.ts';
 import { clip } from '../text/clip.ts';
 import { readBody } from './body.ts';
 import { HttpError } from './errors.ts';
@@ -38,12 +39,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
 
-/** Builds the FC context from the common request headers FC sends to a custom runtime. */
-export function contextFromHeaders(req: IncomingMessage, requestId: string, deps: Deps): FcContext {
-  const timeout = num(header(req, 'x-fc-function-timeout'));
+/** The role credentials FC sends a custom runtime with every request (custom.debian10 and earlier). */
+export function credentialsFromHeaders(req: IncomingMessage): CloudCredentials | undefined {
   const accessKeyId = header(req, 'x-fc-access-key-id');
   const accessKeySecret = header(req, 'x-fc-access-key-secret');
   const securityToken = header(req, 'x-fc-security-token');
+  return accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } : undefined;
+}
+
+/** Builds the FC context from the common request headers FC sends to a custom runtime. */
+export function contextFromHeaders(req: IncomingMessage, requestId: string, deps: Deps): FcContext {
+  const timeout = num(header(req, 'x-fc-function-timeout'));
+  const credentials = credentialsFromHeaders(req);
   const region = header(req, 'x-fc-region') ?? deps.config.FC_REGION;
   const accountId = header(req, 'x-fc-account-id');
   const retryCount = num(header(req, 'x-fc-retry-count'));
@@ -57,7 +64,7 @@ export function contextFromHeaders(req: IncomingMessage, requestId: string, deps
     },
     ...(region ? { region } : {}),
     ...(accountId ? { accountId } : {}),
-    ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(retryCount !== undefined ? { retryCount } : {}),
     ...(timeout !== undefined ? { deadlineMs: timeout * 1000 } : {}),
   };
@@ -100,6 +107,8 @@ export async function serveWebFunction(mod: FunctionModule, deps: Deps, port: nu
     // The function's own requestIdOf() must see the same id that the markers and logs carry.
     req.headers['x-fc-request-id'] = requestId;
     const control = header(req, 'x-fc-control-path');
+    // every request brings the role's current credentials: the cloud adapters sign their next calls with them
+    deps.credentials?.update(credentialsFromHeaders(req));
     const path = new URL(req.url ?? '/', 'http://fc').pathname;
     markers(`FC Invoke Start RequestId: ${requestId}`);
     try {

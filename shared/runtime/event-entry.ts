@@ -6,5 +6,10 @@ import type { EventHandler } from './fc.ts';
 
 export function eventEntry(create: (deps: Deps) => EventHandler): EventHandler {
   let built: EventHandler | undefined;
-  return (event, context) => (built ??= create(getDeps()))(event, context);
+  return (event, context) => {
+    const deps = getDeps();
+    // the invocation's role credentials are the ones the cloud adapters sign with from now on
+    deps.credentials?.update(context.credentials);
+    return (built ??= create(deps))(event, context);
+  };
 }

@@ -8,10 +8,12 @@ import { httpFunction } from '../../shared/http/http-function.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { serveWebFunction, type WebFunctionServer } from '../../shared/http/web-function.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
+import { FcCredentials } from '../../shared/runtime/fc-credentials.ts';
 import type { FcContext, FunctionModule } from '../../shared/runtime/fc.ts';
 
 let closedDeps = 0;
-const deps = { config: loadConfig({ FC_FUNCTION_NAME: 'fixture-fn', RUNTIME_MODE: 'local' }), logger: silentLogger, close: async () => void closedDeps++ } as unknown as Deps;
+const credentials = new FcCredentials({});
+const deps = { config: loadConfig({ FC_FUNCTION_NAME: 'fixture-fn', RUNTIME_MODE: 'local' }), logger: silentLogger, credentials, close: async () => void closedDeps++ } as unknown as Deps;
 
 const seen: { event: string; context: FcContext }[] = [];
 let release: (() => void) | undefined;
@@ -94,6 +96,16 @@ describe('serveWebFunction', () => {
     const call = seen.find((s) => s.context.requestId === 'evt-1')!;
     expect(call.event).toBe('{"triggerName":"t"}');
     expect(call.context).toMatchObject({ requestId: 'evt-1', function: { name: 'fn-a', timeout: 300 }, region: 'cn-beijing', deadlineMs: 300_000 });
+  });
+
+  it('hands the role credentials FC sends with each request to the deps, the newest winning', async () => {
+    const url = await start();
+    const send = (id: string, path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-fc-access-key-id': id, 'x-fc-access-key-secret': 'secret', 'x-fc-security-token': 'token' } });
+    await send('STS.http', '/v1/items/1');
+    expect(credentials.current()).toEqual({ accessKeyId: 'STS.http', accessKeySecret: 'secret', securityToken: 'token' });
+    await send('STS.event', '/invoke', { method: 'POST', headers: { 'x-fc-control-path': '/invoke' }, body: '{}' });
+    expect(credentials.current().accessKeyId).toBe('STS.event');
   });
 
   it('reports a failed event invocation to FC with status 404 and x-fc-status 404', async () => {

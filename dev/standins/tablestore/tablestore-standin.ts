@@ -53,6 +53,8 @@ export interface StandinRequest {
   op: string;
   table?: string;
   status: number;
+  /** The key the request was signed with (as sent; checked separately). */
+  accessKeyId?: string;
 }
 
 export const TEST_CREDENTIALS: StandinCredentials = { accessKeyId: 'LTAI-standin-key', accessKeySecret: 'standin-secret-0123456789' };
@@ -113,7 +115,8 @@ export class TablestoreStandin {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const op = (req.url ?? '/').slice(1).split('?')[0] ?? '';
-    const record: StandinRequest = { op, status: 200 };
+    const signedBy = req.headers['x-ots-accesskeyid'];
+    const record: StandinRequest = { op, status: 200, ...(typeof signedBy === 'string' ? { accessKeyId: signedBy } : {}) };
     this.requests.push(record);
     const answer = (status: number, payload: Uint8Array) => {
       record.status = status;
