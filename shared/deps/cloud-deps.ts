@@ -50,19 +50,21 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
   const ots = new TablestoreClient({ endpoint: config.OTS_ENDPOINT!, instance: config.OTS_INSTANCE!, credentials: sign });
   const oss = ossEndpoints(config);
   const bus = eventBridgeEndpoint(config);
+  const dashscope = createDashScopeClient(config);
   return {
     config,
     logger,
     clock: systemClock,
     ids: uuidIds,
-    dashscope: createDashScopeClient(config),
+    dashscope,
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
     objects: new OssObjectStore({ bucket: config.OSS_BUCKET!, ...oss, credentials: sign }),
     events: new EventBridgeEventBus({ ...bus, busName: config.EVENTBRIDGE_BUS, ...(config.FC_REGION ? { regionId: config.FC_REGION } : {}), credentials: sign }),
     results: new HttpResultSource(downloadOptionsFromConfig(config)),
     credentials,
-    close: async () => undefined,
+    // the SDK clients are made per call and hold nothing open; the DashScope client keeps a connection pool
+    close: () => dashscope.close(),
   };
 }
 
