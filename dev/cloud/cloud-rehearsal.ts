@@ -100,7 +100,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     const procs: Supervised[] = [];
     undo.push(() => Promise.all(procs.map((p) => p.stop())).then(() => undefined));
     const common = { region, accountId: ACCOUNT_ID, credentials: REHEARSAL_CREDENTIALS, output: say };
-    const start = async (spec: FunctionSpec): Promise<{ fn: LoadedFunction; line: FunctionLine }> => {
+    const start = async (spec: FunctionSpec): Promise<{ fn: LoadedFunction; line: FunctionLine; proc: Supervised }> => {
       const codeDir = resolve(REPO, spec.code);
       const name = spec.resource;
       if (spec.customRuntime) {
@@ -110,11 +110,11 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
         // FC sends a web function every path; which paths are public is the custom domain's business (here: the routes)
         const { routes } = (await import(pathToFileURL(join(codeDir, 'index.mjs')).href)) as FunctionModule;
         const how = `${spec.customRuntime.command.join(' ')} ${spec.customRuntime.args.join(' ')} on port ${port} (${spec.runtime}, FC_CUSTOM_LISTEN_PORT)`;
-        return { fn: { spec, name, module: { ...(routes ? { routes } : {}) }, http: web.http, event: web.event }, line: { name, pid: web.child.pid, how } };
+        return { fn: { spec, name, module: { ...(routes ? { routes } : {}) }, http: web.http, event: web.event }, line: { name, pid: web.child.pid, how }, proc: web };
       }
       const ev = await startEventFunction({ ...common, spec, codeDir, env: functionEnv(spec, targets, o.env) });
       procs.push(ev);
-      return { fn: { spec, name, module: {}, event: ev.event }, line: { name, pid: ev.child.pid, how: `${spec.handler ?? 'index.handler'} of ${relative(REPO, ev.file)} (${spec.runtime})` } };
+      return { fn: { spec, name, module: {}, event: ev.event }, line: { name, pid: ev.child.pid, how: `${spec.handler ?? 'index.handler'} of ${relative(REPO, ev.file)} (${spec.runtime})` }, proc: ev };
     };
     const started = await Promise.all(specs.map(start));
     const functions = started.map((s) => s.fn);
@@ -124,8 +124,14 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       if (f.spec.triggers.some((t) => t.triggerType === 'eventbridge')) notes.push(`${f.name}: eventbridge triggers are not delivered by the rehearsal`);
     }
     const invocations = new Invocations(logger, { baseDelayMs: o.asyncRetryBaseMs ?? 1000 });
-    const health = { ok: true, mode: 'cloud-rehearsal', functions: functions.map((f) => f.name), dashscope: { target: 'emulator', baseUrl: emulator.url } };
-    const server: Server = createFrontServer({ routes, invocations, health: () => health, log: logger, limits: serverLimits(config) });
+    // not ok once an instance died: FC would start a new one, the rehearsal does not
+    const health = () => ({
+      ok: started.every((s) => s.proc.alive()),
+      mode: 'cloud-rehearsal',
+      functions: started.map((s) => ({ name: s.fn.name, pid: s.line.pid, running: s.proc.alive() })),
+      dashscope: { target: 'emulator', baseUrl: emulator.url },
+    });
+    const server: Server = createFrontServer({ routes, invocations, health, log: logger, limits: serverLimits(config) });
     const listenPort = config.PORT ?? 9000;
     await listenOn('PORT', listenPort, () => new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', () => ok())));
     undo.push(() => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()));

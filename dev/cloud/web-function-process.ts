@@ -36,6 +36,8 @@ export class FunctionInvocationError extends Error {
 // the connection between FC's front end and the instance carries no hop-by-hop state of the client's
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 const withoutHopByHop = (h: Record<string, string | string[] | undefined>) => Object.fromEntries(Object.entries(h).filter(([k]) => !HOP_BY_HOP.includes(k)));
+// x-fc-* headers are FC's to set: a client's own (credentials, control path) never reach the instance
+const fromClient = (h: Record<string, string | string[] | undefined>) => Object.fromEntries(Object.entries(withoutHopByHop(h)).filter(([k]) => !k.startsWith('x-fc-')));
 
 export async function startWebFunction(s: WebFunctionStart): Promise<WebFunctionProcess> {
   const rt = s.spec.customRuntime!;
@@ -49,7 +51,7 @@ export async function startWebFunction(s: WebFunctionStart): Promise<WebFunction
   const http: HttpHandler = (req: IncomingMessage, res: ServerResponse) =>
     new Promise<void>((resolve) => {
       const requestId = String(req.headers['x-fc-request-id']);
-      const headers = { ...withoutHopByHop(req.headers), ...fcHeaders({ ...base, requestId, controlPath: '/http-invoke' }) };
+      const headers = { ...fromClient(req.headers), ...fcHeaders({ ...base, requestId, controlPath: '/http-invoke' }) };
       const up = request({ host: '127.0.0.1', port: s.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, withoutHopByHop(upRes.headers));
         // piped chunk by chunk: an SSE answer reaches the client as the function writes it

@@ -64,6 +64,14 @@ const settled = (id: string) =>
   });
 
 describe('npm run start:cloud', () => {
+  it('runs the four functions of s.yaml, each in its own process', async () => {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; mode: string; functions: { name: string; pid: number; running: boolean }[] };
+    expect(health).toMatchObject({ ok: true, mode: 'cloud-rehearsal' });
+    expect(health.functions.map((f) => f.name)).toEqual(['chat-stream', 'submit-task', 'poll-task', 'persist-to-oss']);
+    expect(new Set(health.functions.map((f) => f.pid)).size).toBe(4);
+    expect(health.functions.every((f) => f.running && f.pid !== proc!.child.pid)).toBe(true);
+  });
+
   it('streams a chat completion through the front port, chunk by chunk, ending in data: [DONE]', async () => {
     const res = await post('/v1/chat/completions', { model: 'qwen-plus', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
     expect(res.status).toBe(200);

@@ -64,7 +64,9 @@ describe('rehearsal function instances', () => {
     });
     const base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
 
-    const echoed = (await (await fetch(`${base}/v1/x?q=1`)).json()) as { headers: Record<string, string>; url: string };
+    // a client's own x-fc-* headers never reach the instance: only FC sets them
+    const spoofed = { 'x-fc-access-key-id': 'client-key', 'x-fc-control-path': '/invoke', 'x-fc-retry-count': '7' };
+    const echoed = (await (await fetch(`${base}/v1/x?q=1`, { headers: spoofed })).json()) as { headers: Record<string, string>; url: string };
     expect(echoed.url).toBe('/v1/x?q=1');
     expect(echoed.headers).toMatchObject({
       'x-fc-control-path': '/http-invoke',
@@ -74,6 +76,7 @@ describe('rehearsal function instances', () => {
       'x-fc-access-key-secret': REHEARSAL_CREDENTIALS.accessKeySecret,
       'x-fc-security-token': REHEARSAL_CREDENTIALS.securityToken,
     });
+    expect(echoed.headers['x-fc-retry-count']).toBeUndefined();
 
     const reader = (await fetch(`${base}/stream`)).body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
