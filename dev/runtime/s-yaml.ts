@@ -43,6 +43,10 @@ const fc3PropsSchema = z
     handler: z.string().optional(),
     timeout: z.coerce.number().int().min(1).max(86_400).default(3),
     memorySize: z.coerce.number().int().optional(),
+    customRuntimeConfig: z
+      .object({ command: z.array(z.string().min(1)).min(1), args: z.array(z.string()).default([]), port: z.coerce.number().int().min(1).max(65_535).default(9000) })
+      .loose()
+      .optional(),
     asyncInvokeConfig: z.object({ maxAsyncRetryAttempts: z.coerce.number().int().min(0).max(8).optional() }).loose().optional(),
     triggers: z.array(triggerSchema).default([]),
   })
@@ -59,6 +63,8 @@ export interface FunctionSpec {
   timeoutS: number;
   memoryMb?: number;
   maxAsyncRetryAttempts: number;
+  /** Set for web functions (custom runtime): how FC starts their HTTP server. */
+  customRuntime?: { command: string[]; args: string[]; port: number };
   triggers: TriggerSpec[];
 }
 
@@ -128,6 +134,7 @@ export function readSYaml(file: string, env: NodeJS.ProcessEnv): FunctionSpec[] 
       timeoutS: p.timeout,
       ...(p.memorySize ? { memoryMb: p.memorySize } : {}),
       maxAsyncRetryAttempts: p.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
+      ...(p.customRuntimeConfig ? { customRuntime: { command: p.customRuntimeConfig.command, args: p.customRuntimeConfig.args, port: p.customRuntimeConfig.port } } : {}),
       triggers: p.triggers,
     });
   }

@@ -1,5 +1,5 @@
-// The local runtime as its own process group (`node --import tsx dev/start.ts`), for tests that kill it the
-// way a crash does (SIGKILL to the whole group) and start it again on the same DATA_DIR and ports.
+// The local runtime (or the cloud rehearsal) as its own process group (`node --import tsx <script>`), for tests
+// that kill it the way a crash does (SIGKILL to the whole group) and start it again on the same DATA_DIR and ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -27,11 +27,14 @@ export interface RuntimeProcess {
 
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
-/** Starts the runtime with `env` (DASHSCOPE_* and cloud variables removed) and waits until it serves HTTP. */
-export async function startRuntimeProcess(env: Record<string, string>, port: number, readyTimeoutMs: number): Promise<RuntimeProcess> {
+/**
+ * Starts the runtime (`script`: dev/start.ts, or dev/cloud/start-cloud.ts for the cloud rehearsal) with `env`
+ * (DASHSCOPE_* and cloud variables removed) and waits until it serves HTTP.
+ */
+export async function startRuntimeProcess(env: Record<string, string>, port: number, readyTimeoutMs: number, script = 'dev/start.ts'): Promise<RuntimeProcess> {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
   for (const k of ['DASHSCOPE_API_KEY', 'DASHSCOPE_BASE_URL', 'RUNTIME_MODE', 'FC_FUNCTION_NAME', 'PUBLIC_BASE_URL']) delete full[k];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { cwd: repo, env: full, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repo, env: full, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

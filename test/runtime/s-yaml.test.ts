@@ -15,7 +15,9 @@ describe('s.yaml', () => {
 
   it('runs chat-stream and submit-task as custom-runtime web functions with http triggers', () => {
     expect(byName['chat-stream']).toMatchObject({ runtime: 'custom.debian10', timeoutS: 600, triggers: [{ triggerType: 'http', triggerConfig: { methods: ['GET', 'POST'] } }] });
+    expect(byName['chat-stream']!.customRuntime).toEqual({ command: ['node'], args: ['server.mjs'], port: 9000 });
     const submit = byName['submit-task']!;
+    expect(submit.customRuntime).toEqual({ command: ['node'], args: ['server.mjs'], port: 9000 });
     expect(submit.runtime).toBe('custom.debian10');
     expect(submit.triggers).toEqual([
       expect.objectContaining({ triggerType: 'http', triggerConfig: expect.objectContaining({ methods: ['GET', 'POST', 'DELETE'] }) }),

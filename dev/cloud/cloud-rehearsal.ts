@@ -1,0 +1,176 @@
+// `npm run start:cloud`: the cloud composition rehearsed on one machine. The function bundles run as FC runs
+// them (web functions as their own servers, event functions as handlers), against the three stand-ins.
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildFunctions } from '../../scripts/build.ts';
+import { taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
+import { loadConfig } from '../../shared/config/config.ts';
+import { serverLimits } from '../../shared/http/server-limits.ts';
+import { createLogger } from '../../shared/log/logger.ts';
+import type { FunctionModule } from '../../shared/runtime/fc.ts';
+import { startEmulator } from '../emulator/server.ts';
+import type { LoadedFunction } from '../runtime/functions.ts';
+import { Invocations } from '../runtime/invocations.ts';
+import { listenOn } from '../runtime/local-ports.ts';
+import { ossRoutes } from '../runtime/oss-triggers.ts';
+import { buildRouteTable } from '../runtime/route-table.ts';
+import { readSYaml, type FunctionSpec } from '../runtime/s-yaml.ts';
+import { startTimers } from '../runtime/timers.ts';
+import type { Supervised } from './child-process.ts';
+import { describeCloud, type FunctionLine } from './cloud-banner.ts';
+import { startEventFunction } from './event-function-process.ts';
+import { createFrontServer } from './front-server.ts';
+import { functionEnv, type CloudTargets } from './function-env.ts';
+import { ossNotificationDispatcher } from './oss-events.ts';
+import { REHEARSAL_CREDENTIALS, startStandins } from './standins.ts';
+import { startWebFunction } from './web-function-process.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const ACCOUNT_ID = '1234567890123456';
+
+export interface RehearsalOptions {
+  env: NodeJS.ProcessEnv;
+  /** Human-readable lines: the banner, the functions' output, shutdown. */
+  log?: (line: string) => void;
+  /** First backoff of async (OSS) retries; doubles per retry (default 1000 ms). */
+  asyncRetryBaseMs?: number;
+}
+
+export interface Rehearsal {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A port free right now, for an instance's FC_CUSTOM_LISTEN_PORT. */
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer().once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
+  // the rehearsal itself reads the local settings (PORT, DATA_DIR, timers, emulator); the functions get cloud ones
+  const config = loadConfig({ ...o.env, RUNTIME_MODE: 'local', FC_FUNCTION_NAME: '' });
+  const say = o.log ?? (() => undefined);
+  const logger = createLogger(config.LOG_LEVEL);
+  const undo: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const u of undo.splice(0).reverse()) await u().catch(() => undefined);
+  };
+  try {
+    const distDir = join(REPO, 'dist');
+    const bundles = await buildFunctions({ root: REPO, functionsDir: join(REPO, 'functions'), outDir: distDir });
+    say(`built ${bundles.length} bundles into ${relative(process.cwd(), distDir) || '.'}/`);
+    const sYamlPath = join(REPO, 's.yaml');
+    const specs = readSYaml(sYamlPath, o.env);
+    // Table Store keeps its rows in memory, so nothing else may outlive a run either
+    const stateDir = resolve(config.DATA_DIR, 'cloud');
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true });
+
+    const region = o.env.FC_REGION || 'cn-beijing';
+    const bucket = o.env.OSS_BUCKET || 'dashscope-fc-media';
+    const standins = await startStandins({ region, bucket, bus: config.EVENTBRIDGE_BUS, tablePrefix: config.OTS_TABLE_PREFIX, ossDir: join(stateDir, 'oss') });
+    undo.push(() => standins.close());
+    const emulator = await listenOn('EMULATOR_PORT', config.EMULATOR_PORT, () =>
+      startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, stateDir: join(stateDir, 'emulator'), ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) }),
+    );
+    undo.push(() => emulator.close());
+    const targets: CloudTargets = {
+      region,
+      accountId: ACCOUNT_ID,
+      bucket,
+      bus: config.EVENTBRIDGE_BUS,
+      tablePrefix: config.OTS_TABLE_PREFIX,
+      otsEndpoint: standins.ots.endpoint,
+      otsInstance: standins.ots.instance,
+      ossEndpoint: standins.oss.endpoint,
+      eventBridgeEndpoint: `http://${standins.bus.endpoint}`,
+      dashscopeUrl: emulator.url,
+      dashscopeKey: emulator.apiKey,
+    };
+
+    const procs: Supervised[] = [];
+    undo.push(() => Promise.all(procs.map((p) => p.stop())).then(() => undefined));
+    const common = { region, accountId: ACCOUNT_ID, credentials: REHEARSAL_CREDENTIALS, output: say };
+    const start = async (spec: FunctionSpec): Promise<{ fn: LoadedFunction; line: FunctionLine; proc: Supervised }> => {
+      const codeDir = resolve(REPO, spec.code);
+      const name = spec.resource;
+      if (spec.customRuntime) {
+        const port = await freePort();
+        const web = await startWebFunction({ ...common, spec, codeDir, port, env: functionEnv(spec, targets, o.env, port) });
+        procs.push(web);
+        // FC sends a web function every path; which paths are public is the custom domain's business (here: the routes)
+        const { routes } = (await import(pathToFileURL(join(codeDir, 'index.mjs')).href)) as FunctionModule;
+        const how = `${spec.customRuntime.command.join(' ')} ${spec.customRuntime.args.join(' ')} on port ${port} (${spec.runtime}, FC_CUSTOM_LISTEN_PORT)`;
+        return { fn: { spec, name, module: { ...(routes ? { routes } : {}) }, http: web.http, event: web.event }, line: { name, pid: web.child.pid, how }, proc: web };
+      }
+      const ev = await startEventFunction({ ...common, spec, codeDir, env: functionEnv(spec, targets, o.env) });
+      procs.push(ev);
+      return { fn: { spec, name, module: {}, event: ev.event }, line: { name, pid: ev.child.pid, how: `${spec.handler ?? 'index.handler'} of ${relative(REPO, ev.file)} (${spec.runtime})` }, proc: ev };
+    };
+    const started = await Promise.all(specs.map(start));
+    const functions = started.map((s) => s.fn);
+
+    const { routes, notes } = buildRouteTable(functions);
+    for (const f of functions) {
+      if (f.spec.triggers.some((t) => t.triggerType === 'eventbridge')) notes.push(`${f.name}: eventbridge triggers are not delivered by the rehearsal`);
+    }
+    const invocations = new Invocations(logger, { baseDelayMs: o.asyncRetryBaseMs ?? 1000 });
+    // not ok once an instance died: FC would start a new one, the rehearsal does not
+    const health = () => ({
+      ok: started.every((s) => s.proc.alive()),
+      mode: 'cloud-rehearsal',
+      functions: started.map((s) => ({ name: s.fn.name, pid: s.line.pid, running: s.proc.alive() })),
+      dashscope: { target: 'emulator', baseUrl: emulator.url },
+    });
+    const server: Server = createFrontServer({ routes, invocations, health, log: logger, limits: serverLimits(config) });
+    const listenPort = config.PORT ?? 9000;
+    await listenOn('PORT', listenPort, () => new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', () => ok())));
+    undo.push(() => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const timers = startTimers(functions, config.LOCAL_TIMER_INTERVAL_MS, invocations);
+    const oss = ossRoutes(functions);
+    const offOss = standins.oss.onObjectCreated(ossNotificationDispatcher(oss, invocations, bucket));
+    const tables = Object.values(taskTableNames(config.OTS_TABLE_PREFIX)).concat(`${config.OTS_TABLE_PREFIX}conversations`).join(', ');
+    const banner = describeCloud({
+      sYamlPath,
+      stateDir,
+      emulatorUrl: emulator.url,
+      ots: { endpoint: standins.ots.endpoint, instance: standins.ots.instance, tables },
+      oss: { endpoint: standins.oss.endpoint, bucket },
+      eventBridge: { endpoint: targets.eventBridgeEndpoint, bus: config.EVENTBRIDGE_BUS },
+      functions: started.map((s) => s.line),
+      url,
+      clientKeys: config.CLIENT_API_KEYS?.length ?? 0,
+      routes,
+      timers: timers.handles,
+      intervalMs: config.LOCAL_TIMER_INTERVAL_MS,
+      ossTriggers: oss,
+      notes,
+    });
+    for (const line of banner) say(line);
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        timers.stop();
+        offOss();
+        if (!(await invocations.drain(5_000))) say('some invocations were still running at shutdown; they were abandoned');
+        await stopAll();
+        say('cloud rehearsal stopped');
+      })());
+    return { url, close };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

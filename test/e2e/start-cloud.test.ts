@@ -1,0 +1,150 @@
+// `npm run start:cloud` as a developer runs it: the built bundles as FC runs them (web functions behind one
+// front port, event functions fed timer and OSS events) against the stand-ins and the emulator, end to end.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REHEARSAL_CREDENTIALS } from '../../dev/cloud/standins.ts';
+import { OssObjectStore } from '../../shared/adapters/oss/oss-object-store.ts';
+import { manifestKey, manifestSchema } from '../../shared/domain/manifest.ts';
+import type { TaskView } from '../../shared/use-cases/tasks/task-view.ts';
+import { freePort, startRuntimeProcess, type RuntimeProcess } from './runtime-process.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'e2e-start-cloud-'));
+let proc: RuntimeProcess | undefined;
+let base = '';
+let emulator = '';
+let bucket: OssObjectStore;
+let ossOrigin = '';
+
+beforeAll(async () => {
+  const port = await freePort();
+  const env = { DATA_DIR: dataDir, EMULATOR_PORT: String(await freePort()), EMULATOR_TIME_SCALE: '50', LOCAL_TIMER_INTERVAL_MS: '200', LOG_LEVEL: 'warn' };
+  // the build runs first: allow for a slow CI machine
+  proc = await startRuntimeProcess(env, port, 50_000, 'dev/cloud/start-cloud.ts');
+  base = `http://127.0.0.1:${port}`;
+  const out = proc.output();
+  emulator = /DashScope emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+  const oss = /OSS stand-in at (http:\/\/127\.0\.0\.1:\d+) \(bucket ([\w-]+)/.exec(out)!;
+  // the app's side of the bucket, with the role credentials the functions were handed
+  ossOrigin = oss[1]!;
+  bucket = new OssObjectStore({ bucket: oss[2]!, region: 'cn-beijing', endpoint: oss[1]!, publicEndpoint: oss[1]!, credentials: async () => REHEARSAL_CREDENTIALS });
+}, 60_000);
+
+afterAll(async () => {
+  await proc?.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function readObject(key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of (await bucket.get(key)).body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms:\n${proc?.output().slice(-3000)}`);
+    await sleep(100);
+  }
+}
+
+const settled = (id: string) =>
+  until(`task ${id} to settle`, 30_000, async () => {
+    const view = (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as TaskView;
+    return ['PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED'].includes(view.status) ? view : undefined;
+  });
+
+describe('npm run start:cloud', () => {
+  it('runs the four functions of s.yaml, each in its own process', async () => {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { ok: boolean; mode: string; functions: { name: string; pid: number; running: boolean }[] };
+    expect(health).toMatchObject({ ok: true, mode: 'cloud-rehearsal' });
+    expect(health.functions.map((f) => f.name)).toEqual(['chat-stream', 'submit-task', 'poll-task', 'persist-to-oss']);
+    expect(new Set(health.functions.map((f) => f.pid)).size).toBe(4);
+    expect(health.functions.every((f) => f.running && f.pid !== proc!.child.pid)).toBe(true);
+  });
+
+  it('streams a chat completion through the front port, chunk by chunk, ending in data: [DONE]', async () => {
+    const res = await post('/v1/chat/completions', { model: 'qwen-plus', stream: true, messages: [{ role: 'user', content: 'Hello' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    let text = '';
+    let reads = 0;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body!) {
+      reads += 1;
+      text += decoder.decode(chunk, { stream: true });
+    }
+    // the emulator writes its chunks apart in time: a buffering proxy would hand them over in one piece
+    expect(reads).toBeGreaterThan(2);
+    expect(text).toContain('"delta"');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('takes a text-to-image task to PERSISTED with the emulator bytes in the OSS stand-in, served by the signed URL', async () => {
+    const created = await post('/v1/tasks', { type: 'text-to-image', input: { prompt: 'a red fox in snow' }, parameters: { n: 2, size: '512*512' } });
+    expect(created.status).toBe(202);
+    const view = await settled(((await created.json()) as TaskView).id);
+    expect(view.status, proc!.output().slice(-3000)).toBe('PERSISTED');
+    expect(view.outputs).toHaveLength(2);
+    const manifest = manifestSchema.parse(JSON.parse((await readObject(manifestKey(view.id))).toString('utf8')));
+    for (const out of view.outputs) {
+      expect(new URL(out.url!).origin).toBe(ossOrigin);
+      const fetched = await fetch(out.url!);
+      expect(fetched.status).toBe(200);
+      const bytes = Buffer.from(await fetched.arrayBuffer());
+      expect(sha256(bytes)).toBe(out.sha256);
+      expect(bytes.length).toBe(out.bytes);
+      const entry = manifest.outputs.find((o) => o.index === out.index);
+      const source = entry && 'url' in entry ? entry.url : '';
+      const expected = (await (await fetch(`${emulator}/_emulator/expected?url=${encodeURIComponent(source)}`)).json()) as { sha256: string };
+      expect(out.sha256).toBe(expected.sha256);
+    }
+  });
+
+  it('keeps a conversation: the second turn on a conversation_id sends the first turn upstream again', async () => {
+    type Answer = { usage: { prompt_tokens: number; completion_tokens: number } };
+    const ask = async (conversation: string) => {
+      const res = await post('/v1/chat/completions', { model: 'qwen-plus', conversation_id: conversation, messages: [{ role: 'user', content: 'Tell me about foxes' }] });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-conversation-id')).toBe(conversation);
+      return ((await res.json()) as Answer).usage;
+    };
+    const first = await ask('conv-cloud-1');
+    const second = await ask('conv-cloud-1');
+    const fresh = await ask('conv-cloud-2');
+    // the history lives in the Table Store stand-in between the two requests: both messages of turn one come back
+    expect(fresh.prompt_tokens).toBe(first.prompt_tokens);
+    expect(second.prompt_tokens).toBeGreaterThanOrEqual(first.prompt_tokens + first.completion_tokens + fresh.prompt_tokens);
+  });
+
+  it('submits a request uploaded under inbox/ through the OSS trigger of submit-task (POST /invoke)', async () => {
+    const key = 'inbox/e2e/order-1.json';
+    await bucket.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' }, parameters: { size: '512*512' } })), { contentType: 'application/json' });
+    const id = await until('the inbox task', 15_000, async () => {
+      const { data } = (await (await fetch(`${base}/v1/tasks?limit=100`)).json()) as { data: (TaskView & { metadata?: Record<string, string> })[] };
+      return data.find((t) => t.metadata?.inboxKey === key)?.id;
+    });
+    expect((await settled(id)).status).toBe('PERSISTED');
+  });
+
+  it('stops every process it started on SIGTERM and exits 0', async () => {
+    const ports = [...proc!.output().matchAll(/server\.mjs on port (\d+)/g)].map((m) => Number(m[1]));
+    expect(ports).toHaveLength(2);
+    const exited = new Promise<number | null>((r) => proc!.child.once('exit', (code) => r(code)));
+    proc!.child.kill('SIGTERM');
+    expect(await exited, proc!.output().slice(-3000)).toBe(0);
+    expect(proc!.output()).toContain('cloud rehearsal stopped');
+    for (const port of [...ports, Number(new URL(base).port)]) {
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    }
+  });
+});
