@@ -89,26 +89,33 @@ describe('npm run start:cloud', () => {
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
   });
 
-  it('takes a text-to-image task to PERSISTED with the emulator bytes in the OSS stand-in, served by the signed URL', async () => {
-    const created = await post('/v1/tasks', { type: 'text-to-image', input: { prompt: 'a red fox in snow' }, parameters: { n: 2, size: '512*512' } });
-    expect(created.status).toBe(202);
-    const view = await settled(((await created.json()) as TaskView).id);
-    expect(view.status, proc!.output().slice(-3000)).toBe('PERSISTED');
-    expect(view.outputs).toHaveLength(2);
-    const manifest = manifestSchema.parse(JSON.parse((await readObject(manifestKey(view.id))).toString('utf8')));
-    for (const out of view.outputs) {
-      expect(new URL(out.url!).origin).toBe(ossOrigin);
-      const fetched = await fetch(out.url!);
-      expect(fetched.status).toBe(200);
-      const bytes = Buffer.from(await fetched.arrayBuffer());
-      expect(sha256(bytes)).toBe(out.sha256);
-      expect(bytes.length).toBe(out.bytes);
-      const entry = manifest.outputs.find((o) => o.index === out.index);
-      const source = entry && 'url' in entry ? entry.url : '';
-      const expected = (await (await fetch(`${emulator}/_emulator/expected?url=${encodeURIComponent(source)}`)).json()) as { sha256: string };
-      expect(out.sha256).toBe(expected.sha256);
-    }
-  });
+  const TASKS = [
+    { name: 'text-to-image (n=2)', body: { type: 'text-to-image', input: { prompt: 'a red fox in snow' }, parameters: { n: 2, size: '512*512' } }, outputs: 2 },
+    { name: 'text-to-video', body: { type: 'text-to-video', input: { prompt: 'waves at dusk' }, parameters: { size: '832*480' } }, outputs: 1 },
+    { name: 'image-to-video', body: { type: 'image-to-video', input: { img_url: 'https://example.com/cat.png', prompt: 'the cat waves' }, parameters: { resolution: '480P' } }, outputs: 1 },
+  ];
+  for (const t of TASKS) {
+    it(`takes a ${t.name} task to PERSISTED with the emulator bytes in the OSS stand-in, served by the signed URL`, async () => {
+      const created = await post('/v1/tasks', t.body);
+      expect(created.status).toBe(202);
+      const view = await settled(((await created.json()) as TaskView).id);
+      expect(view.status, proc!.output().slice(-3000)).toBe('PERSISTED');
+      expect(view.outputs).toHaveLength(t.outputs);
+      const manifest = manifestSchema.parse(JSON.parse((await readObject(manifestKey(view.id))).toString('utf8')));
+      for (const out of view.outputs) {
+        expect(new URL(out.url!).origin).toBe(ossOrigin);
+        const fetched = await fetch(out.url!);
+        expect(fetched.status).toBe(200);
+        const bytes = Buffer.from(await fetched.arrayBuffer());
+        expect(sha256(bytes)).toBe(out.sha256);
+        expect(bytes.length).toBe(out.bytes);
+        const entry = manifest.outputs.find((o) => o.index === out.index);
+        const source = entry && 'url' in entry ? entry.url : '';
+        const expected = (await (await fetch(`${emulator}/_emulator/expected?url=${encodeURIComponent(source)}`)).json()) as { sha256: string };
+        expect(out.sha256).toBe(expected.sha256);
+      }
+    });
+  }
 
   it('keeps a conversation: the second turn on a conversation_id sends the first turn upstream again', async () => {
     type Answer = { usage: { prompt_tokens: number; completion_tokens: number } };
