@@ -1,5 +1,6 @@
 // ConversationStore on SQLite (local mode): one row per conversation, turns as JSON. Conditional writes are
 // single statements guarded by the version column, so the row that changed under a writer is never overwritten.
+import { storedTurnsSchema } from '../stored-rows.ts';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from './database.ts';
 import { z } from 'zod';
@@ -10,15 +11,6 @@ import {
   type ConversationContent,
   type ConversationStore,
 } from '../../ports/conversation-store.ts';
-
-const messageSchema = z.object({
-  role: z.enum(['user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
-  name: z.string().optional(),
-  tool_calls: z.array(z.unknown()).optional(),
-  tool_call_id: z.string().optional(),
-});
-const turnsSchema = z.array(z.object({ id: z.string(), at: z.string(), messages: z.array(messageSchema) }));
 
 const rowSchema = z.object({
   id: z.string(),
@@ -47,7 +39,7 @@ function toConversation(raw: unknown): Conversation {
   } catch {
     throw new ConversationStoreError(`conversation ${row.data.id}: stored turns are not JSON`);
   }
-  const parsed = turnsSchema.safeParse(turns);
+  const parsed = storedTurnsSchema.safeParse(turns);
   if (!parsed.success) throw new ConversationStoreError(`conversation ${row.data.id}: stored turns do not match their schema`);
   return {
     id: row.data.id,

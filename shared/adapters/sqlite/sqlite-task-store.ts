@@ -1,7 +1,8 @@
 // TaskStore on SQLite (local mode): one row per task, the task as JSON plus the indexed columns the queries
 // need (due_at, lease_until, status, created_at, as epoch ms). Writes are conditional on the version column.
+import { storedTaskSchema } from '../stored-rows.ts';
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_TYPES, type Task, type TaskStatus } from '../../domain/task.ts';
+import type { Task, TaskStatus } from '../../domain/task.ts';
 import { parseJson } from '../../json/parse-json.ts';
 import {
   TaskAlreadyExistsError,
@@ -15,48 +16,6 @@ import {
   type TaskStore,
 } from '../../ports/task-store.ts';
 import { isConstraintError, type Database } from './database.ts';
-
-const errorSchema = z.object({ code: z.string(), message: z.string() });
-
-/**
- * A stored row is foreign data: checked on the way out so a corrupt row fails loudly, not downstream. Loose,
- * so a field the domain adds later is kept rather than silently dropped on the next read.
- */
-const taskSchema: z.ZodType<Task> = z.object({
-  id: z.string(),
-  type: z.enum(TASK_TYPES),
-  model: z.string(),
-  status: z.enum(TASK_STATUSES),
-  input: z.record(z.string(), z.unknown()),
-  parameters: z.record(z.string(), z.unknown()),
-  metadata: z.record(z.string(), z.string()).optional(),
-  idempotencyKey: z.string().optional(),
-  submitAttemptedAt: z.string().optional(),
-  dashscopeTaskId: z.string().optional(),
-  dashscopeRequestId: z.string().optional(),
-  outputs: z.array(
-    z.object({
-      index: z.number(),
-      sourceUrl: z.string().optional(),
-      sourceExpiresAt: z.string().optional(),
-      key: z.string().optional(),
-      contentType: z.string().optional(),
-      bytes: z.number().optional(),
-      sha256: z.string().optional(),
-      error: errorSchema.optional(),
-    }).loose(),
-  ),
-  usage: z.record(z.string(), z.unknown()).optional(),
-  cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
-  error: errorSchema.optional(),
-  pollCount: z.number(),
-  dueAt: z.string().optional(),
-  leaseOwner: z.string().optional(),
-  leaseUntil: z.string().optional(),
-  version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).loose();
 
 /** created_at and id of the last task of a page, and its order (`d`; cursors without it are from 'asc'). */
 const cursorSchema = z.object({ c: z.number(), i: z.string(), o: z.literal('d').optional() });
@@ -96,7 +55,7 @@ function ms(iso: string | undefined, field: string): number | null {
 }
 
 function parseRow(row: Row): Task {
-  const r = taskSchema.safeParse(JSON.parse(row.data));
+  const r = storedTaskSchema.safeParse(JSON.parse(row.data));
   if (!r.success) throw new TaskStoreError(`stored task row is malformed: ${r.error.issues[0]?.message ?? 'unknown'}`);
   return r.data;
 }

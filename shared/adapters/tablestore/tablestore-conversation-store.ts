@@ -1,5 +1,6 @@
 // ConversationStore on Table Store (cloud mode): one row per conversation (pk id), turns as JSON, and a
 // conditional write on the INTEGER version: EXPECT_NOT_EXIST for the first, version = expected after that.
+import { storedTurnsSchema } from '../stored-rows.ts';
 import { z } from 'zod';
 import { parseJson } from '../../json/parse-json.ts';
 import {
@@ -11,14 +12,6 @@ import {
 } from '../../ports/conversation-store.ts';
 import { OtsError, type Columns, type PrimaryKey, type TablestoreClient } from './tablestore-client.ts';
 
-const messageSchema = z.object({
-  role: z.enum(['user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(z.unknown()), z.null()]),
-  name: z.string().optional(),
-  tool_calls: z.array(z.unknown()).optional(),
-  tool_call_id: z.string().optional(),
-});
-const turnsSchema = z.array(z.object({ id: z.string(), at: z.string(), messages: z.array(messageSchema) }));
 const rowSchema = z.object({
   version: z.bigint().positive(),
   summary: z.string().optional(),
@@ -112,7 +105,7 @@ function toConversation(id: string, columns: Columns): Conversation {
   } catch {
     throw new ConversationStoreError(`conversation ${id}: stored turns are not JSON`);
   }
-  const parsed = turnsSchema.safeParse(turns);
+  const parsed = storedTurnsSchema.safeParse(turns);
   if (!parsed.success) throw new ConversationStoreError(`conversation ${id}: stored turns do not match their schema`);
   return {
     id,

@@ -1,38 +1,11 @@
 // A task as a Table Store row: the task as JSON in `data` (checked against its schema on the way out) plus the
 // columns the conditions and indexes need, INTEGER (bigint) epoch ms for times and the version.
+import { storedTaskSchema } from '../stored-rows.ts';
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_TYPES, type Task } from '../../domain/task.ts';
+import type { Task } from '../../domain/task.ts';
 import { parseJson } from '../../json/parse-json.ts';
 import { TaskStoreError, type ListOrder } from '../../ports/task-store.ts';
 import type { Columns, OtsValue } from './tablestore-client.ts';
-
-const errorSchema = z.object({ code: z.string(), message: z.string() });
-
-/** Loose, so a field the domain adds later is kept rather than dropped on the next read (as in SQLite). */
-const taskSchema: z.ZodType<Task> = z.object({
-  id: z.string(),
-  type: z.enum(TASK_TYPES),
-  model: z.string(),
-  status: z.enum(TASK_STATUSES),
-  input: z.record(z.string(), z.unknown()),
-  parameters: z.record(z.string(), z.unknown()),
-  metadata: z.record(z.string(), z.string()).optional(),
-  idempotencyKey: z.string().optional(),
-  submitAttemptedAt: z.string().optional(),
-  dashscopeTaskId: z.string().optional(),
-  dashscopeRequestId: z.string().optional(),
-  outputs: z.array(z.object({ index: z.number(), error: errorSchema.optional() }).loose()),
-  usage: z.record(z.string(), z.unknown()).optional(),
-  cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
-  error: errorSchema.optional(),
-  pollCount: z.number(),
-  dueAt: z.string().optional(),
-  leaseOwner: z.string().optional(),
-  leaseUntil: z.string().optional(),
-  version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).loose();
 
 /** ISO time → epoch ms as INTEGER; an unparsable time is a caller bug, not a row to store. */
 export function epochMs(iso: string, field: string): bigint {
@@ -62,7 +35,7 @@ export function parseTaskRow(columns: Columns): Task {
   } catch {
     throw new TaskStoreError('stored task row is not JSON');
   }
-  const r = taskSchema.safeParse(raw);
+  const r = storedTaskSchema.safeParse(raw);
   if (!r.success) throw new TaskStoreError(`stored task row is malformed: ${r.error.issues[0]?.message ?? 'unknown'}`);
   if (columns['version'] !== BigInt(r.data.version)) throw new TaskStoreError(`task ${r.data.id}: version column and data disagree`);
   return r.data;
