@@ -24,8 +24,8 @@ export default defineConfig({
           exclude: ['test/contract/**', 'test/e2e/**', '**/node_modules/**'],
         },
       },
-      // the whole system as a user runs it
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      // the whole system as a user runs it; one file at a time, since each starts processes on fixed ports
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false } },
     ],
   },
 });

@@ -16,7 +16,7 @@ import type { LoadedFunction } from '../runtime/functions.ts';
 import { Invocations } from '../runtime/invocations.ts';
 import { listenOn } from '../runtime/local-ports.ts';
 import { ossRoutes } from '../runtime/oss-triggers.ts';
-import { buildRouteTable } from '../runtime/route-table.ts';
+import { buildRouteTable, type RuntimeRoute } from '../runtime/route-table.ts';
 import { readSYaml, type FunctionSpec } from '../runtime/s-yaml.ts';
 import { startTimers } from '../runtime/timers.ts';
 import type { Supervised } from './child-process.ts';
@@ -65,6 +65,17 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     for (const u of undo.splice(0).reverse()) await u().catch(() => undefined);
   };
   try {
+    // The front port is taken first, before the build: the stand-ins, the emulator and the functions listen on
+    // ports the system picks, which could otherwise be the one asked for. Routes are filled in once they run.
+    const routes: RuntimeRoute[] = [];
+    let health: () => unknown = () => ({ ok: false, mode: 'cloud-rehearsal', starting: true });
+    const invocations = new Invocations(logger, { baseDelayMs: o.asyncRetryBaseMs ?? 1000 });
+    const server: Server = createFrontServer({ routes, invocations, health: () => health(), log: logger, limits: serverLimits(config) });
+    const listenPort = config.PORT ?? 9000;
+    await listenOn('PORT', listenPort, () => new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', () => ok())));
+    undo.push(() => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
     const distDir = join(REPO, 'dist');
     const bundles = await buildFunctions({ root: REPO, functionsDir: join(REPO, 'functions'), outDir: distDir });
     say(`built ${bundles.length} bundles into ${relative(process.cwd(), distDir) || '.'}/`);
@@ -119,23 +130,19 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     const started = await Promise.all(specs.map(start));
     const functions = started.map((s) => s.fn);
 
-    const { routes, notes } = buildRouteTable(functions);
+    const table = buildRouteTable(functions);
+    routes.push(...table.routes);
+    const notes = table.notes;
     for (const f of functions) {
       if (f.spec.triggers.some((t) => t.triggerType === 'eventbridge')) notes.push(`${f.name}: eventbridge triggers are not delivered by the rehearsal`);
     }
-    const invocations = new Invocations(logger, { baseDelayMs: o.asyncRetryBaseMs ?? 1000 });
     // not ok once an instance died: FC would start a new one, the rehearsal does not
-    const health = () => ({
+    health = () => ({
       ok: started.every((s) => s.proc.alive()),
       mode: 'cloud-rehearsal',
       functions: started.map((s) => ({ name: s.fn.name, pid: s.line.pid, running: s.proc.alive() })),
       dashscope: { target: 'emulator', baseUrl: emulator.url },
     });
-    const server: Server = createFrontServer({ routes, invocations, health, log: logger, limits: serverLimits(config) });
-    const listenPort = config.PORT ?? 9000;
-    await listenOn('PORT', listenPort, () => new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', () => ok())));
-    undo.push(() => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const timers = startTimers(functions, config.LOCAL_TIMER_INTERVAL_MS, invocations);
     const oss = ossRoutes(functions);
