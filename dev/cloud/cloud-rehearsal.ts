@@ -16,13 +16,13 @@ import type { LoadedFunction } from '../runtime/functions.ts';
 import { Invocations } from '../runtime/invocations.ts';
 import { listenOn } from '../runtime/local-ports.ts';
 import { ossRoutes } from '../runtime/oss-triggers.ts';
+import { createRuntimeServer } from '../runtime/http-server.ts';
 import { buildRouteTable, type RuntimeRoute } from '../runtime/route-table.ts';
 import { readSYaml, type FunctionSpec } from '../runtime/s-yaml.ts';
 import { startTimers } from '../runtime/timers.ts';
 import type { Supervised } from './child-process.ts';
 import { describeCloud, type FunctionLine } from './cloud-banner.ts';
 import { startEventFunction } from './event-function-process.ts';
-import { createFrontServer } from './front-server.ts';
 import { functionEnv, type CloudTargets } from './function-env.ts';
 import { ossNotificationDispatcher } from './oss-events.ts';
 import { REHEARSAL_CREDENTIALS, startStandins } from './standins.ts';
@@ -70,7 +70,8 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     const routes: RuntimeRoute[] = [];
     let health: () => unknown = () => ({ ok: false, mode: 'cloud-rehearsal', starting: true });
     const invocations = new Invocations(logger, { baseDelayMs: o.asyncRetryBaseMs ?? 1000 });
-    const server: Server = createFrontServer({ routes, invocations, health: () => health(), log: logger, limits: serverLimits(config) });
+    // the same server as `npm start`'s, without the local object route: output URLs point at the OSS stand-in
+    const server: Server = createRuntimeServer({ routes, invocations, health: () => health(), log: logger, limits: serverLimits(config) });
     const listenPort = config.PORT ?? 9000;
     await listenOn('PORT', listenPort, () => new Promise<void>((ok, fail) => server.once('error', fail).listen(listenPort, '127.0.0.1', () => ok())));
     undo.push(() => new Promise<void>((r) => server.close(() => r())).finally(() => server.closeAllConnections()));

@@ -1,5 +1,5 @@
-// The local runtime's HTTP server: one port for every http-triggered function, plus `/healthz` and `/_oss/*`.
-// Unknown paths get a JSON 404, a wrong method a JSON 405 with Allow, like the functions' own errors.
+// The local runtime's HTTP server: one port for every http-triggered function, plus `/healthz` and `/_oss/*`
+// (no object route in the cloud rehearsal); unknown paths get a JSON 404, a wrong method a JSON 405 with Allow.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { HttpError } from '../../shared/http/errors.ts';
@@ -14,7 +14,8 @@ import { HEALTH_PATH, type RuntimeRoute } from './route-table.ts';
 
 export interface RuntimeServerOptions {
   routes: readonly RuntimeRoute[];
-  objects: LocalFsObjectStore;
+  /** The local object store whose signed URLs `/_oss/*` serves; absent, there is no such route (the cloud rehearsal). */
+  objects?: LocalFsObjectStore;
   invocations: Invocations;
   health: () => unknown;
   log: Logger;
@@ -36,7 +37,7 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
       return void sendError(res, new HttpError(400, 'invalid_url', 'request URL is malformed'), requestId);
     }
     if (path === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, options.health(), { 'x-request-id': requestId });
-    if (path.startsWith(OBJECT_ROUTE_PREFIX)) return serveObject(objects, req, res, requestId);
+    if (objects && path.startsWith(OBJECT_ROUTE_PREFIX)) return serveObject(objects, req, res, requestId);
     let found: RouteMatch<(typeof routes)[number]>;
     try {
       found = requireRoute(routes, method, path);
