@@ -1,7 +1,9 @@
-// The rows the stores keep, checked on the way out by every adapter of the task and conversation stores: a
-// stored row is foreign data, so a corrupt one fails loudly instead of downstream.
+// What the task and conversation stores keep, shared by their adapters: the rows, checked on the way out (a
+// stored row is foreign data, so a corrupt one fails loudly), and the page cursors of a task listing.
 import { z } from 'zod';
 import { TASK_STATUSES, TASK_TYPES, type Task } from '../domain/task.ts';
+import { parseJson } from '../json/parse-json.ts';
+import { TaskStoreError, type ListOrder } from '../ports/task-store.ts';
 
 const errorSchema = z.object({ code: z.string(), message: z.string() });
 
@@ -54,3 +56,23 @@ const messageSchema = z.object({
   tool_call_id: z.string().optional(),
 });
 export const storedTurnsSchema = z.array(z.object({ id: z.string(), at: z.string(), messages: z.array(messageSchema) }));
+
+/** Position after the last task of a page: creation ms, id, and its order (`d`; cursors without it are 'asc'). */
+const cursorSchema = z.object({ c: z.number().int(), i: z.string(), o: z.literal('d').optional() });
+
+export function encodePageCursor(createdAtMs: number, id: string, order: ListOrder): string {
+  return Buffer.from(JSON.stringify({ c: createdAtMs, i: id, ...(order === 'desc' ? { o: 'd' } : {}) })).toString('base64url');
+}
+
+/** The position a cursor names; TaskStoreError for one that is not ours or is from the other order. */
+export function decodePageCursor(cursor: string, order: ListOrder): { c: number; i: string } {
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
+  } catch {
+    throw new TaskStoreError('invalid page cursor');
+  }
+  // a cursor is a position in one order; in the other it would skip or repeat tasks
+  if ((parsed.o === 'd') !== (order === 'desc')) throw new TaskStoreError(`page cursor is from the other order than '${order}'`);
+  return { c: parsed.c, i: parsed.i };
+}

@@ -1,9 +1,7 @@
 // TaskStore on SQLite (local mode): one row per task, the task as JSON plus the indexed columns the queries
 // need (due_at, lease_until, status, created_at, as epoch ms). Writes are conditional on the version column.
-import { storedTaskSchema } from '../stored-rows.ts';
-import { z } from 'zod';
+import { decodePageCursor, encodePageCursor, storedTaskSchema } from '../stored-rows.ts';
 import type { Task, TaskStatus } from '../../domain/task.ts';
-import { parseJson } from '../../json/parse-json.ts';
 import {
   TaskAlreadyExistsError,
   TaskConflictError,
@@ -18,7 +16,6 @@ import {
 import { isConstraintError, type Database } from './database.ts';
 
 /** created_at and id of the last task of a page, and its order (`d`; cursors without it are from 'asc'). */
-const cursorSchema = z.object({ c: z.number(), i: z.string(), o: z.literal('d').optional() });
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
@@ -128,7 +125,7 @@ export class SqliteTaskStore implements TaskStore {
   }
 
   async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc'): Promise<TaskPage> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, order);
+    const after = cursor === undefined ? undefined : decodePageCursor(cursor, order);
     const n = Math.max(1, Math.floor(limit));
     // Each clause present only when used, so SQLite walks tasks_status or tasks_created (forwards or
     // backwards) from the cursor instead of scanning: an `@x IS NULL OR …` condition defeats the index.
@@ -142,7 +139,7 @@ export class SqliteTaskStore implements TaskStore {
       .all({ ...(status !== undefined ? { status } : {}), ...(after ? { c: after.c, i: after.i } : {}), n: n + 1 }) as (Row & { created_at: number; id: string })[];
     const page = rows.slice(0, n);
     const last = page[page.length - 1];
-    return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodeCursor(last.created_at, last.id, order) } : {}) };
+    return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodePageCursor(last.created_at, last.id, order) } : {}) };
   }
 
   async putIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
@@ -169,20 +166,4 @@ export class SqliteTaskStore implements TaskStore {
       .run(next.version, next.status, ms(next.dueAt, 'dueAt'), ms(next.leaseUntil, 'leaseUntil'), JSON.stringify(next), next.id, expectedVersion);
     if (r.changes !== 1) throw new TaskConflictError(next.id, expectedVersion);
   }
-}
-
-function encodeCursor(createdAt: number, id: string, order: ListOrder): string {
-  return Buffer.from(JSON.stringify({ c: createdAt, i: id, ...(order === 'desc' ? { o: 'd' } : {}) })).toString('base64url');
-}
-
-function decodeCursor(cursor: string, order: ListOrder): { c: number; i: string } {
-  let parsed: z.infer<typeof cursorSchema>;
-  try {
-    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
-  } catch {
-    throw new TaskStoreError('invalid page cursor');
-  }
-  // a cursor is a position in one order; in the other it would skip or repeat tasks
-  if ((parsed.o === 'd') !== (order === 'desc')) throw new TaskStoreError(`page cursor is from the other order than '${order}'`);
-  return parsed;
 }

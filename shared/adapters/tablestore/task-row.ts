@@ -1,7 +1,6 @@
 // A task as a Table Store row: the task as JSON in `data` (checked against its schema on the way out) plus the
 // columns the conditions and indexes need, INTEGER (bigint) epoch ms for times and the version.
-import { storedTaskSchema } from '../stored-rows.ts';
-import { z } from 'zod';
+import { decodePageCursor, encodePageCursor, storedTaskSchema } from '../stored-rows.ts';
 import type { Task } from '../../domain/task.ts';
 import { parseJson } from '../../json/parse-json.ts';
 import { TaskStoreError, type ListOrder } from '../../ports/task-store.ts';
@@ -41,21 +40,12 @@ export function parseTaskRow(columns: Columns): Task {
   return r.data;
 }
 
-/** Position after the last task of a page: creation ms, id, and the order it belongs to. */
-const cursorSchema = z.object({ c: z.number().int(), i: z.string(), o: z.enum(['a', 'd']) });
-
+/** The page cursor after a row (the shared format of stored-rows.ts, from the row's INTEGER creation time). */
 export function encodeCursor(createdAt: OtsValue | undefined, id: OtsValue | undefined, order: ListOrder): string {
-  return Buffer.from(JSON.stringify({ c: Number(createdAt), i: String(id), o: order === 'desc' ? 'd' : 'a' })).toString('base64url');
+  return encodePageCursor(Number(createdAt), String(id), order);
 }
 
 export function decodeCursor(cursor: string, order: ListOrder): { c: bigint; i: string } {
-  let parsed: z.infer<typeof cursorSchema>;
-  try {
-    parsed = cursorSchema.parse(parseJson(Buffer.from(cursor, 'base64url')));
-  } catch {
-    throw new TaskStoreError('invalid page cursor');
-  }
-  // a cursor is a position in one order; in the other it would skip or repeat tasks
-  if ((parsed.o === 'd') !== (order === 'desc')) throw new TaskStoreError(`page cursor is from the other order than '${order}'`);
-  return { c: BigInt(parsed.c), i: parsed.i };
+  const { c, i } = decodePageCursor(cursor, order);
+  return { c: BigInt(c), i };
 }
