@@ -12,6 +12,8 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/adapters\/local-bus\//,
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
+  // no Alibaba Cloud SDK belongs in a function bundle: the cloud adapters speak the wire through cloud-http
+  /(^|\/)node_modules\/@alicloud\//,
   /^dev\//,
 ];
 
@@ -102,7 +104,7 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
   }
   if (problems.length) {
     rmSync(options.outDir, { recursive: true, force: true });
-    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3 or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
+    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3, an Alibaba Cloud SDK (@alicloud/*) or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
   }
   return built;
 }

@@ -1,5 +1,5 @@
-// The cloud composition root: Table Store, OSS and EventBridge through their SDKs, signed with the role
-// credentials each invocation brings (FcCredentials), built once per instance from the environment.
+// The cloud composition root: Table Store and OSS through their SDKs, EventBridge through our own client, all
+// signed with the role credentials each invocation brings (FcCredentials), built once per instance from the environment.
 import { EventBridgeEventBus } from '../adapters/eventbridge/eventbridge-event-bus.ts';
 import { OssObjectStore } from '../adapters/oss/oss-object-store.ts';
 import { downloadOptionsFromConfig } from '../adapters/result-download/download-options.ts';
@@ -33,7 +33,7 @@ export function ossEndpoints(config: Config): { region: string; endpoint: string
   return { region, endpoint, publicEndpoint };
 }
 
-/** EventBridge's endpoint as its SDK takes it: a bare host, and the protocol apart (a URL's scheme, else https). */
+/** EventBridge's endpoint as its client takes it: a bare host, and the protocol apart (a URL's scheme, else https). */
 export function eventBridgeEndpoint(config: Config): { endpoint: string; protocol: 'http' | 'https' } {
   const raw = config.EVENTBRIDGE_ENDPOINT ?? `${config.FC_ACCOUNT_ID}.eventbridge.${config.FC_REGION}.aliyuncs.com`;
   const m = /^(https?):\/\/([^/]+)\/?$/.exec(raw);
@@ -63,7 +63,8 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     events: new EventBridgeEventBus({ ...bus, busName: config.EVENTBRIDGE_BUS, ...(config.FC_REGION ? { regionId: config.FC_REGION } : {}), credentials: sign }),
     results: new HttpResultSource(downloadOptionsFromConfig(config)),
     credentials,
-    // the SDK clients are made per call and hold nothing open; the DashScope client keeps a connection pool
+    // the SDK clients are made per call and hold nothing open (EventBridge's keep-alive sockets are unref'd by
+    // Node's agent when idle); the DashScope client keeps a connection pool
     close: () => dashscope.close(),
   };
 }

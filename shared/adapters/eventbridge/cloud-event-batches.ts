@@ -1,7 +1,7 @@
 // Domain events as the CloudEvents EventBridge takes, sized the way the service counts them against its
 // 256 KB PutEvents limit, and split into requests that stay under it.
 import type { DomainEvent } from '../../ports/event-bus.ts';
-import type { OutgoingEvent } from './eventbridge-sdk.ts';
+import type { OutgoingEvent } from './eventbridge-client.ts';
 
 /** EventBridge refuses a PutEvents whose events total more than 256 KB (262,144 bytes). */
 export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
@@ -23,7 +23,7 @@ const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /**
  * Alibaba's documented size of an event: time counts 36 bytes, each attribute its UTF-8 bytes, data its bytes
- * (the SDK re-serialises JSON data, which yields the same text for values that came from JSON.stringify).
+ * (the client re-serialises JSON data, which yields the same text for values that came from JSON.stringify).
  */
 export function eventSize(e: OutgoingEvent): number {
   return 36 + utf8('1.0') + utf8(e.id) + utf8(e.type) + utf8(e.source) + utf8(e.subject) + utf8(e.datacontenttype) + utf8(e.dataJson);

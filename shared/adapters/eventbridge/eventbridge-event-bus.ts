@@ -1,13 +1,15 @@
-// EventBus over Alibaba Cloud EventBridge (PutEvents through the official SDK): batches under the 256 KB
+// EventBus over Alibaba Cloud EventBridge (PutEvents through our own client): batches under the 256 KB
 // limit, retries throttling, outages and the failed entries of a partial failure, then names what failed.
 import { EVENT_SOURCE, EventPublishError, type DomainEvent, type EventBus } from '../../ports/event-bus.ts';
 import { eventSize, MAX_PUT_EVENTS_BYTES, splitIntoBatches, toOutgoing } from './cloud-event-batches.ts';
-import { putEvents, PutEventsCallError, type EventBridgeConnection, type EventBridgeCredentials, type OutgoingEvent } from './eventbridge-sdk.ts';
+import {
+  EventBridgeCallError, EventBridgeClient, EventBridgeCredentialsError, type EventBridgeCredentials, type OutgoingEvent,
+} from './eventbridge-client.ts';
 
-export type { EventBridgeCredentials } from './eventbridge-sdk.ts';
+export type { EventBridgeCredentials } from './eventbridge-client.ts';
 
 export interface EventBridgeEventBusOptions {
-  /** Bare host, no scheme (the SDK refuses one): `<accountId>.eventbridge.<region>.aliyuncs.com`. */
+  /** Bare host, no scheme: `<accountId>.eventbridge.<region>.aliyuncs.com`. */
   endpoint: string;
   /** Default https; http for the VPC endpoint or a local stand-in. */
   protocol?: 'https' | 'http';
@@ -20,7 +22,10 @@ export interface EventBridgeEventBusOptions {
   /** Backoff before attempt n: a random share of min(maxDelayMs, baseDelayMs * 2^(n-2)). */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  connectTimeoutMs?: number;
+  /**
+   * Longest silence on the connection, connecting included, before a request fails and is retried (default
+   * 10 s). One idle timeout covers both what the SDK split into connect and read timeouts.
+   */
   readTimeoutMs?: number;
   maxRequestBytes?: number;
   /** The service's per-request event count limit is not documented; batches are also capped by count. */
@@ -47,18 +52,17 @@ const listFailures = (failures: Map<string, string>) => {
 
 export class EventBridgeEventBus implements EventBus {
   readonly #options: EventBridgeEventBusOptions;
-  readonly #connection: EventBridgeConnection;
+  readonly #client: EventBridgeClient;
 
   constructor(options: EventBridgeEventBusOptions) {
-    if (options.endpoint.includes('://')) throw new Error('EventBridge endpoint must be a bare host; set protocol separately');
     this.#options = options;
-    this.#connection = {
+    this.#client = new EventBridgeClient({
       endpoint: options.endpoint,
       protocol: options.protocol ?? 'https',
-      regionId: options.regionId,
-      connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
-      readTimeoutMs: options.readTimeoutMs ?? 10_000,
-    };
+      ...(options.regionId ? { regionId: options.regionId } : {}),
+      credentials: options.credentials,
+      timeoutMs: options.readTimeoutMs ?? 10_000,
+    });
   }
 
   async publish(events: DomainEvent[]): Promise<void> {
@@ -98,14 +102,8 @@ export class EventBridgeEventBus implements EventBus {
     let failures = new Map<string, string>();
     for (let attempt = 1; attempt <= maxAttempts && pending.length > 0; attempt += 1) {
       if (attempt > 1) await this.#backoff(attempt);
-      let credentials: EventBridgeCredentials;
       try {
-        credentials = await this.#options.credentials();
-      } catch {
-        return { failures: new Map([...permanent, ...pending.map((e): [string, string] => [e.id, 'no credentials'])]), refused: true };
-      }
-      try {
-        const outcome = await putEvents(this.#connection, credentials, pending);
+        const outcome = await this.#client.putEvents(pending);
         failures = new Map();
         const retry: OutgoingEvent[] = [];
         outcome.entries.forEach((entry, i) => {
@@ -117,7 +115,10 @@ export class EventBridgeEventBus implements EventBus {
         });
         pending = retry;
       } catch (err) {
-        const kind = err instanceof PutEventsCallError ? err : undefined;
+        if (err instanceof EventBridgeCredentialsError) {
+          return { failures: new Map([...permanent, ...pending.map((e): [string, string] => [e.id, 'no credentials'])]), refused: true };
+        }
+        const kind = err instanceof EventBridgeCallError ? err : undefined;
         failures = new Map(pending.map((e) => [e.id, kind?.code ?? kind?.kind ?? 'unexpected failure']));
         if (!kind?.retryable) return { failures: new Map([...permanent, ...failures]), refused: true };
       }
