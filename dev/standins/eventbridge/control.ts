@@ -7,6 +7,7 @@ import type { WireEvent } from './wire.ts';
 export interface ControlTarget {
   received(): WireEvent[];
   requests(): unknown[];
+  buses(): string[];
   faults: { add(fault: Fault): void; clear(): void };
   reset(): void;
 }
@@ -28,6 +29,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       return void json(200, { events: target.received() });
     case 'GET /_standin/requests':
       return void json(200, { requests: target.requests() });
+    case 'GET /_standin/buses':
+      return void json(200, { buses: target.buses() });
     case 'POST /_standin/faults': {
       const parsed = faultSchema.safeParse(await readJson(req).catch(() => undefined));
       if (!parsed.success) return void json(400, { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });

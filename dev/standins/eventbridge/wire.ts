@@ -46,3 +46,28 @@ export function entryProblem(event: WireEvent, buses: ReadonlySet<string>): { co
   if (!buses.has(event.aliyuneventbusname)) return { code: 'EventBusNotExist', message: `The event bus ${event.aliyuneventbusname} does not exist.` };
   return undefined;
 }
+
+/** The data-plane calls besides PutEvents, as the SDK sends them (JSON bodies, PascalCase names). */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export const API_PATHS = {
+  putEvents: PUT_EVENTS_PATH,
+  getEventBus: '/openapi/getEventBus',
+  createEventBus: '/openapi/createEventBus',
+  queryEventsByPeriod: '/openapi/queryEventsByPeriod',
+  queryEventsByEventIds: '/openapi/queryEventsByEventIds',
+} as const;
+export type ApiAction = keyof typeof API_PATHS;
+
+export const getEventBusBodySchema = z.object({ EventBusName: z.string().min(1) });
+export const createEventBusBodySchema = z.object({ EventBusName: z.string().min(1), Description: z.string().optional(), Tags: z.record(z.string(), z.string()).optional() });
+export const queryEventsByPeriodBodySchema = z.object({
+  EventBusName: z.string().min(1),
+  EventSource: z.string().optional(),
+  EventType: z.string().optional(),
+  /** Epoch ms, both ends included. */
+  StartTime: z.number(),
+  EndTime: z.number(),
+  Limit: z.number().int().positive().optional(),
+  NextToken: z.string().optional(),
+});
+export const queryEventsByIdsBodySchema = z.object({ EventBusName: z.string().min(1), EventSourceName: z.string().optional(), EventIds: z.array(z.string()).min(1) });
