@@ -28,6 +28,14 @@ describe('build', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('fails when a function bundle would contain an Alibaba Cloud SDK', async () => {
+    const out = outDir();
+    const err = await buildFunctions({ root, functionsDir: join(fixtures, 'build-sdk'), outDir: out }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForbiddenImportError);
+    expect((err as Error).message).toMatch(/test\/runtime\/fixtures\/build-sdk\/sdk-fn\/index\.ts → (\S*\/)?node_modules\/@alicloud\/eventbridge\//);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('bundles index.ts and server.ts of a clean function, with the cloud root, into ESM that loads and names what cloud mode lacks', async () => {
     const out = outDir();
     const built = await buildFunctions({ root, functionsDir: join(fixtures, 'build-clean'), outDir: out });
