@@ -78,7 +78,7 @@ export class EventBridgeCredentialsError extends Error {
   override name = 'EventBridgeCredentialsError';
 }
 
-export const EVENTBRIDGE_VERSION = '2015-06-06';
+const EVENTBRIDGE_VERSION = '2015-06-06';
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const CLOUDEVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json; charset=utf-8';
 // Answers are small (an entry per event, a page of traces, a few events); this only bounds a broken one.
@@ -147,7 +147,7 @@ export class EventBridgeClient {
       throw new EventBridgeCredentialsError(`${action}: no credentials to sign with`, { cause });
     }
     const payload = Buffer.from(JSON.stringify(body), 'utf8');
-    const headers = this.signedHeaders(path, contentType, credentials);
+    const headers = this.#signedHeaders(path, contentType, credentials);
     let status: number;
     let text: string;
     try {
@@ -175,7 +175,7 @@ export class EventBridgeClient {
   }
 
   /** The headers the SDK sends, signed with these credentials (STS adds the key id and token headers). */
-  signedHeaders(path: string, contentType: string, credentials: EventBridgeCredentials): Record<string, string> {
+  #signedHeaders(path: string, contentType: string, credentials: EventBridgeCredentials): Record<string, string> {
     const headers: Record<string, string> = {
       date: (this.#options.now?.() ?? new Date()).toUTCString(),
       host: this.#options.endpoint,
