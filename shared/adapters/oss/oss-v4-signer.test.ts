@@ -7,8 +7,13 @@ import { OssHttpClient } from './oss-http-client.ts';
 import { authorizationV4, canonicalQuery, v4Date } from './oss-v4-signer.ts';
 
 // test credentials only (the stand-ins' style), never real ones
-const PLAIN = { accessKeyId: 'LTAI-unit', accessKeySecret: 'unit-secret' };
-const STS = { accessKeyId: 'STS.unit', accessKeySecret: 'sts-secret', securityToken: 'CAIS-unit-token/with+odd=chars' };
+interface Creds {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+const PLAIN: Creds = { accessKeyId: 'LTAI-unit', accessKeySecret: 'unit-secret' };
+const STS: Creds = { accessKeyId: 'STS.unit', accessKeySecret: 'sts-secret', securityToken: 'CAIS-unit-token/with+odd=chars' };
 const AT = new Date('2026-12-03T13:40:05.123Z');
 const BUCKET = 'test-bucket';
 
@@ -26,7 +31,7 @@ const { createRequest } = createRequire(import.meta.url)('ali-oss/lib/common/uti
   createRequest: (this: OSS, params: Record<string, unknown>) => { url: string; params: { headers: Record<string, string> } };
 };
 
-const cases = [
+const cases: { name: string; method: string; key: string; headers: Record<string, string>; query: Record<string, string> }[] = [
   { name: 'PutObject with type, metadata and forbid-overwrite', method: 'PUT', key: 'media/2026/12/03/t1/0.mp4', headers: { 'Content-Type': 'video/mp4', 'x-oss-meta-sha256': 'ab12', 'x-oss-forbid-overwrite': 'true', 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==' }, query: {} },
   { name: 'UploadPart', method: 'PUT', key: 'tmp/staging/4f1c', headers: { 'Content-MD5': 'XrY7u+Ae7tCTyyK7j1rNww==' }, query: { partNumber: '3', uploadId: '0004B9894A22E5B1888A1E29F823' } },
   { name: 'InitiateMultipartUpload (a value-less parameter)', method: 'POST', key: 'a b/ü+c!(x).bin', headers: { 'Content-Type': 'application/octet-stream' }, query: { uploads: '' } },
@@ -52,7 +57,7 @@ describe('V4 signing, compared with ali-oss', () => {
       const body = method === 'PUT' && !('x-oss-copy-source' in headers) ? Buffer.from('part body') : undefined;
       const sdkHeaders = { ...headers };
       // ali-oss computes Content-MD5 itself when given a body (as we do); without one it sends what it was given
-      if (body) delete (sdkHeaders as Record<string, string>)['Content-MD5'];
+      if (body) delete sdkHeaders['Content-MD5'];
       // ali-oss guesses a Content-Type from the key when none is given; give it ours so both sign the same
       const theirs = createRequest.call(sdk(creds), { method, bucket: BUCKET, object: key, headers: { 'Content-Type': 'application/octet-stream', ...sdkHeaders }, subres: query, ...(body ? { content: body } : {}) });
       const mine = ours(creds).signedHeaders({ method, key, headers: { 'Content-Type': 'application/octet-stream', ...sdkHeaders }, query, ...(body ? { body } : {}) });
