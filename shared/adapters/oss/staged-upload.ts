@@ -86,8 +86,8 @@ async function multipart(
   const inFlight = new Set<Promise<void>>();
   let failed: unknown;
   const send = (number: number, content: Buffer): void => {
+    // the part goes with its Content-MD5: a part damaged on the way is refused, not stored
     const p = oss
-      // the part goes with its Content-MD5: a part damaged on the way is refused, not stored
       .run('UploadPart', 'data', async (c) => {
         done.push({ number, etag: await c.uploadPart(key, uploadId, number, content) });
       })
