@@ -14,6 +14,7 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/adapters\/local-bus\//,
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
+  /(^|\/)node_modules\/ali-oss\//,
   /^dev\//,
   // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
   /(^|\/)node_modules\/undici\/index\.js$/,
@@ -100,8 +101,6 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
       logLevel: 'warning',
       // every bundle carries the cloud composition root (it registers itself with getDeps)
       inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
-      // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
-      external: ['proxy-agent'],
       // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });

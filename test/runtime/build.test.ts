@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFunctions, ForbiddenImportError, META_DIR } from '../../scripts/build.ts';
+import type { Metafile } from 'esbuild';
+import { buildFunctions, forbiddenInputs, ForbiddenImportError, META_DIR } from '../../scripts/build.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -26,6 +27,13 @@ describe('build', () => {
     expect(err).toBeInstanceOf(ForbiddenImportError);
     expect((err as Error).message).toContain('test/runtime/fixtures/build-leaky/leaky-fn/index.ts → shared/adapters/local-bus/local-event-bus.ts');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('counts ali-oss (kept only for tests) among what no function bundle may carry', () => {
+    const entry = 'functions/f/index.ts';
+    const sdk = 'node_modules/ali-oss/lib/client.js';
+    const meta = { inputs: { [entry]: { bytes: 1, imports: [{ path: sdk, kind: 'import-statement' }] }, [sdk]: { bytes: 1, imports: [] } }, outputs: {} } as unknown as Metafile;
+    expect(forbiddenInputs(meta, entry)).toEqual([`${entry} → ${sdk}`]);
   });
 
   it('bundles each function into one minified module (its server, else its handler) with maps and licences outside the code folder', async () => {
