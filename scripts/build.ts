@@ -14,8 +14,9 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/adapters\/local-bus\//,
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
-  // no Alibaba Cloud SDK belongs in a function bundle: the cloud adapters speak the wire through cloud-http
+  // Alibaba Cloud SDKs (@alicloud/*, ali-oss) are for tests and tooling: the adapters speak the wire through cloud-http
   /(^|\/)node_modules\/@alicloud\//,
+  /(^|\/)node_modules\/ali-oss\//,
   /^dev\//,
   // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
   /(^|\/)node_modules\/undici\/index\.js$/,
@@ -102,8 +103,6 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
       logLevel: 'warning',
       // every bundle carries the cloud composition root (it registers itself with getDeps)
       inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
-      // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
-      external: ['proxy-agent'],
       // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
@@ -119,7 +118,7 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
   }
   if (problems.length) {
     rmSync(options.outDir, { recursive: true, force: true });
-    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3, an Alibaba Cloud SDK (@alicloud/*) or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
+    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3, an Alibaba Cloud SDK (@alicloud/*, ali-oss) or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
   }
   return built;
 }

@@ -25,8 +25,17 @@ export interface Upload {
   parts: Map<number, { file: string; size: number; etag: string }>;
 }
 
+export interface BucketInfo {
+  created: Date;
+  acl: string;
+  storageClass: string;
+  /** The lifecycle rules as received (`<Rule>` elements), absent when none is set. */
+  lifecycle?: string[];
+}
+
 export class BucketStore {
   private readonly objects = new Map<string, Map<string, StoredObject>>();
+  readonly info = new Map<string, BucketInfo>();
   readonly uploads = new Map<string, Upload>();
 
   constructor(
@@ -34,7 +43,21 @@ export class BucketStore {
     buckets: string[],
   ) {
     mkdirSync(dir, { recursive: true });
-    for (const b of buckets) this.objects.set(b, new Map());
+    for (const b of buckets) this.create(b, 'private', 'Standard');
+  }
+
+  create(name: string, acl: string, storageClass: string): void {
+    this.objects.set(name, new Map());
+    this.info.set(name, { created: new Date(), acl, storageClass });
+  }
+
+  has(name: string): boolean {
+    return this.objects.has(name);
+  }
+
+  bucketInfo(name: string): BucketInfo {
+    this.bucket(name);
+    return this.info.get(name)!;
   }
 
   /** A fresh file name for a body being received. */

@@ -10,7 +10,12 @@ export type OssOp =
   | 'UploadPart'
   | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload';
+  | 'AbortMultipartUpload'
+  | 'GetBucketInfo'
+  | 'PutBucket'
+  | 'GetBucketLifecycle'
+  | 'PutBucketLifecycle'
+  | 'DeleteBucketLifecycle';
 
 export type FaultEffect =
   | { status: number; code: string; message?: string }

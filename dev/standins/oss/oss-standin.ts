@@ -1,11 +1,13 @@
 // A wire-level OSS stand-in for tests: node:http speaking OSS's REST API (object and multipart operations,
-// XML errors, V4 signatures, STS tokens, presigned URLs), FC-shaped ObjectCreated events and faults on demand.
+// bucket info, creation and lifecycle, XML errors, V4 signatures, STS tokens, presigned URLs), FC-shaped
+// ObjectCreated events and faults on demand.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as bucketOps from './bucket-handlers.ts';
 import { BucketStore } from './bucket-store.ts';
 import { Faults, type OssOp } from './faults.ts';
 import * as ops from './object-handlers.ts';
@@ -16,7 +18,10 @@ import { newRequestId, OssError, sendError } from './wire.ts';
 export interface OssStandinOptions {
   /** Standard region the V4 scope must name (what ali-oss derives from `oss-<region>`). */
   region?: string;
+  /** Buckets that exist from the start (default `['test-bucket']`; `[]` for none, to be made by PutBucket). */
   buckets?: string[];
+  /** Buckets that exist but belong to another account: PutBucket says BucketAlreadyExists, GetBucketInfo AccessDenied. */
+  othersBuckets?: string[];
   /** accessKeyId → secret (and STS token); requests signed with anything else are refused. */
   credentials: Record<string, Credential>;
   /** Folder for object bodies (default: a new temp folder, removed on close). */
@@ -117,10 +122,10 @@ export class OssStandin {
     const path = decodeURIComponent(rawPath.slice(1));
     const bucket = vhost ? vhost[1]! : path.split('/')[0]!;
     const key = vhost ? path : path.split('/').slice(1).join('/');
-    const op = operation(req, q);
+    const op = key ? operation(req, q) : bucketOperation(req, q);
     let status = 200;
     try {
-      if (!op || !key) throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+      if (!op) throw new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
       verifyV4({ method: req.method ?? 'GET', bucket, key, query, headers: req.headers }, this.region, this.credentials, this.expiredTokens, this.now().getTime());
       const c: ops.OpContext = { req, res, store: this.store, bucket, key, query: q, requestId, now: this.now };
       let drop = false;
@@ -173,6 +178,16 @@ export class OssStandin {
         return ops.initiateUpload(c);
       case 'AbortMultipartUpload':
         return ops.abortUpload(c);
+      case 'GetBucketInfo':
+        return bucketOps.getBucketInfo(c, this.region, new Set(this.options.othersBuckets ?? []));
+      case 'PutBucket':
+        return bucketOps.putBucket(c, new Set(this.options.othersBuckets ?? []));
+      case 'GetBucketLifecycle':
+        return bucketOps.getBucketLifecycle(c);
+      case 'PutBucketLifecycle':
+        return bucketOps.putBucketLifecycle(c);
+      case 'DeleteBucketLifecycle':
+        return bucketOps.deleteBucketLifecycle(c);
     }
   }
 
@@ -185,6 +200,14 @@ export class OssStandin {
       });
     }
   }
+}
+
+/** A request on the bucket itself (no key); listing objects is not supported. */
+function bucketOperation(req: IncomingMessage, q: Map<string, string>): OssOp | undefined {
+  if (q.has('lifecycle')) return req.method === 'GET' ? 'GetBucketLifecycle' : req.method === 'PUT' ? 'PutBucketLifecycle' : req.method === 'DELETE' ? 'DeleteBucketLifecycle' : undefined;
+  if (req.method === 'GET' && q.has('bucketInfo')) return 'GetBucketInfo';
+  if (req.method === 'PUT' && q.size === 0) return 'PutBucket';
+  return undefined;
 }
 
 function operation(req: IncomingMessage, q: Map<string, string>): OssOp | undefined {

@@ -8,6 +8,8 @@ import { pipeline } from 'node:stream/promises';
 export interface CloudRequest {
   method: string;
   url: URL;
+  /** The request target sent as written (path and query), instead of the URL's (which resolves '.' and '..'). */
+  path?: string;
   /** Sent as given (lower-case names recommended); `content-length` is added for a Buffer body. */
   headers: Record<string, string>;
   /** A Buffer is sent with Content-Length; a stream as it comes (chunked unless a content-length header is set). */
@@ -56,7 +58,7 @@ export function sendCloudRequest(req: CloudRequest): Promise<CloudResponse> {
       settled = true;
       reject(e);
     };
-    const r = send(req.url, { method: req.method, headers, agent: agents[protocol], ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
+    const r = send(req.url, { method: req.method, headers, ...(req.path !== undefined ? { path: req.path } : {}), agent: agents[protocol], ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
       settled = true;
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });

@@ -1,6 +1,7 @@
-// ali-oss clients for one bucket, built per operation from the credentials of that moment (STS tokens rotate),
-// with V4 signing; retries of what OSS says is transient, and OSS failures reduced to a plain, secret-free shape.
-import OSS, { type InitedOptions } from 'ali-oss';
+// OSS clients for one bucket, made per operation from the credentials of that moment (STS tokens rotate),
+// V4-signed over node:http(s); retries of what OSS says is transient, and failures in a plain, secret-free shape.
+import { OssFailure } from './oss-failure.ts';
+import { isIpHost, OssHttpClient, type OssTarget } from './oss-http-client.ts';
 
 export interface OssCredentials {
   accessKeyId: string;
@@ -28,37 +29,37 @@ export interface OssClientOptions {
   backoffMs?: number;
 }
 
-/** An OSS failure without the SDK's error object (which carries the signed request headers). */
-export class OssFailure {
-  constructor(
-    readonly operation: string,
-    readonly status: number,
-    readonly code: string,
-    readonly requestId: string | undefined,
-  ) {}
-
-  get transient(): boolean {
-    return this.status < 0 || this.status >= 500 || this.code === 'SlowDown' || this.code === 'RequestTimeout';
-  }
-}
-
 const EXPIRED = new Set(['SecurityTokenExpired', 'InvalidSecurityToken', 'ExpiredToken']);
 
 export type ClientKind = 'data' | 'public';
 
-const isIp = (host: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[');
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+function endpointUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} '${value.slice(0, 100)}' is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be an http(s) URL`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search) throw new Error(`${name} must be an origin, without path or query`);
+  return url;
+}
 
 export class OssClients {
-  private readonly base: Record<ClientKind, InitedOptions>;
+  private readonly targets: Record<ClientKind, OssTarget>;
 
+  /** Throws (plain Error) on a bucket name or endpoint OSS would not take. */
   constructor(readonly options: OssClientOptions) {
-    const region = `oss-${options.region.replace(/^oss-/, '')}`;
-    const common = { bucket: options.bucket, region, authorizationV4: true, secure: true, timeout: options.timeoutMs ?? 60_000, accessKeyId: '-', accessKeySecret: '-' };
-    const publicEndpoint = options.publicEndpoint ?? `https://${region}.aliyuncs.com`;
-    this.base = {
-      data: OSS.initOptions({ ...common, endpoint: options.endpoint ?? `https://${region}.aliyuncs.com` }),
-      // ali-oss cannot put a bucket in front of an IP (a stand-in): such URLs carry the bucket in the path
-      public: OSS.initOptions({ ...common, endpoint: publicEndpoint, sldEnable: isIp(new URL(publicEndpoint).hostname) }),
+    if (!BUCKET_NAME.test(options.bucket)) throw new Error(`bucket name '${options.bucket.slice(0, 70)}' is not valid (3-63 of a-z, 0-9, '-')`);
+    const region = options.region.replace(/^oss-/, '');
+    if (!/^[a-z0-9-]+$/.test(region)) throw new Error(`region '${options.region.slice(0, 40)}' is not valid`);
+    const fallback = `https://oss-${region}.aliyuncs.com`;
+    const common = { bucket: options.bucket, region, timeoutMs: options.timeoutMs ?? 60_000 };
+    this.targets = {
+      data: { ...common, endpoint: endpointUrl('endpoint', options.endpoint ?? fallback) },
+      public: { ...common, endpoint: endpointUrl('publicEndpoint', options.publicEndpoint ?? fallback) },
     };
   }
 
@@ -66,19 +67,29 @@ export class OssClients {
     return this.options.bucket;
   }
 
+  /** Standard region (`cn-beijing`) the signatures are scoped to and a new bucket is made in. */
+  get region(): string {
+    return this.targets.data.region;
+  }
+
+  /** True when `kind`'s endpoint is an IP (a stand-in), addressed path-style. */
+  pathStyle(kind: ClientKind): boolean {
+    return isIpHost(this.targets[kind].endpoint.hostname);
+  }
+
   /**
    * Runs `op` with a client holding fresh credentials. Expired credentials are fetched again once; transient
-   * failures are retried with backoff (every request the adapter sends has a buffered body, so a retry is safe).
+   * failures are retried with backoff (every request the adapter sends has a buffered body, so a retry is
+   * safe; a body read as a stream is the caller's and is never retried).
    */
-  async run<T>(operation: string, kind: ClientKind, op: (client: OSS) => Promise<T>): Promise<T> {
+  async run<T>(operation: string, kind: ClientKind, op: (client: OssHttpClient) => Promise<T>): Promise<T> {
     const attempts = Math.max(1, this.options.attempts ?? 3);
     let refresh = false;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       const creds = await this.options.credentials({ refresh });
       refresh = false;
-      // passing inited options back skips the SDK's validation and its console warning about STS refresh
-      const client = new OSS({ ...this.base[kind], accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, stsToken: creds.securityToken });
+      const client = new OssHttpClient(this.targets[kind], creds);
       try {
         return await op(client);
       } catch (e) {
@@ -97,14 +108,11 @@ export class OssClients {
 }
 
 /**
- * Reduces what an SDK call threw to OssFailure. Everything thrown inside run() comes from the SDK or its HTTP
- * client (timeouts carry no status: -2, like the client's own), so nothing of theirs travels further.
+ * Reduces what an operation threw to OssFailure. The client throws OssFailure for every answer and network
+ * error; anything else (a bug, a throwing callback) becomes a non-transient failure named after its type.
  */
 export function toFailure(operation: string, e: unknown): OssFailure {
   if (e instanceof OssFailure) return e;
-  const err = (e ?? {}) as { status?: unknown; code?: unknown; requestId?: unknown; name?: unknown };
-  const name = typeof err.name === 'string' ? err.name : 'Error';
-  const status = typeof err.status === 'number' ? err.status : /Timeout/i.test(name) ? -2 : -1;
-  const code = typeof err.code === 'string' && err.code ? err.code : name.replace(/Error$/, '') || 'Unknown';
-  return new OssFailure(operation, status, code, typeof err.requestId === 'string' ? err.requestId : undefined);
+  const name = e instanceof Error ? e.name : 'Error';
+  return new OssFailure(operation, 0, name.replace(/Error$/, '') || 'Unknown', undefined);
 }

@@ -1,4 +1,4 @@
-// ObjectStore on Alibaba Cloud OSS through ali-oss (V4 signatures, credentials fetched per operation).
+// ObjectStore on Alibaba Cloud OSS over our own V4-signing client (credentials fetched per operation).
 //
 // Never half-visible: a streamed body goes to a staging key of its own (one PutObject up to a part, multipart
 // above), is checked, and only then becomes the object by a server-side copy (CopyObject; UploadPartCopy
@@ -7,7 +7,7 @@
 // on the staging prefix sweeps what a crash leaves). A Buffer, complete from the start, is one PutObject
 // straight to the key. User metadata keys come back lowercase, as OSS stores them.
 //
-// Integrity: every request body is a Buffer the SDK sends with Content-MD5, so OSS refuses a part or object
+// Integrity: every request body is a Buffer sent with its Content-MD5, so OSS refuses a part or object
 // damaged or cut short on the way (InvalidDigest); on top, the CRC-64 of everything read from the source is
 // compared with the x-oss-hash-crc64ecma OSS reports for the whole object, which also catches a multipart
 // assembly that differs from what was sent. MD5 per request because each part is buffered anyway (no second
@@ -19,12 +19,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ObjectAlreadyExistsError, ObjectNotFoundError, ObjectStoreError, type ObjectMeta, type ObjectStore, type PutOptions } from '../../ports/object-store.ts';
 import { Crc64 } from './crc64.ts';
-import { OssClients, OssFailure, type OssClientOptions } from './oss-client.ts';
+import { OssClients, type OssClientOptions } from './oss-client.ts';
+import { OssFailure } from './oss-failure.ts';
 import { uploadStream, type UploadLimits } from './staged-upload.ts';
 import { commitCopy, type CopyLimits } from './commit-copy.ts';
 
 export interface OssObjectStoreOptions extends OssClientOptions {
-  /** Where streamed bodies wait before they become objects (default `tmp/staging/`; give it a lifecycle rule). */
+  /** Where streamed bodies wait before they become objects (default STAGING_PREFIX; give it a lifecycle rule). */
   stagingPrefix?: string;
   /** Part size, also the multipart threshold (default 8 MiB, at least 100 KiB). */
   partBytes?: number;
@@ -35,6 +36,9 @@ export interface OssObjectStoreOptions extends OssClientOptions {
   /** Range per UploadPartCopy (default 256 MiB). */
   copyPartBytes?: number;
 }
+
+/** Where streamed bodies wait by default; DEFAULT_LIFECYCLE_RULES sweeps what a crash leaves there. */
+export const STAGING_PREFIX = 'tmp/staging/';
 
 /** User-metadata key the adapter keeps for itself (see the module header); never returned to callers. */
 const PUT_ID = 'put-id';
@@ -49,7 +53,7 @@ function metaFrom(key: string, headers: Headers): ObjectMeta {
   return { key, bytes: Number(headers['content-length'] ?? 0), contentType: headers['content-type'] ?? 'application/octet-stream', metadata, ...(etag ? { etag } : {}) };
 }
 
-/** OSS's key rules; the SDK would silently strip a leading '/' and address another object. */
+/** OSS's key rules; a leading '/' would address another object. */
 function checkKey(key: string): void {
   const bytes = Buffer.byteLength(key);
   if (bytes < 1 || bytes > 1023 || key.startsWith('/') || key.startsWith('\\')) throw new ObjectStoreError(`invalid object key '${key.slice(0, 200)}': 1 to 1023 bytes, not starting with / or \\`);
@@ -73,12 +77,12 @@ export class OssObjectStore implements ObjectStore {
     try {
       this.oss = new OssClients(options);
     } catch (e) {
-      // the SDK validates bucket and endpoint when a client is made: a wrong value is a configuration error
+      // bucket, region and endpoints are checked once, here: a wrong value is a configuration error
       throw new ObjectStoreError(`invalid OSS configuration: ${(e as Error).message}`);
     }
     this.limits = { partBytes: Math.max(100 * 1024, options.partBytes ?? 8 * 1024 * 1024), parallel: Math.max(1, options.parallelParts ?? 2) };
     this.copyLimits = { copyLimitBytes: options.copyLimitBytes ?? 1024 ** 3, copyPartBytes: Math.max(100 * 1024, options.copyPartBytes ?? 256 * 1024 * 1024), parallel: this.limits.parallel };
-    this.stagingPrefix = options.stagingPrefix ?? 'tmp/staging/';
+    this.stagingPrefix = options.stagingPrefix ?? STAGING_PREFIX;
   }
 
   async put(key: string, body: Readable | Buffer, options: PutOptions): Promise<ObjectMeta> {
@@ -97,7 +101,7 @@ export class OssObjectStore implements ObjectStore {
     checkKey(key);
     try {
       const r = await this.oss.run('GetObject', 'data', (c) => c.getStream(key));
-      return { meta: metaFrom(key, r.res.headers), body: r.stream };
+      return { meta: metaFrom(key, r.headers), body: r.stream };
     } catch (e) {
       throw mapFailure(e, key);
     }
@@ -107,7 +111,7 @@ export class OssObjectStore implements ObjectStore {
     checkKey(key);
     try {
       const r = await this.oss.run('HeadObject', 'data', (c) => c.head(key));
-      return metaFrom(key, r.res.headers);
+      return metaFrom(key, r.headers);
     } catch (e) {
       if (e instanceof OssFailure && e.status === 404) return undefined;
       throw mapFailure(e, key);
@@ -118,7 +122,7 @@ export class OssObjectStore implements ObjectStore {
     checkKey(key);
     const ttl = Math.min(MAX_URL_TTL_S, Math.max(1, Math.floor(ttlSeconds)));
     try {
-      return await this.oss.run('SignUrl', 'public', (c) => c.signatureUrlV4('GET', ttl, { headers: {}, queries: {} }, key));
+      return await this.oss.run('SignUrl', 'public', async (c) => c.signUrl('GET', key, ttl));
     } catch (e) {
       throw mapFailure(e, key);
     }
@@ -133,15 +137,15 @@ export class OssObjectStore implements ObjectStore {
   }
 
   private async putBuffer(key: string, body: Buffer, options: PutOptions, putId: string): Promise<ObjectMeta> {
-    const r = await this.oss.run('PutObject', 'data', (c) => c.put(key, body, { headers: this.headersFor(options, putId) })).catch((e: unknown) => this.ownedAfterConflict(e, key, putId));
-    const stored = r?.res.headers['x-oss-hash-crc64ecma'];
+    const r = await this.oss.run('PutObject', 'data', (c) => c.put(key, body, this.headersFor(options, putId))).catch((e: unknown) => this.ownedAfterConflict(e, key, putId));
+    const stored = r?.headers['x-oss-hash-crc64ecma'];
     if (stored !== undefined && stored !== new Crc64().update(body).digest()) {
       // Content-MD5 makes this all but impossible; if it happens, what this put wrote must not stay visible
       const ours = await this.oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
-      if (ours?.res.headers[`x-oss-meta-${PUT_ID}`] === putId) await this.oss.run('DeleteObject', 'data', (c) => c.delete(key)).catch(() => undefined);
+      if (ours?.headers[`x-oss-meta-${PUT_ID}`] === putId) await this.oss.run('DeleteObject', 'data', (c) => c.delete(key)).catch(() => undefined);
       throw new ObjectStoreError(`OSS stored ${key} with a different CRC-64 than was sent`);
     }
-    return this.committed(key, body.length, options, r?.res.headers.etag);
+    return this.committed(key, body.length, options, r?.headers.etag);
   }
 
   private async putStaged(key: string, body: Readable, options: PutOptions, putId: string): Promise<ObjectMeta> {
@@ -168,7 +172,7 @@ export class OssObjectStore implements ObjectStore {
   private async ownedAfterConflict(e: unknown, key: string, putId: string): Promise<undefined> {
     if (!(e instanceof OssFailure && (e.code === 'FileAlreadyExists' || e.code === 'NoSuchUpload'))) throw e;
     const existing = await this.oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
-    if (existing?.res.headers[`x-oss-meta-${PUT_ID}`] === putId) return undefined;
+    if (existing?.headers[`x-oss-meta-${PUT_ID}`] === putId) return undefined;
     throw e;
   }
 

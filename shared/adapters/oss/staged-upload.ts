@@ -2,7 +2,8 @@
 // PutObject, a larger one a multipart upload with a few parts in flight. Memory stays at (parallel+1) parts.
 import type { Readable } from 'node:stream';
 import { Crc64 } from './crc64.ts';
-import { OssFailure, type OssClients } from './oss-client.ts';
+import type { OssClients } from './oss-client.ts';
+import { OssFailure } from './oss-failure.ts';
 
 export interface UploadLimits {
   /** Part size and multipart threshold (OSS: at least 100 KiB). */
@@ -59,9 +60,9 @@ export async function uploadStream(oss: OssClients, key: string, body: Readable,
     const first = (await next()) ?? Buffer.alloc(0);
     const second = first.length === limits.partBytes ? await next() : undefined;
     if (!second) {
-      // the SDK sends Content-MD5 for a Buffer: OSS refuses a body that arrives damaged
-      const r = await oss.run('PutObject', 'data', (c) => c.put(key, first, { headers }));
-      return { bytes, crc64: crc.digest(), storedCrc64: r.res.headers['x-oss-hash-crc64ecma'] };
+      // every body goes with its Content-MD5: OSS refuses one that arrives damaged
+      const r = await oss.run('PutObject', 'data', (c) => c.put(key, first, headers));
+      return { bytes, crc64: crc.digest(), storedCrc64: r.headers['x-oss-hash-crc64ecma'] };
     }
     return await multipart(oss, key, headers, limits, first, second, next, () => ({ bytes, crc64: crc.digest() }));
   } finally {
@@ -80,19 +81,15 @@ async function multipart(
   next: () => Promise<Buffer | undefined>,
   sent: () => { bytes: number; crc64: string },
 ): Promise<Uploaded> {
-  const { uploadId } = await oss.run('InitiateMultipartUpload', 'data', (c) => c.initMultipartUpload(key, { headers }));
+  const { uploadId } = await oss.run('InitiateMultipartUpload', 'data', (c) => c.initMultipartUpload(key, headers));
   const done: { number: number; etag: string }[] = [];
   const inFlight = new Set<Promise<void>>();
   let failed: unknown;
   const send = (number: number, content: Buffer): void => {
+    // the part goes with its Content-MD5: a part damaged on the way is refused, not stored
     const p = oss
       .run('UploadPart', 'data', async (c) => {
-        const params = c._objectRequestParams('PUT', key, { subres: { partNumber: number, uploadId } });
-        // a Buffer body gets Content-MD5 from the SDK: a part damaged on the way is refused, not stored
-        const r = await c.request({ ...params, content, successStatuses: [200] });
-        const etag = r.headers.etag;
-        if (!etag) throw new OssFailure('UploadPart', r.status, 'MissingETag', r.headers['x-oss-request-id']);
-        done.push({ number, etag });
+        done.push({ number, etag: await c.uploadPart(key, uploadId, number, content) });
       })
       .catch((e: unknown) => {
         failed ??= e;
@@ -111,18 +108,18 @@ async function multipart(
     await Promise.all(inFlight);
     if (failed) throw failed;
     const stored = await oss
-      .run('CompleteMultipartUpload', 'data', async (c) => (await c.completeMultipartUpload(key, uploadId, done)).res.headers)
+      .run('CompleteMultipartUpload', 'data', async (c) => (await c.completeMultipartUpload(key, uploadId, done)).headers)
       .catch(async (e: unknown) => {
         // a retried Complete whose first answer was lost finds the upload gone: the staging key (ours alone) tells
         if (!(e instanceof OssFailure && e.code === 'NoSuchUpload')) throw e;
         const head = await oss.run('HeadObject', 'data', (c) => c.head(key)).catch(() => undefined);
         if (!head) throw e;
-        return head.res.headers;
+        return head.headers;
       });
     return { ...sent(), storedCrc64: stored['x-oss-hash-crc64ecma'] };
   } catch (e) {
     await Promise.allSettled(inFlight);
-    await oss.run('AbortMultipartUpload', 'data', (c) => c.abortMultipartUpload(key, uploadId)).catch(() => undefined);
+      await oss.run('AbortMultipartUpload', 'data', (c) => c.abortMultipartUpload(key, uploadId)).catch(() => undefined);
     throw e;
   }
 }

@@ -1,4 +1,5 @@
-// The part of ali-oss 6.x (no bundled types) that the OSS adapter uses, typed from the SDK's source.
+// The part of ali-oss 6.x (no bundled types; a dev dependency) that tests call: the OSS stand-in's own checks
+// and the comparison of our V4 signatures with the SDK's, typed from the SDK's source.
 declare module 'ali-oss' {
   import type { Readable } from 'node:stream';
 
@@ -55,6 +56,8 @@ declare module 'ali-oss' {
     /** The SDK's signed request primitive (used for UploadPart with a Buffer and for CopyObject's exact headers). */
     request(params: RequestParams): Promise<{ status: number; headers: Record<string, string | undefined>; res: ResponseInfo; data: unknown }>;
     _objectRequestParams(method: string, name: string, options: { subres?: Record<string, string | number>; headers?: Record<string, string> }): RequestParams;
+    /** The SDK's V4 Authorization header for a request (headers must hold x-oss-date). */
+    authorizationV4(method: string, request: { headers: Record<string, string>; queries: Record<string, string | null> }, bucketName?: string, objectName?: string, additionalHeaders?: string[]): string;
     static initOptions(options: ClientOptions): InitedOptions;
   }
   export default OSS;
