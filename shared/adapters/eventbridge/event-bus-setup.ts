@@ -2,16 +2,17 @@
 // apply() creates it; running apply() again, or after another run created the bus, changes nothing.
 import type { EventBridgeClient } from './eventbridge-client.ts';
 
-export interface SetupStep {
+export interface EventBusStep {
   name: string;
-  /** What apply() would do; empty when nothing is missing. */
+  /** What apply() would do, in words; empty when the bus exists. */
   plan(): Promise<string[]>;
+  /** Creates the bus; running it again changes nothing. */
   apply(): Promise<void>;
 }
 
 export const EVENT_BUS_DESCRIPTION = 'dashscope-fc task events (task.submitted … task.persisted)';
 
-export function eventBusStep(client: Pick<EventBridgeClient, 'getEventBus' | 'createEventBus'>, busName: string): SetupStep {
+export function eventBusStep(client: Pick<EventBridgeClient, 'getEventBus' | 'createEventBus'>, busName: string): EventBusStep {
   return {
     name: `EventBridge bus ${busName}`,
     async plan() {

@@ -1,9 +1,9 @@
 // The bus provisioning step over the EventBridge stand-in: plans a missing bus, creates it once, and treats a
 // bus that exists (already, or created by a concurrent run) as done.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEventBridgeStandin, STANDIN_ACCESS_KEY, type EventBridgeStandin } from '../../../dev/standins/eventbridge/server.ts';
-import { EventBridgeCallError, EventBridgeClient } from './eventbridge-client.ts';
-import { EVENT_BUS_DESCRIPTION, eventBusStep } from './event-bus-setup.ts';
+import { startEventBridgeStandin, STANDIN_ACCESS_KEY, type EventBridgeStandin } from '../../dev/standins/eventbridge/server.ts';
+import { EventBridgeCallError, EventBridgeClient } from '../../shared/adapters/eventbridge/eventbridge-client.ts';
+import { EVENT_BUS_DESCRIPTION, eventBusStep } from '../../shared/adapters/eventbridge/event-bus-setup.ts';
 
 let standin: EventBridgeStandin | undefined;
 afterEach(async () => {
