@@ -1,28 +1,36 @@
-// How the client reads the SDK's rejections: the status as `code`, the protobuf Error as text in `message`.
+// How the client reads Table Store's error answers: the protobuf Error when there is one, the status otherwise.
 import { describe, expect, it } from 'vitest';
-import { toOtsError } from './tablestore-client.ts';
+import { errorFromAnswer, OtsError } from './tablestore-client.ts';
+import { ProtoWriter } from './ots-wire/protobuf.ts';
 
-const sdkError = (code: unknown, message: string) => Object.assign(new Error(message), { code, headers: { 'x-ots-requestid': 'req-1' } });
+const errorBody = (code: string, message: string) => new ProtoWriter().string(1, code).string(2, message).finish();
 
-describe('toOtsError', () => {
-  it('decodes the protobuf Error the SDK leaves in the message of a 403', () => {
-    const e = toOtsError(sdkError(403, '\n\u0015OTSConditionCheckFail\u0012\u0017Condition check failed. requestId:req-1'));
+describe('errorFromAnswer', () => {
+  it('decodes the protobuf Error of a 403 into the service code and message', () => {
+    const e = errorFromAnswer(403, errorBody('OTSConditionCheckFail', 'Condition check failed.'), 'req-1');
     expect(e).toMatchObject({ code: 'OTSConditionCheckFail', message: 'Condition check failed.', httpStatus: 403, requestId: 'req-1', conditionFailed: true, ambiguous: false });
   });
 
-  it('treats throttling as not applied, and a 5xx or a lost connection as ambiguous', () => {
-    expect(toOtsError(sdkError(503, '\n\rOTSServerBusy\u0012\u0005busy. requestId:r'))).toMatchObject({ code: 'OTSServerBusy', rejected: true, ambiguous: false });
-    expect(toOtsError(sdkError(500, '\n\u0016OTSInternalServerError\u0012\u0001x requestId:r'))).toMatchObject({ rejected: false, ambiguous: true });
-    expect(toOtsError(sdkError('NetworkingError', 'socket hang up'))).toMatchObject({ code: 'NetworkError', httpStatus: undefined, ambiguous: true });
-    expect(toOtsError(sdkError('TimeoutError', 'Connection timed out after 100ms'))).toMatchObject({ code: 'NetworkError', ambiguous: true });
+  it('treats throttling as not applied, and a 5xx as ambiguous', () => {
+    expect(errorFromAnswer(503, errorBody('OTSServerBusy', 'busy'), 'r')).toMatchObject({ code: 'OTSServerBusy', rejected: true, ambiguous: false });
+    expect(errorFromAnswer(403, errorBody('OTSOperationThrottled', 'slow down'), 'r')).toMatchObject({ rejected: true, ambiguous: false });
+    expect(errorFromAnswer(500, errorBody('OTSInternalServerError', 'x'), 'r')).toMatchObject({ rejected: false, ambiguous: true });
   });
 
-  it('does not take a bug in the client for a lost answer', () => {
-    expect(toOtsError(new ReferenceError('pro is not defined'))).toMatchObject({ code: 'ClientError', ambiguous: false, rejected: false });
+  it('keeps the status of an answer with no body, and of one that is not protobuf, showing a printable prefix', () => {
+    expect(errorFromAnswer(403, Buffer.alloc(0), 'r')).toMatchObject({ code: 'HTTP403', httpStatus: 403, ambiguous: false, message: 'Table Store answered 403 with no body' });
+    const page = errorFromAnswer(502, Buffer.from('<html>Bad Gateway</html>'), undefined);
+    expect(page).toMatchObject({ code: 'HTTP502', httpStatus: 502, ambiguous: true, message: 'Table Store answered 502: <html>Bad Gateway</html>' });
   });
 
-  it('keeps the status of an answer with no body, and of one that is not protobuf', () => {
-    expect(toOtsError(sdkError('Forbidden', 'req-1'))).toMatchObject({ code: 'HTTP403', httpStatus: 403, ambiguous: false });
-    expect(toOtsError(sdkError(502, '<html>Bad Gateway</html> requestId:'))).toMatchObject({ code: 'HTTP502', httpStatus: 502, ambiguous: true });
+  it('does not take text that happens to parse as protobuf for an Error', () => {
+    // field 1 holds "x y": valid protobuf, but no service code looks like that
+    expect(errorFromAnswer(400, errorBody('x y', 'z'), 'r').code).toBe('HTTP400');
+  });
+
+  it('counts a lost or unreadable answer as ambiguous, and a client bug as neither', () => {
+    expect(new OtsError('NetworkError', 'gone', undefined, undefined)).toMatchObject({ ambiguous: true, rejected: false });
+    expect(new OtsError('BadResponse', 'garbled', 200, 'r')).toMatchObject({ ambiguous: true, rejected: false });
+    expect(new OtsError('ClientError', 'bug', undefined, undefined)).toMatchObject({ ambiguous: false, rejected: false });
   });
 });
