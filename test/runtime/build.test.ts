@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFunctions, ForbiddenImportError, META_DIR } from '../../scripts/build.ts';
+import type { Metafile } from 'esbuild';
+import { buildFunctions, forbiddenInputs, ForbiddenImportError, META_DIR } from '../../scripts/build.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -26,6 +27,17 @@ describe('build', () => {
     expect(err).toBeInstanceOf(ForbiddenImportError);
     expect((err as Error).message).toContain('test/runtime/fixtures/build-leaky/leaky-fn/index.ts → shared/adapters/local-bus/local-event-bus.ts');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses the tablestore SDK in a function bundle: the client speaks Table Store itself', () => {
+    const meta = {
+      inputs: {
+        'functions/f/index.ts': { bytes: 1, imports: [{ path: 'node_modules/tablestore/index.js', kind: 'import-statement' }] },
+        'node_modules/tablestore/index.js': { bytes: 1, imports: [] },
+      },
+      outputs: {},
+    } as unknown as Metafile;
+    expect(forbiddenInputs(meta, 'functions/f/index.ts')).toEqual(['functions/f/index.ts → node_modules/tablestore/index.js']);
   });
 
   it('bundles each function into one minified module (its server, else its handler) with maps and licences outside the code folder', async () => {
