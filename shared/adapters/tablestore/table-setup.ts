@@ -54,7 +54,7 @@ function compare(spec: TableSpec, found: TableDescription): Action[] {
   return out;
 }
 
-function describe(a: Action): string {
+function lineOf(a: Action): string {
   if (a.kind === 'problem') return a.text;
   if (a.kind === 'index') return `create index ${a.index.name} on ${a.table} (${a.index.primaryKey.join(', ')})`;
   const indexes = (a.spec.indexes ?? []).map((i) => i.name);
@@ -88,10 +88,10 @@ export function tableSetupStep(client: TablestoreClient, tablePrefix: string, op
 
   return {
     name: `Table Store tables${tablePrefix ? ` (prefix ${tablePrefix})` : ''}`,
-    plan: async () => (await survey()).map(describe),
+    plan: async () => (await survey()).map(lineOf),
     apply: async () => {
       const actions = await survey();
-      const problems = actions.filter((a) => a.kind === 'problem').map(describe);
+      const problems = actions.filter((a) => a.kind === 'problem').map(lineOf);
       if (problems.length > 0) throw new TableSetupError(`Table Store set-up stopped before changing anything:\n  ${problems.join('\n  ')}`);
       for (const a of actions) {
         // another run (or a retried request) may have created it first: what exists is what was wanted
