@@ -77,7 +77,10 @@ export function encodeVariant(v: OtsValue): Buffer {
 class RowWriter {
   private readonly parts: Buffer[] = [le32(HEADER)];
   private rowCrc = 0;
-  /** The SDK sizes an INF_MIN/INF_MAX cell one byte too long and sends the zeroed byte after the row. */
+  /**
+   * The SDK sizes an INF_MIN/INF_MAX cell one byte too long and sends the zeroed byte after the row checksum, which
+   * the service has always accepted; sent here too, so a range request is byte for byte what it always was.
+   */
   private padding = 0;
 
   tag(t: number): void {
