@@ -72,6 +72,24 @@ describe('tableSetupStep over the stand-in', () => {
     expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200]);
   });
 
+  it('waits for each new table to be ACTIVE, and adds an index only to an ACTIVE table', async () => {
+    const loading = await new TablestoreStandin({ loadingDescribes: 2 }).start();
+    try {
+      const c = new TablestoreClient({ endpoint: loading.endpoint, instance: loading.instance, credentials: () => TEST_CREDENTIALS });
+      const [tasks] = deploymentTables('');
+      await c.createTable({ ...tasks!, indexes: [] });
+      await tableSetupStep(c, '', { pollMs: 5 }).apply();
+      const ops = loading.requests.map((r) => `${r.op} ${r.table ?? ''}`.trim());
+      // the survey's DescribeTable of tasks sees LOADING (1 of 2); the wait sees it once more, then ACTIVE
+      const firstIndex = ops.indexOf('CreateIndex tasks');
+      expect(ops.slice(0, firstIndex).filter((o) => o === 'DescribeTable tasks')).toHaveLength(3);
+      for (const t of ['task_idempotency', 'conversations']) expect(ops.filter((o) => o === `DescribeTable ${t}`)).toHaveLength(3);
+      expect(await tableSetupStep(c, '').plan()).toEqual([]);
+    } finally {
+      await loading.stop();
+    }
+  });
+
   it('gives up waiting for a table that never becomes ACTIVE, naming it', async () => {
     const step = tableSetupStep(client, '', { pollMs: 10, readyTimeoutMs: 100 });
     // answered as created, but never made: the wait cannot end well

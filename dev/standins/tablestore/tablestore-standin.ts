@@ -47,6 +47,8 @@ export interface TablestoreStandinOptions {
   maxRangeRows?: number;
   /** The clock the indexes lag by (default Date.now), so a test can move it instead of sleeping. */
   now?: () => number;
+  /** DescribeTable calls that see a new table as LOADING before it is ACTIVE (default 0: ACTIVE at once). */
+  loadingDescribes?: number;
 }
 
 export interface StandinRequest {
@@ -65,6 +67,8 @@ export class TablestoreStandin {
   readonly instance: string;
   indexLagMs: number;
   private readonly faults: Fault[] = [];
+  /** DescribeTable answers each new table still gives as LOADING. */
+  private readonly loading = new Map<string, number>();
   private readonly credentials: StandinCredentials[];
   private server: Server | undefined;
   private url = '';
@@ -200,6 +204,7 @@ export class TablestoreStandin {
           indexes: (m.indexMetas ?? []).map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumns: i.definedColumn ?? [] })),
           options: { timeToLive: m.tableOptions?.timeToLive ?? -1, maxVersions: m.tableOptions?.maxVersions ?? 1 },
         });
+        if (this.options.loadingDescribes) this.loading.set(m.tableMeta.tableName, this.options.loadingDescribes);
         return ok('CreateTableResponse', {});
       }
       case 'CreateIndex': {
@@ -215,6 +220,8 @@ export class TablestoreStandin {
         const m = decode('DescribeTableRequest') as { tableName: string };
         record.table = m.tableName;
         const d = this.engine.describe(m.tableName);
+        const loading = this.loading.get(m.tableName) ?? 0;
+        if (loading > 0) this.loading.set(m.tableName, loading - 1);
         return ok('DescribeTableResponse', {
           tableMeta: {
             tableName: d.name,
@@ -223,7 +230,7 @@ export class TablestoreStandin {
           },
           reservedThroughputDetails: { capacityUnit: { read: 0, write: 0 }, lastIncreaseTime: 0 },
           tableOptions: d.options ?? { timeToLive: -1, maxVersions: 1 },
-          tableStatus: 1,
+          tableStatus: loading > 0 ? 3 /* LOADING */ : 1 /* ACTIVE */,
           indexMetas: d.indexes.map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumn: i.definedColumns, indexUpdateMode: 0, indexType: 0 })),
         });
       }
