@@ -15,6 +15,7 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
   /(^|\/)node_modules\/ali-oss\//,
+  /(^|\/)node_modules\/tablestore\//,
   /^dev\//,
   // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
   /(^|\/)node_modules\/undici\/index\.js$/,
