@@ -14,9 +14,10 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/adapters\/local-bus\//,
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
-  // Alibaba Cloud SDKs (@alicloud/*, ali-oss) are for tests and tooling: the adapters speak the wire through cloud-http
+  // Alibaba Cloud SDKs (@alicloud/*, ali-oss, tablestore) are for tests and tooling: the adapters speak the wire themselves
   /(^|\/)node_modules\/@alicloud\//,
   /(^|\/)node_modules\/ali-oss\//,
+  /(^|\/)node_modules\/tablestore\//,
   /^dev\//,
   // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
   /(^|\/)node_modules\/undici\/index\.js$/,
@@ -118,7 +119,7 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
   }
   if (problems.length) {
     rmSync(options.outDir, { recursive: true, force: true });
-    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3, an Alibaba Cloud SDK (@alicloud/*, ali-oss) or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
+    throw new ForbiddenImportError(`cloud bundles must not contain local adapters, better-sqlite3, an Alibaba Cloud SDK (@alicloud/*, ali-oss, tablestore) or dev/ (import them only from the local runtime):\n${problems.join('\n')}`);
   }
   return built;
 }

@@ -1,5 +1,5 @@
 // The Table Store stores bundled the way scripts/build.ts bundles a function (esbuild, ESM, so strict mode)
-// and run against the stand-in: the SDK is sloppy-mode CommonJS, and only this shows it still works there.
+// and run against the stand-in: what a function carries to FC is what is exercised here.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -47,6 +47,17 @@ describe('build', () => {
     expect(forbiddenInputs(meta, entry)).toEqual([`${entry} → ${sdk}`, `${entry} → ${sdk} → ${util}`]);
   });
 
+  it('refuses the tablestore SDK in a function bundle: the client speaks Table Store itself', () => {
+    const meta = {
+      inputs: {
+        'functions/f/index.ts': { bytes: 1, imports: [{ path: 'node_modules/tablestore/index.js', kind: 'import-statement' }] },
+        'node_modules/tablestore/index.js': { bytes: 1, imports: [] },
+      },
+      outputs: {},
+    } as unknown as Metafile;
+    expect(forbiddenInputs(meta, 'functions/f/index.ts')).toEqual(['functions/f/index.ts → node_modules/tablestore/index.js']);
+  });
+
   it('bundles each function into one minified module (its server, else its handler) with maps and licences outside the code folder', async () => {
     const out = outDir();
     const built = await buildFunctions({ root, functionsDir: join(fixtures, 'build-clean'), outDir: out });

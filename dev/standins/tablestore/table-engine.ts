@@ -23,6 +23,8 @@ export interface TableDef {
   indexes: IndexDef[];
   /** Declared types: primary-key columns and defined (pre-declared attribute) columns, checked on every write. */
   types?: Record<string, ColumnType>;
+  /** TableOptions as created (DescribeTable answers them). */
+  options?: { timeToLive: number; maxVersions: number };
 }
 /** Largest STRING or BINARY attribute the service accepts (2 MB). */
 const MAX_ATTRIBUTE_BYTES = 2 * 1024 * 1024;
@@ -123,12 +125,40 @@ export class TableEngine {
       const unknown = [...idx.primaryKey, ...idx.definedColumns].find((c) => !def.primaryKey.includes(c) && !def.types?.[c]);
       if (unknown) throw invalid(`Column ${unknown} of index ${idx.name} is neither a primary key nor a defined column.`);
     }
-    this.tables.set(def.name, new Table(def));
-    for (const idx of def.indexes) {
-      const pk = [...idx.primaryKey, ...def.primaryKey.filter((c) => !idx.primaryKey.includes(c))];
-      this.tables.set(idx.name, new Table({ name: idx.name, primaryKey: pk, indexes: [] }));
-      this.indexOf.set(idx.name, { main: def.name, def: idx });
+    this.tables.set(def.name, new Table({ ...def, indexes: [] }));
+    for (const idx of def.indexes) this.addIndex(def.name, idx, false);
+  }
+
+  /** Adds a global index to an existing table; with `includeBaseData` the rows already there enter it at once. */
+  createIndex(main: string, idx: IndexDef, includeBaseData: boolean): void {
+    this.flushIndexes();
+    const t = this.mainTable(main);
+    if (this.tables.has(idx.name)) throw new OtsServiceError(409, 'OTSObjectAlreadyExist', 'Requested index already exists.');
+    const unknown = [...idx.primaryKey, ...idx.definedColumns].find((c) => !t.def.primaryKey.includes(c) && !t.def.types?.[c]);
+    if (unknown) throw invalid(`Column ${unknown} of index ${idx.name} is neither a primary key nor a defined column.`);
+    this.addIndex(main, idx, includeBaseData);
+  }
+
+  private addIndex(main: string, idx: IndexDef, includeBaseData: boolean): void {
+    const t = this.table(main);
+    const pk = [...idx.primaryKey, ...t.def.primaryKey.filter((c) => !idx.primaryKey.includes(c))];
+    const index = new Table({ name: idx.name, primaryKey: pk, indexes: [] });
+    this.tables.set(idx.name, index);
+    this.indexOf.set(idx.name, { main, def: idx });
+    t.def.indexes.push(idx);
+    if (!includeBaseData) return;
+    for (const [key, row] of t.rows) {
+      const entry = indexEntry(row, pk, idx.definedColumns);
+      if (!entry) continue;
+      const k = keyOf(entry.pk.map((c) => c.value));
+      index.rows.set(k, entry);
+      this.indexKeys.set(`${idx.name}\u0000${key}`, k);
     }
+  }
+
+  /** The tables of the instance (index tables are not listed). */
+  listTables(): string[] {
+    return [...this.tables.keys()].filter((n) => !this.indexOf.has(n));
   }
 
   describe(name: string): TableDef {

@@ -82,6 +82,17 @@ describe('TablestoreStandin over the SDK', () => {
     expect(d.indexMetas.map((i: any) => i.name)).toEqual(['t_due']);
   });
 
+  it('lists tables without their indexes, and adds an index holding the rows already there with includeBaseData', async () => {
+    await client.putRow({ tableName: 't', condition: new TS.Condition(TS.RowExistenceExpectation.IGNORE, null), primaryKey: [{ id: 'a' }], attributeColumns: [{ due: TS.Long.fromNumber(7) }] });
+    await client.createIndex({ mainTableName: 't', indexMeta: { name: 't_due2', primaryKey: ['due'], definedColumn: [] }, includeBaseData: true });
+    expect((await client.listTable({})).tableNames).toEqual(['t']);
+    expect((await client.describeTable({ tableName: 't' })).indexMetas.map((i: any) => i.name)).toEqual(['t_due', 't_due2']);
+    const range = { tableName: 't_due2', direction: 'FORWARD', inclusiveStartPrimaryKey: [{ due: TS.INF_MIN }, { id: TS.INF_MIN }], exclusiveEndPrimaryKey: [{ due: TS.INF_MAX }, { id: TS.INF_MAX }] };
+    expect((await client.getRange(range)).rows.map((r: any) => r.primaryKey.map((c: any) => String(c.value)))).toEqual([['7', 'a']]);
+    const again = await client.createIndex({ mainTableName: 't', indexMeta: { name: 't_due2', primaryKey: ['due'], definedColumn: [] } }).catch((e: unknown) => e);
+    expect([again.code, codeOf(again)]).toEqual([409, 'OTSObjectAlreadyExist']);
+  });
+
   it('refuses a request signed with the wrong secret', async () => {
     const wrong = new TS.Client({ accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret', endpoint: standin.endpoint, instancename: standin.instance });
     const e = await wrong.getRow(row('a')).catch((x: unknown) => x);

@@ -47,6 +47,8 @@ export interface TablestoreStandinOptions {
   maxRangeRows?: number;
   /** The clock the indexes lag by (default Date.now), so a test can move it instead of sleeping. */
   now?: () => number;
+  /** DescribeTable calls that see a new table as LOADING before it is ACTIVE (default 0: ACTIVE at once). */
+  loadingDescribes?: number;
 }
 
 export interface StandinRequest {
@@ -65,6 +67,8 @@ export class TablestoreStandin {
   readonly instance: string;
   indexLagMs: number;
   private readonly faults: Fault[] = [];
+  /** DescribeTable answers each new table still gives as LOADING. */
+  private readonly loading = new Map<string, number>();
   private readonly credentials: StandinCredentials[];
   private server: Server | undefined;
   private url = '';
@@ -186,6 +190,7 @@ export class TablestoreStandin {
       case 'CreateTable': {
         const m = decode('CreateTableRequest') as {
           tableMeta: { tableName: string; primaryKey: { name: string; type: number }[]; definedColumn?: { name: string; type: number }[] };
+          tableOptions?: { timeToLive?: number; maxVersions?: number };
           indexMetas?: { name: string; primaryKey: string[]; definedColumn: string[] }[];
         };
         record.table = m.tableMeta.tableName;
@@ -197,13 +202,26 @@ export class TablestoreStandin {
           primaryKey: m.tableMeta.primaryKey.map((p) => p.name),
           types,
           indexes: (m.indexMetas ?? []).map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumns: i.definedColumn ?? [] })),
+          options: { timeToLive: m.tableOptions?.timeToLive ?? -1, maxVersions: m.tableOptions?.maxVersions ?? 1 },
         });
+        if (this.options.loadingDescribes) this.loading.set(m.tableMeta.tableName, this.options.loadingDescribes);
         return ok('CreateTableResponse', {});
       }
+      case 'CreateIndex': {
+        const m = decode('CreateIndexRequest') as { mainTableName: string; indexMeta: { name: string; primaryKey: string[]; definedColumn?: string[] }; includeBaseData?: boolean };
+        record.table = m.mainTableName;
+        const i = m.indexMeta;
+        this.engine.createIndex(m.mainTableName, { name: i.name, primaryKey: i.primaryKey, definedColumns: i.definedColumn ?? [] }, m.includeBaseData === true);
+        return ok('CreateIndexResponse', {});
+      }
+      case 'ListTable':
+        return ok('ListTableResponse', { tableNames: this.engine.listTables() });
       case 'DescribeTable': {
         const m = decode('DescribeTableRequest') as { tableName: string };
         record.table = m.tableName;
         const d = this.engine.describe(m.tableName);
+        const loading = this.loading.get(m.tableName) ?? 0;
+        if (loading > 0) this.loading.set(m.tableName, loading - 1);
         return ok('DescribeTableResponse', {
           tableMeta: {
             tableName: d.name,
@@ -211,7 +229,8 @@ export class TablestoreStandin {
             definedColumn: Object.entries(d.types ?? {}).filter(([n]) => !d.primaryKey.includes(n)).map(([name, t]) => ({ name, type: numberOf(DEFINED_TYPES, t) })),
           },
           reservedThroughputDetails: { capacityUnit: { read: 0, write: 0 }, lastIncreaseTime: 0 },
-          tableOptions: { timeToLive: -1, maxVersions: 1 },
+          tableOptions: d.options ?? { timeToLive: -1, maxVersions: 1 },
+          tableStatus: loading > 0 ? 3 /* LOADING */ : 1 /* ACTIVE */,
           indexMetas: d.indexes.map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumn: i.definedColumns, indexUpdateMode: 0, indexType: 0 })),
         });
       }
@@ -255,7 +274,7 @@ export class TablestoreStandin {
 
 /** The protobuf enums PrimaryKeyType and DefinedColumnType, by number. */
 const PK_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BLOB' };
-const DEFINED_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING' };
+const DEFINED_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING', 7: 'BLOB' };
 const numberOf = (types: Record<number, ColumnType>, t: ColumnType | undefined) => Number(Object.entries(types).find(([, v]) => v === t)?.[0] ?? 0);
 
 interface ConditionMsg {

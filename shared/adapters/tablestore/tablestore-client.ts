@@ -1,51 +1,33 @@
-// Typed wrapper over the untyped `tablestore` SDK: the few row calls the stores use, INTEGER as bigint, credentials
-// asked for per call (STS rotates), and the protobuf Error decoded here (the SDK leaves its bytes in `message`).
+// Table Store over node:http(s): the few row and table calls the stores and the set-up use, sent as the SDK sends
+// them (ots-wire/), signed with credentials asked for per call (STS rotates), retried by one policy of ours.
+import { CloudNetworkError, readAll, sendCloudRequest } from '../cloud-http/cloud-http.ts';
+import * as msg from './ots-wire/ots-messages.ts';
+import type { IndexSpec, RangeQuery, TableDescription, TableSpec, WriteCondition } from './ots-wire/ots-messages.ts';
+import { readRows, readRow } from './ots-wire/plain-buffer-reader.ts';
+import { INF_MAX, INF_MIN, PlainBufferError, type CellChange, type KeyValue, type OtsValue, type PrimaryKey } from './ots-wire/plain-buffer.ts';
+import { ProtoError } from './ots-wire/protobuf.ts';
+import { signedHeaders, type OtsCredentials } from './ots-wire/ots-signer.ts';
 
-// Static imports, so esbuild puts the SDK into each function's bundle (a runtime require would not be).
-import TS from 'tablestore';
-import compiledProto from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the SDK ships no types; they stop at this file */
-const ErrorProto = compiledProto.main.proto.Error;
-
-// The SDK assigns to undeclared variables (`key`, `size` in lib/protocol/plian_buffer_builder.js, `pro` in
-// lib/filter.js, `sub` in lib/protocol/encoder.js). Bundled into a function's ESM output, which is strict
-// mode, each would throw ReferenceError; as properties of the global object they resolve, as in sloppy mode.
-// One retry policy, ours (below): the SDK's retries reads up to 20 times (about a minute) on statuses and
-// network errors, and never retries throttled writes because its table keys on codes it never sees.
-TS.DefaultRetryPolicy.maxRetryTimes = 0;
-for (const name of ['key', 'size', 'pro', 'sub']) {
-  if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value: undefined, writable: true, configurable: true, enumerable: false });
-}
-
-/** A cell value: bigint is INTEGER (int64), number is DOUBLE, never the same column type in a condition. */
-export type OtsValue = string | bigint | number | boolean | Buffer;
-/** Bounds of a range: below and above every value of a primary-key column. */
-export const INF_MIN = Symbol('INF_MIN');
-export const INF_MAX = Symbol('INF_MAX');
-export type KeyValue = OtsValue | typeof INF_MIN | typeof INF_MAX;
-/** Primary-key columns in schema order. */
-export type PrimaryKey = [string, KeyValue][];
+export { INF_MAX, INF_MIN };
+export type { KeyValue, OtsValue, PrimaryKey, OtsCredentials, WriteCondition, TableSpec, TableDescription, IndexSpec };
+export type { RowExistence, PrimaryKeyType, DefinedColumnType } from './ots-wire/ots-messages.ts';
 export type Columns = Record<string, OtsValue>;
-
-export interface OtsCredentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
 
 export interface TablestoreClientOptions {
   endpoint: string;
   instance: string;
   /** Called before every request, so rotated STS credentials are picked up. */
   credentials: () => OtsCredentials | Promise<OtsCredentials>;
-  /** Socket idle timeout of one request (the SDK has none by default). */
+  /** Longest silence on the socket during one request. */
   timeoutMs?: number;
   /** Attempts of a request the service turned away without applying it (throttling, busy). */
   maxAttempts?: number;
 }
 
-/** The service refused, or the call failed on the way; `code` is the service's (OTS…) or 'NetworkError'. */
+/**
+ * The service refused, or the call failed on the way. `code` is the service's (OTS…), 'NetworkError' (no answer),
+ * 'BadResponse' (an answer that is not what the operation returns) or `HTTP<status>` (an error answer with no Error).
+ */
 export class OtsError extends Error {
   override name = 'OtsError';
   constructor(
@@ -64,160 +46,154 @@ export class OtsError extends Error {
   get rejected(): boolean {
     return REJECTED.has(this.code);
   }
-  /** A write may or may not have been applied: no answer, or a server error after it was received. */
+  /** A write may or may not have been applied: no answer we could read, or a server error after it was received. */
   get ambiguous(): boolean {
-    return this.code === 'NetworkError' || (!this.rejected && this.httpStatus !== undefined && this.httpStatus >= 500);
+    return this.code === 'NetworkError' || this.code === 'BadResponse' || (!this.rejected && this.httpStatus !== undefined && this.httpStatus >= 500);
   }
 }
 const REJECTED = new Set(['OTSServerBusy', 'OTSOperationThrottled', 'OTSNotEnoughCapacityUnit', 'OTSPartitionUnavailable', 'OTSTableNotReady', 'OTSRowOperationConflict', 'OTSQuotaExhausted']);
 
-export type RowExistence = 'IGNORE' | 'EXPECT_EXIST' | 'EXPECT_NOT_EXIST';
-export interface WriteCondition {
-  row: RowExistence;
-  /** Column `name` must equal `equals`; a missing column fails the write unless passIfMissing. */
-  column?: { name: string; equals: OtsValue; passIfMissing?: boolean };
-}
 export interface RowChange {
   put?: Columns;
   deleteAll?: string[];
+  /** Adds to INTEGER columns (a missing column counts as 0). */
+  increment?: Record<string, bigint>;
 }
 export interface Row {
   key: Columns;
   columns: Columns;
 }
 
-const EMPTY_BODY_STATUS: Record<string, number> = { NotModified: 304, BadRequest: 400, Forbidden: 403, NotFound: 404 };
+/** Largest answer read: GetRange stops near 4 MB of rows, so this only guards against a runaway body. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
-/** Turns whatever the SDK rejected with into an OtsError, decoding the protobuf body when there is one. */
-export function toOtsError(e: unknown): OtsError {
-  if (e instanceof OtsError) return e;
-  const err = (e ?? {}) as { code?: unknown; message?: unknown; headers?: Record<string, string> };
-  const requestId = err.headers?.['x-ots-requestid'] ?? err.headers?.['x-ots-request-id'];
-  // an error answer with an empty body comes with the status's name instead of its number
-  const status = typeof err.code === 'number' ? err.code : typeof err.code === 'string' ? EMPTY_BODY_STATUS[err.code] : undefined;
-  if (status === undefined) {
-    // only the SDK's transport failures leave a write's outcome open; anything else is a bug to surface as is
-    if (err.code === 'NetworkingError' || err.code === 'TimeoutError') return new OtsError('NetworkError', `Table Store unreachable: ${String(err.message ?? err.code)}`, undefined, requestId, { cause: e });
-    return new OtsError('ClientError', `Table Store client failed: ${String(err.message ?? e)}`, undefined, requestId, { cause: e });
-  }
-  if (typeof err.code === 'string') return new OtsError(`HTTP${status}`, `Table Store answered ${status} with no body`, status, requestId, { cause: e });
-  const raw = String(err.message ?? '');
-  const cut = raw.lastIndexOf(' requestId:');
-  const body = cut >= 0 ? raw.slice(0, cut) : raw;
-  let code = /\b(OTS[A-Za-z]+)/.exec(body)?.[1];
-  let message = body;
-  try {
-    // the SDK turned the bytes into a UTF-8 string; for the short ASCII fields of Error that is lossless
-    const decoded = ErrorProto.decode(Buffer.from(body, 'utf8'));
-    // text that happens to parse as protobuf is not an Error: the service's codes all start with OTS
-    if (/^OTS\w+$/.test(decoded.code)) {
-      code = decoded.code;
-      message = decoded.message ?? '';
+/** The shape of an error answer: the protobuf Error when there is one, else the status alone. */
+export function errorFromAnswer(status: number, body: Buffer, requestId: string | undefined): OtsError {
+  if (body.length > 0) {
+    try {
+      const e = msg.decodeError(body);
+      // bytes that happen to parse as protobuf are not an Error: the service's codes all start with OTS
+      if (/^OTS\w+$/.test(e.code)) return new OtsError(e.code, e.message, status, requestId);
+    } catch {
+      // not a protobuf body (a proxy's page): the status says what is known
     }
-  } catch {
-    // not a protobuf body (a proxy's page, an empty 403): keep the status and whatever code was visible
   }
-  return new OtsError(code ?? `HTTP${status}`, message, status, requestId, { cause: e });
+  const shown = body.subarray(0, 100).toString('utf8').replace(/[^\x20-\x7e]+/g, ' ').trim();
+  return new OtsError(`HTTP${status}`, `Table Store answered ${status}${shown ? `: ${shown}` : ' with no body'}`, status, requestId);
 }
 
-const toSdkValue = (v: KeyValue): unknown =>
-  v === INF_MIN ? TS.INF_MIN : v === INF_MAX ? TS.INF_MAX : typeof v === 'bigint' ? TS.Long.fromString(v.toString()) : v;
-const fromSdkValue = (v: any): OtsValue => (typeof v === 'object' && v !== null && !Buffer.isBuffer(v) && typeof v.toString === 'function' ? BigInt(v.toString(10)) : v);
-const sdkKey = (pk: PrimaryKey) => pk.map(([n, v]) => ({ [n]: toSdkValue(v) }));
-const sdkColumns = (c: Columns) => Object.entries(c).map(([n, v]) => ({ [n]: toSdkValue(v) }));
-
-function sdkCondition(c: WriteCondition): unknown {
-  const column = c.column
-    ? new TS.SingleColumnCondition(c.column.name, toSdkValue(c.column.equals), TS.ComparatorType.EQUAL, c.column.passIfMissing ?? false)
-    : null;
-  return new TS.Condition(TS.RowExistenceExpectation[c.row], column);
-}
-
-function toRow(r: any): Row | undefined {
-  if (!r || !Array.isArray(r.primaryKey)) return undefined;
+function toRow(r: { pk: [string, KeyValue][]; cells: { name: string; value?: KeyValue }[] }): Row {
   const key: Columns = {};
-  for (const c of r.primaryKey) key[c.name] = fromSdkValue(c.value);
+  for (const [name, value] of r.pk) key[name] = plainValue(value, name);
   const columns: Columns = {};
-  for (const a of r.attributes ?? []) columns[a.columnName] = fromSdkValue(a.columnValue);
+  for (const c of r.cells) if (c.value !== undefined) columns[c.name] = plainValue(c.value, c.name);
   return { key, columns };
 }
 
-export class TablestoreClient {
-  private cached: { id: string; client: any } | undefined;
+function plainValue(v: KeyValue, column: string): OtsValue {
+  if (v === INF_MIN || v === INF_MAX) throw new PlainBufferError(`column ${column} of a stored row holds an infinite bound`);
+  return v;
+}
 
+const READS = new Set(['GetRow', 'GetRange', 'ListTable', 'DescribeTable']);
+
+export class TablestoreClient {
   constructor(private readonly options: TablestoreClientOptions) {}
 
   async getRow(table: string, pk: PrimaryKey, columns?: string[]): Promise<Row | undefined> {
-    const data = await this.call('getRow', { tableName: table, primaryKey: sdkKey(pk), maxVersions: 1, ...(columns ? { columnsToGet: columns } : {}) });
-    return toRow(data.row);
+    return this.call('GetRow', msg.getRowRequest(table, pk, columns), (b) => {
+      const row = msg.decodeGetRow(b);
+      return row.length === 0 ? undefined : toRow(readRow(row));
+    });
   }
 
   async putRow(table: string, pk: PrimaryKey, columns: Columns, condition: WriteCondition): Promise<void> {
-    await this.call('putRow', { tableName: table, primaryKey: sdkKey(pk), attributeColumns: sdkColumns(columns), condition: sdkCondition(condition) });
+    await this.call('PutRow', msg.putRowRequest(table, pk, Object.entries(columns), condition), () => undefined);
   }
 
   async updateRow(table: string, pk: PrimaryKey, change: RowChange, condition: WriteCondition): Promise<void> {
-    const ops: unknown[] = [];
-    if (change.put && Object.keys(change.put).length > 0) ops.push({ PUT: sdkColumns(change.put) });
-    if (change.deleteAll && change.deleteAll.length > 0) ops.push({ DELETE_ALL: change.deleteAll });
-    await this.call('updateRow', { tableName: table, primaryKey: sdkKey(pk), updateOfAttributeColumns: ops, condition: sdkCondition(condition) });
+    const cells: CellChange[] = [
+      ...Object.entries(change.put ?? {}).map(([name, value]): CellChange => ({ name, op: 'PUT', value })),
+      ...(change.deleteAll ?? []).map((name): CellChange => ({ name, op: 'DELETE_ALL' })),
+      ...Object.entries(change.increment ?? {}).map(([name, value]): CellChange => ({ name, op: 'INCREMENT', value })),
+    ];
+    await this.call('UpdateRow', msg.updateRowRequest(table, pk, cells, condition), () => undefined);
   }
 
   async deleteRow(table: string, pk: PrimaryKey, condition: WriteCondition): Promise<void> {
-    await this.call('deleteRow', { tableName: table, primaryKey: sdkKey(pk), condition: sdkCondition(condition) });
+    await this.call('DeleteRow', msg.deleteRowRequest(table, pk, condition), () => undefined);
   }
 
   /** One page of a range: `next` is the key to start the following page at, absent at the end. */
-  async getRange(table: string, q: { start: PrimaryKey; end: PrimaryKey; backward?: boolean; limit: number; columns?: string[] }): Promise<{ rows: Row[]; next?: PrimaryKey }> {
-    const data = await this.call('getRange', {
-      tableName: table,
-      direction: q.backward ? TS.Direction.BACKWARD : TS.Direction.FORWARD,
-      inclusiveStartPrimaryKey: sdkKey(q.start),
-      exclusiveEndPrimaryKey: sdkKey(q.end),
-      limit: q.limit,
-      maxVersions: 1,
-      ...(q.columns ? { columnsToGet: q.columns } : {}),
+  async getRange(table: string, q: RangeQuery): Promise<{ rows: Row[]; next?: PrimaryKey }> {
+    return this.call('GetRange', msg.getRangeRequest(table, q), (b) => {
+      const page = msg.decodeGetRange(b);
+      const rows = readRows(page.rows).map(toRow);
+      return page.next ? { rows, next: readRow(page.next).pk } : { rows };
     });
-    const rows = (data.rows as unknown[]).map(toRow).filter((r): r is Row => r !== undefined);
-    const next = Array.isArray(data.nextStartPrimaryKey) ? (data.nextStartPrimaryKey as { name: string; value: unknown }[]).map((c): [string, KeyValue] => [c.name, fromSdkValue(c.value)]) : undefined;
-    return { rows, ...(next ? { next } : {}) };
   }
 
-  /** CreateTable as the SDK takes it (set-up and tests; the stores never create tables). */
-  async createTable(params: Record<string, unknown>): Promise<void> {
-    await this.call('createTable', params);
+  /** Creates a table with its indexes (set-up and tests; the stores never create tables). */
+  async createTable(spec: TableSpec): Promise<void> {
+    await this.call('CreateTable', msg.createTableRequest(spec), () => undefined);
   }
 
-  private async sdk(): Promise<any> {
-    const c = await this.options.credentials();
-    const id = `${c.accessKeyId}\u0000${c.accessKeySecret}\u0000${c.securityToken ?? ''}`;
-    if (this.cached?.id !== id) {
-      const client = new TS.Client({
-        accessKeyId: c.accessKeyId,
-        accessKeySecret: c.accessKeySecret,
-        ...(c.securityToken ? { stsToken: c.securityToken } : {}),
-        endpoint: this.options.endpoint,
-        instancename: this.options.instance,
-        httpOptions: { timeout: this.options.timeoutMs ?? 10_000 },
-      });
-      this.cached = { id, client };
+  /** Adds a global index to an existing table; `includeBaseData` indexes the rows already there too. */
+  async createIndex(table: string, index: IndexSpec, options: { includeBaseData?: boolean } = {}): Promise<void> {
+    await this.call('CreateIndex', msg.createIndexRequest(table, index, options.includeBaseData ?? true), () => undefined);
+  }
+
+  async listTables(): Promise<string[]> {
+    return this.call('ListTable', msg.listTableRequest(), msg.decodeListTable);
+  }
+
+  /** The table's key, defined columns, indexes and options; undefined when it does not exist. */
+  async describeTable(table: string): Promise<TableDescription | undefined> {
+    try {
+      return await this.call('DescribeTable', msg.describeTableRequest(table), msg.decodeDescribeTable);
+    } catch (e) {
+      if (e instanceof OtsError && e.code === 'OTSObjectNotExist') return undefined;
+      throw e;
     }
-    return this.cached.client;
   }
 
-  private async call(op: string, params: Record<string, unknown>): Promise<any> {
+  private async call<T>(op: string, body: Buffer, decode: (answer: Buffer) => T): Promise<T> {
     const attempts = Math.max(1, this.options.maxAttempts ?? 4);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await (await this.sdk())[op](params);
+        return await this.send(op, body, decode);
       } catch (e) {
-        const err = toOtsError(e);
+        const err = e instanceof OtsError ? e : new OtsError('ClientError', `Table Store client failed: ${(e as Error).message}`, undefined, undefined, { cause: e });
         // a request the service turned away is sent again; so is a read whose answer was lost. A write that
         // may have been applied goes back to the caller, who settles it by reading the row
-        const read = op === 'getRow' || op === 'getRange';
-        if (!(err.rejected || (read && err.ambiguous)) || attempt >= attempts) throw err;
+        if (!(err.rejected || (READS.has(op) && err.ambiguous)) || attempt >= attempts) throw err;
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
+    }
+  }
+
+  private async send<T>(op: string, body: Buffer, decode: (answer: Buffer) => T): Promise<T> {
+    const credentials = await this.options.credentials();
+    const headers = signedHeaders({ operation: op, instance: this.options.instance, body, credentials, date: new Date() });
+    let status: number;
+    let answer: Buffer;
+    let requestId: string | undefined;
+    try {
+      const res = await sendCloudRequest({ method: 'POST', url: new URL(`/${op}`, this.options.endpoint), headers, body, timeoutMs: this.options.timeoutMs ?? 10_000 });
+      status = res.status;
+      const id = res.headers['x-ots-requestid'] ?? res.headers['x-ots-request-id'];
+      requestId = Array.isArray(id) ? id[0] : id;
+      answer = await readAll(res, MAX_ANSWER_BYTES);
+    } catch (e) {
+      if (e instanceof CloudNetworkError) throw new OtsError('NetworkError', `Table Store unreachable (${op}): ${e.message}`, undefined, requestId, { cause: e });
+      throw e;
+    }
+    if (status >= 300) throw errorFromAnswer(status, answer, requestId);
+    try {
+      return decode(answer);
+    } catch (e) {
+      if (e instanceof ProtoError || e instanceof PlainBufferError) throw new OtsError('BadResponse', `Table Store's ${op} answer is unreadable: ${e.message}`, status, requestId, { cause: e });
+      throw e;
     }
   }
 }

@@ -10,7 +10,7 @@ import {
   type ConversationContent,
   type ConversationStore,
 } from '../../ports/conversation-store.ts';
-import { OtsError, type Columns, type PrimaryKey, type TablestoreClient } from './tablestore-client.ts';
+import { OtsError, type Columns, type PrimaryKey, type TablestoreClient, type TableSpec } from './tablestore-client.ts';
 
 const rowSchema = z.object({
   version: z.bigint().positive(),
@@ -117,11 +117,15 @@ function toConversation(id: string, columns: Columns): Conversation {
   };
 }
 
+/** The conversations table's name under a deployment's table prefix. */
+export const conversationTableName = (prefix = ''): string => `${prefix}conversations`;
+
+/** The conversations table: one row per conversation, keyed by its id. */
+export function conversationTableSpec(table: string): TableSpec {
+  return { name: table, primaryKey: [{ name: 'id', type: 'STRING' }], timeToLive: -1, maxVersions: 1 };
+}
+
 /** Creates the conversations table (set-up scripts and tests; the store never creates it). */
 export async function createConversationTable(client: TablestoreClient, table: string): Promise<void> {
-  await client.createTable({
-    tableMeta: { tableName: table, primaryKey: [{ name: 'id', type: 'STRING' }] },
-    reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
-    tableOptions: { timeToLive: -1, maxVersions: 1 },
-  });
+  await client.createTable(conversationTableSpec(table));
 }

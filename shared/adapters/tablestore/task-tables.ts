@@ -1,6 +1,6 @@
 // The Table Store tables behind TaskStore: `tasks` (pk id) with three asynchronous global indexes (due time,
 // status by creation, creation), and the idempotency keys. One definition for set-up scripts and tests.
-import type { TablestoreClient } from './tablestore-client.ts';
+import type { TablestoreClient, TableSpec } from './tablestore-client.ts';
 
 export interface TaskTableNames {
   tasks: string;
@@ -24,31 +24,32 @@ export function taskTableNames(prefix = ''): TaskTableNames {
   };
 }
 
-const DCT_INTEGER = 1;
-const DCT_STRING = 4;
-const common = { reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } };
-
-/** Creates both tables and the indexes (TTL -1: a table with a global index cannot expire rows otherwise). */
-export async function createTaskTables(client: TablestoreClient, names: TaskTableNames): Promise<void> {
-  const index = (name: string, primaryKey: string[], definedColumn: string[] = []) => ({ name, primaryKey, definedColumn });
-  await client.createTable({
-    tableMeta: {
-      tableName: names.tasks,
+/** The two tables (TTL -1: a table with a global index cannot expire rows otherwise). */
+export function taskTableSpecs(names: TaskTableNames): TableSpec[] {
+  const common = { timeToLive: -1, maxVersions: 1 };
+  return [
+    {
+      name: names.tasks,
       primaryKey: [{ name: 'id', type: 'STRING' }],
-      definedColumn: [
-        { name: 'version', type: DCT_INTEGER },
-        { name: 'status', type: DCT_STRING },
-        { name: 'created_at', type: DCT_INTEGER },
-        { name: 'due_at', type: DCT_INTEGER },
-        { name: 'lease_until', type: DCT_INTEGER },
+      definedColumns: [
+        { name: 'version', type: 'INTEGER' },
+        { name: 'status', type: 'STRING' },
+        { name: 'created_at', type: 'INTEGER' },
+        { name: 'due_at', type: 'INTEGER' },
+        { name: 'lease_until', type: 'INTEGER' },
       ],
+      indexes: [
+        { name: names.dueIndex, primaryKey: ['due_at', 'id'], definedColumns: ['lease_until'] },
+        { name: names.statusIndex, primaryKey: ['status', 'created_at', 'id'] },
+        { name: names.createdIndex, primaryKey: ['created_at', 'id'] },
+      ],
+      ...common,
     },
-    ...common,
-    indexMetas: [
-      index(names.dueIndex, ['due_at', 'id'], ['lease_until']),
-      index(names.statusIndex, ['status', 'created_at', 'id']),
-      index(names.createdIndex, ['created_at', 'id']),
-    ],
-  });
-  await client.createTable({ tableMeta: { tableName: names.idempotency, primaryKey: [{ name: 'key', type: 'STRING' }] }, ...common });
+    { name: names.idempotency, primaryKey: [{ name: 'key', type: 'STRING' }], ...common },
+  ];
+}
+
+/** Creates both tables and the indexes. */
+export async function createTaskTables(client: TablestoreClient, names: TaskTableNames): Promise<void> {
+  for (const spec of taskTableSpecs(names)) await client.createTable(spec);
 }
