@@ -1,64 +1,101 @@
-// What the EventBridge client costs a cold start: bundles our client, our adapter over it and @alicloud/eventbridge
-// alone (esbuild, minified, Node 22 target, as small entries), imports each in fresh Node processes, interleaved;
-// prints sizes and median times. `npx tsx bench/eventbridge-client-import.ts [--runs N]` (default 5 runs each).
-import { execFileSync } from 'node:child_process';
+// What the EventBridge client costs a cold start: its minified bundle (esbuild, node22, ESM) and the time a fresh
+// Node takes to import it, next to @alicloud/eventbridge it replaced. Run: npx tsx bench/eventbridge-client-import.ts [--quick]
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { load1, machine, verdictLine, writeResults, type Verdict } from './lib/results.ts';
+import { ms, summarize, table } from './lib/stats.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const source = (path: string) => JSON.stringify(join(root, path));
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 5 : 21;
+const ROOT = resolve(import.meta.dirname, '..');
+/** The client checks answers with zod, which every function bundle carries anyway: its own cost is what it adds. */
+const OWN_SIZE_BUDGET_BYTES = 20 * 1024;
+const OWN_IMPORT_BUDGET_MS = 25;
 
-const entries = {
-  // the floors: what any HTTPS client pays on Node (loading TLS), and zod, which every function bundle carries anyway
-  "node's http, https and crypto alone": "import 'node:http'; import 'node:https'; import 'node:crypto'; export const loaded = true;",
-  'zod alone': "export { z } from 'zod';",
-  'our EventBridge client (+ zod)': `export { EventBridgeClient } from ${source('shared/adapters/eventbridge/eventbridge-client.ts')};`,
-  'our adapter (EventBridgeEventBus + client + zod)': `export { EventBridgeEventBus } from ${source('shared/adapters/eventbridge/eventbridge-event-bus.ts')};`,
-  '@alicloud/eventbridge': "export { default as EventBridge } from '@alicloud/eventbridge';",
+const ENTRIES = {
+  zod: "export { z } from 'zod';",
+  'our client (eventbridge-client.ts, with zod)': `export { EventBridgeClient } from '${ROOT}/shared/adapters/eventbridge/eventbridge-client.ts';`,
+  'our adapter (EventBridgeEventBus, client, zod)': `export { EventBridgeEventBus } from '${ROOT}/shared/adapters/eventbridge/eventbridge-event-bus.ts';`,
+  '@alicloud/eventbridge 1.3 (before)': "import EB from '@alicloud/eventbridge'; export const client = EB;",
 };
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const dir = mkdtempSync(join(tmpdir(), 'eventbridge-import-'));
+const startedAt = new Date();
+const loadAtStart = load1();
+const figures: { label: string; bytes: number; importMs: number[] }[] = [];
 try {
-  const bundles: Array<{ name: string; out: string; samples: Array<{ importMs: number; sinceStartMs: number }> }> = [];
-  for (const [name, code] of Object.entries(entries)) {
-    const entry = join(dir, `${name.replace(/\W+/g, '-')}.mjs`);
-    const out = entry.replace(/\.mjs$/, '.bundle.mjs');
-    writeFileSync(entry, code);
+  const probes: string[] = [];
+  for (const [label, source] of Object.entries(ENTRIES)) {
+    const name = figures.length;
+    writeFileSync(join(dir, `entry${name}.mjs`), source);
+    const outfile = join(dir, `out${name}.mjs`);
     await build({
-      entryPoints: [entry],
-      outfile: out,
+      entryPoints: [join(dir, `entry${name}.mjs`)],
+      outfile,
       bundle: true,
       minify: true,
       platform: 'node',
       target: 'node22',
       format: 'esm',
-      nodePaths: [join(root, 'node_modules')],
-      logLevel: 'error',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      absWorkingDir: ROOT,
+      nodePaths: [join(ROOT, 'node_modules')],
+      logLevel: 'silent',
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
-    bundles.push({ name, out, samples: [] });
+    probes.push(`const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(String(performance.now() - t));`);
+    figures.push({ label, bytes: statSync(outfile).size, importMs: [] });
   }
-  console.log(`node ${process.version}, ${runs} fresh processes per bundle, interleaved; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  // one round imports every bundle once, so a burst of load elsewhere weighs on all of them alike
-  for (let i = 0; i < runs; i += 1) {
-    for (const b of bundles) {
-      const probe = `const t0 = performance.now(); await import(${JSON.stringify(b.out)}); const t1 = performance.now(); console.log(JSON.stringify({ importMs: t1 - t0, sinceStartMs: t1 }));`;
-      b.samples.push(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' })) as { importMs: number; sinceStartMs: number });
-    }
+  // round by round, each bundle once per round: a burst of load elsewhere weighs on all of them alike
+  for (let i = 0; i < RUNS; i++) {
+    figures.forEach((f, n) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', probes[n]!], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`importing ${f.label} failed: ${r.stderr.slice(0, 500)}`);
+      f.importMs.push(Number(r.stdout));
+    });
   }
-  for (const { name, out, samples } of bundles) {
-    console.log(
-      `${name}: ${(statSync(out).size / 1024).toFixed(0)} KiB minified; import median ${median(samples.map((s) => s.importMs)).toFixed(1)} ms ` +
-        `(runs: ${samples.map((s) => s.importMs.toFixed(1)).join(', ')}); ready ${median(samples.map((s) => s.sinceStartMs)).toFixed(1)} ms after process start`,
-    );
-  }
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+console.log(`eventbridge-client-import${QUICK ? ' --quick' : ''}: minified node22 bundle of each, imported by ${RUNS} fresh Node processes, interleaved`);
+const rows = [
+  ['bundle', 'KiB', 'import p50 ms', 'p95 ms', 'max ms'],
+  ...figures.map((f) => {
+    const s = summarize(f.importMs);
+    return [f.label, (f.bytes / 1024).toFixed(1), ms(s.p50), ms(s.p95), ms(s.max)];
+  }),
+];
+console.log(`\n${table(rows)}`);
+const [zod, ours, , sdk] = figures as [typeof figures[0], typeof figures[0], typeof figures[0], typeof figures[0]];
+const ownBytes = ours.bytes - zod.bytes;
+const ownMs = summarize(ours.importMs).p50 - summarize(zod.importMs).p50;
+const verdicts: Verdict[] = [
+  { label: `client's own code (bundle minus zod's) ≤ ${OWN_SIZE_BUDGET_BYTES / 1024} KiB`, pass: ownBytes <= OWN_SIZE_BUDGET_BYTES, detail: `${(ownBytes / 1024).toFixed(1)} KiB` },
+  { label: `client import p50 over zod's ≤ ${OWN_IMPORT_BUDGET_MS} ms`, pass: ownMs <= OWN_IMPORT_BUDGET_MS, detail: `${ms(ownMs)} ms` },
+  {
+    label: 'client import p50 (zod included) below the SDK\'s',
+    pass: summarize(ours.importMs).p50 < summarize(sdk.importMs).p50,
+    detail: `${ms(summarize(ours.importMs).p50)} ms against ${ms(summarize(sdk.importMs).p50)} ms`,
+  },
+];
+console.log('\ntargets:');
+for (const v of verdicts) console.log(`  ${verdictLine(v)}`);
+
+const written = await writeResults({
+  bench: 'eventbridge-client-import',
+  variant: QUICK ? 'quick' : undefined,
+  command: `npx tsx bench/eventbridge-client-import.ts${QUICK ? ' --quick' : ''}`,
+  startedAt,
+  finishedAt: new Date(),
+  machine: machine(),
+  load: { start: loadAtStart, end: load1() },
+  plan: { runs: RUNS, target: 'node22', minify: true, interleaved: true },
+  verdicts,
+  tables: [{ title: 'bundle size and import time', rows }],
+  data: { figures },
+});
+console.log(`\nresults: ${written.md}`);
