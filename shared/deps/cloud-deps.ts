@@ -1,5 +1,5 @@
-// The cloud composition root: Table Store and OSS through their SDKs, EventBridge through our own client, all
-// signed with the role credentials each invocation brings (FcCredentials), built once per instance from the environment.
+// The cloud composition root: Table Store, OSS and EventBridge through clients of our own over node:http(s), signed
+// with the role credentials each invocation brings (FcCredentials), built once per instance from the environment.
 import { EventBridgeEventBus } from '../adapters/eventbridge/eventbridge-event-bus.ts';
 import { OssObjectStore } from '../adapters/oss/oss-object-store.ts';
 import { downloadOptionsFromConfig } from '../adapters/result-download/download-options.ts';
@@ -63,8 +63,8 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     events: new EventBridgeEventBus({ ...bus, busName: config.EVENTBRIDGE_BUS, ...(config.FC_REGION ? { regionId: config.FC_REGION } : {}), credentials: sign }),
     results: new HttpResultSource(downloadOptionsFromConfig(config)),
     credentials,
-    // the SDK clients are made per call and hold nothing open (EventBridge's keep-alive sockets are unref'd by
-    // Node's agent when idle); the DashScope client keeps a connection pool
+    // the cloud clients hold only idle keep-alive sockets, which Node's agents unref (they keep no process
+    // alive); the DashScope client keeps a connection pool
     close: () => dashscope.close(),
   };
 }
