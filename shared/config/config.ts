@@ -59,6 +59,8 @@ export const envSchema = z.object({
   FC_FUNCTION_NAME: z.string().optional(),
   FC_REGION: z.string().optional(),
   FC_ACCOUNT_ID: z.string().optional(),
+  // the operator's tools only (`npm run ops`): the FC API as an http(s) origin, instead of <account>.<region>.fc.aliyuncs.com
+  FC_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   // Limits of our own HTTP servers (FC web functions and the local runtime); see shared/http/server-limits.ts.
   HTTP_REQUEST_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
