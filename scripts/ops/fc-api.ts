@@ -65,10 +65,13 @@ function translate(e: unknown, what: string): FcApiError {
   if (typeof err.statusCode === 'number') {
     const data = err.data ?? {};
     const message = String(data.Message ?? data.message ?? data.errorMessage ?? '').trim() || 'no message';
-    const requestId = err.requestId && err.requestId !== 'undefined' ? err.requestId : undefined;
-    return new FcApiError(`${what}: ${err.statusCode} ${err.code ?? ''}: ${message}${requestId ? ` (request id ${requestId})` : ''}`.replace(/ +:/, ':'), {
+    // the SDK writes a field the body lacked as the string 'undefined'
+    const given = (v: string | undefined) => (v && v !== 'undefined' ? v : undefined);
+    const code = given(err.code);
+    const requestId = given(err.requestId);
+    return new FcApiError(`${what}: ${err.statusCode}${code ? ` ${code}` : ''}: ${message}${requestId ? ` (request id ${requestId})` : ''}`, {
       status: err.statusCode,
-      ...(err.code ? { code: err.code } : {}),
+      ...(code ? { code } : {}),
       ...(requestId ? { requestId } : {}),
     });
   }
