@@ -1,9 +1,11 @@
-// `npm run build`: one esbuild bundle per function (index.ts, and server.ts for web functions), Node 20 ESM.
-// It fails if a bundle pulls in a local adapter, SQLite's native module or dev/: none belongs on FC.
+// `npm run build`: one minified esbuild bundle per function, dist/<fn>/server.mjs (index.mjs for a function
+// without a server.ts): the whole deployed code. Source maps, licences and the metafile go to dist/_meta/<fn>/,
+// outside the code package. It fails if a bundle pulls in a local adapter, SQLite, dev/ or a vendor SDK.
 import { build, type Metafile } from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 
 /** Inputs no cloud bundle may contain (matched against esbuild's metafile input paths). */
 export const FORBIDDEN_INPUTS: readonly RegExp[] = [
@@ -13,7 +15,12 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)shared\/deps\/local-deps\.ts$/,
   /(^|\/)node_modules\/better-sqlite3\//,
   /^dev\//,
+  // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
+  /(^|\/)node_modules\/undici\/index\.js$/,
 ];
+
+/** Where the parts of a build that are not deployed go: dist/_meta/<fn>/ (maps, licences, metafile). */
+export const META_DIR = '_meta';
 
 export class ForbiddenImportError extends Error {
   override name = 'ForbiddenImportError';
@@ -32,7 +39,10 @@ export interface BuiltBundle {
   fn: string;
   entry: string;
   outfile: string;
+  /** The bundle's size: the function's whole code. */
   bytes: number;
+  /** About what the code package weighs zipped (deflate, level 9), as FC counts a code package. */
+  zippedBytes: number;
 }
 
 /** How `input` got into the bundle: the import chain from the entry, for the error message. */
@@ -70,35 +80,40 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
   const built: BuiltBundle[] = [];
   const problems: string[] = [];
   for (const fn of names.sort()) {
-    for (const base of ['index', 'server']) {
-      const file = join(options.functionsDir, fn, `${base}.ts`);
-      if (!existsSync(file)) continue;
-      const outfile = join(options.outDir, fn, `${base}.mjs`);
-      const result = await build({
-        entryPoints: [file],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'esm',
-        minify: false,
-        sourcemap: true,
-        metafile: true,
-        absWorkingDir: options.root,
-        logLevel: 'warning',
-        // every bundle carries the cloud composition root (it registers itself with getDeps)
-        inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
-        // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
-        external: ['proxy-agent'],
-        // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
-        banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      });
-      const entry = relative(options.root, file).replaceAll('\\', '/');
-      const bad = forbiddenInputs(result.metafile, entry);
-      if (bad.length) problems.push(`${entry} bundles code that must stay local:\n  ${bad.join('\n  ')}`);
-      const out = Object.entries(result.metafile.outputs).find(([p]) => p.endsWith('.mjs'));
-      built.push({ fn, entry, outfile, bytes: out?.[1].bytes ?? 0 });
-    }
+    // a web function (custom runtime) is its server; a function without one is its handler module
+    const base = existsSync(join(options.functionsDir, fn, 'server.ts')) ? 'server' : 'index';
+    const file = join(options.functionsDir, fn, `${base}.ts`);
+    const outfile = join(options.outDir, fn, `${base}.mjs`);
+    const result = await build({
+      entryPoints: [file],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      minify: true,
+      // kept beside the bundle at first, moved to dist/_meta/<fn>/ below: the code package has no link to it
+      sourcemap: 'external',
+      legalComments: 'external',
+      metafile: true,
+      absWorkingDir: options.root,
+      logLevel: 'warning',
+      // every bundle carries the cloud composition root (it registers itself with getDeps)
+      inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
+      // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
+      external: ['proxy-agent'],
+      // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    });
+    const entry = relative(options.root, file).replaceAll('\\', '/');
+    const bad = forbiddenInputs(result.metafile, entry);
+    if (bad.length) problems.push(`${entry} bundles code that must stay local:\n  ${bad.join('\n  ')}`);
+    const meta = join(options.outDir, META_DIR, fn);
+    mkdirSync(meta, { recursive: true });
+    for (const extra of readdirSync(join(options.outDir, fn)).filter((f) => f !== basename(outfile))) renameSync(join(options.outDir, fn, extra), join(meta, extra));
+    writeFileSync(join(meta, 'metafile.json'), JSON.stringify(result.metafile));
+    const code = readFileSync(outfile);
+    built.push({ fn, entry, outfile, bytes: code.length, zippedBytes: deflateRawSync(code, { level: 9 }).length });
   }
   if (problems.length) {
     rmSync(options.outDir, { recursive: true, force: true });
@@ -112,7 +127,7 @@ if (invokedDirectly) {
   const root = fileURLToPath(new URL('../', import.meta.url));
   try {
     const bundles = await buildFunctions({ root, functionsDir: join(root, 'functions'), outDir: join(root, 'dist') });
-    for (const b of bundles) process.stdout.write(`${b.entry} → ${relative(root, b.outfile)} (${(b.bytes / 1024).toFixed(0)} KiB)\n`);
+    for (const b of bundles) process.stdout.write(`${b.entry} → ${relative(root, b.outfile)} (${(b.bytes / 1024).toFixed(0)} KiB, ${(b.zippedBytes / 1024).toFixed(0)} KiB zipped)\n`);
   } catch (e) {
     process.stderr.write(`build failed: ${(e as Error).message}\n`);
     process.exit(1);

@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildFunctions } from '../../scripts/build.ts';
 import { taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
@@ -20,6 +20,7 @@ import { createRuntimeServer } from '../runtime/http-server.ts';
 import { buildRouteTable, type RuntimeRoute } from '../runtime/route-table.ts';
 import { readSYaml, type FunctionSpec } from '../runtime/s-yaml.ts';
 import { startTimers } from '../runtime/timers.ts';
+import { ensureNodeBinary, fcNodeVersion } from '../runtime/fc-node.ts';
 import type { Supervised } from './child-process.ts';
 import { describeCloud, type FunctionLine } from './cloud-banner.ts';
 import { startEventFunction } from './event-function-process.ts';
@@ -43,6 +44,18 @@ export interface RehearsalOptions {
 export interface Rehearsal {
   url: string;
   close(): Promise<void>;
+}
+
+/**
+ * The Node the bundles run on: FC_NODE_BINARY (a path, or `current` for this script's), else the version of the
+ * Node layer s.yaml names, fetched once from the npm registry, else this script's.
+ */
+function fcNode(specs: readonly FunctionSpec[], env: NodeJS.ProcessEnv): { binary: string; line: string } {
+  const asked = env.FC_NODE_BINARY;
+  if (asked && asked !== 'current') return { binary: asked, line: `functions run on ${asked} (FC_NODE_BINARY)` };
+  const version = fcNodeVersion(specs);
+  if (!version || asked === 'current') return { binary: process.execPath, line: `functions run on this Node, ${process.version}${version ? ` (FC runs ${version})` : ''}` };
+  return { binary: ensureNodeBinary(version), line: `functions run on Node ${version}, the version of s.yaml's Node layer (FC_NODE_BINARY=current: this Node)` };
 }
 
 /** A port free right now, for an instance's FC_CUSTOM_LISTEN_PORT. */
@@ -83,6 +96,8 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     say(`built ${bundles.length} bundles into ${relative(process.cwd(), distDir) || '.'}/`);
     const sYamlPath = join(REPO, 's.yaml');
     const specs = readSYaml(sYamlPath, o.env);
+    const node = fcNode(specs, o.env);
+    say(node.line);
     // Table Store keeps its rows in memory, so nothing else may outlive a run either
     const stateDir = resolve(config.DATA_DIR, 'cloud');
     rmSync(stateDir, { recursive: true, force: true });
@@ -118,10 +133,11 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       const name = spec.resource;
       if (spec.customRuntime) {
         const port = await freePort();
-        const web = await startWebFunction({ ...common, spec, codeDir, port, env: functionEnv(spec, targets, o.env, port) });
+        const web = await startWebFunction({ ...common, spec, codeDir, port, nodeBinary: node.binary, env: functionEnv(spec, targets, o.env, port) });
         procs.push(web);
-        // FC sends a web function every path; which paths are public is the custom domain's business (here: the routes)
-        const { routes } = (await import(pathToFileURL(join(codeDir, 'index.mjs')).href)) as FunctionModule;
+        // FC sends a web function every path; which paths are public is the custom domain's business (here: the
+        // routes, read from the function's source: its bundle is the server alone)
+        const { routes } = (await import(pathToFileURL(join(REPO, 'functions', basename(codeDir), 'index.ts')).href)) as FunctionModule;
         const how = `${spec.customRuntime.command.join(' ')} ${spec.customRuntime.args.join(' ')} on port ${port} (${spec.runtime}, FC_CUSTOM_LISTEN_PORT)`;
         return { fn: { spec, name, module: { ...(routes ? { routes } : {}) }, http: web.http, event: web.event }, line: { name, pid: web.child.pid, how }, proc: web };
       }

@@ -32,6 +32,7 @@ function manifestFunction(fails: number): { fn: LoadedFunction; seen: string[] }
     functionName: 'persist',
     runtime: 'nodejs20',
     code: './dist/persist',
+    layers: [],
     timeoutS: 5,
     maxAsyncRetryAttempts: 3,
     triggers: [{ triggerName: 'manifest', triggerType: 'oss', triggerConfig: { events: ['oss:ObjectCreated:*'], filter: { key: { prefix: 'results/', suffix: '.json' } } } }],

@@ -16,6 +16,8 @@ export interface WebFunctionStart {
   codeDir: string;
   env: NodeJS.ProcessEnv;
   port: number;
+  /** The Node binary that stands for the runtime's node (the layer's /opt/nodejsNN/bin/node, or `node`). */
+  nodeBinary: string;
   region: string;
   accountId: string;
   credentials: CloudCredentials;
@@ -39,10 +41,13 @@ const withoutHopByHop = (h: Record<string, string | string[] | undefined>) => Ob
 // x-fc-* headers are FC's to set: a client's own (credentials, control path) never reach the instance
 const fromClient = (h: Record<string, string | string[] | undefined>) => Object.fromEntries(Object.entries(withoutHopByHop(h)).filter(([k]) => !k.startsWith('x-fc-')));
 
+/** `node`, or an official Node layer's binary (`/opt/nodejs22/bin/node`). */
+const isNodeCommand = (command: string): boolean => command === 'node' || /^\/opt\/nodejs\d+\/bin\/node$/.test(command);
+
 export async function startWebFunction(s: WebFunctionStart): Promise<WebFunctionProcess> {
   const rt = s.spec.customRuntime!;
-  // the layer's node on FC; here, the node running this script
-  const command = rt.command[0] === 'node' ? process.execPath : rt.command[0]!;
+  // the layer's node on FC; here, a Node of the layer's version (or the one running this script)
+  const command = isNodeCommand(rt.command[0]!) ? s.nodeBinary : rt.command[0]!;
   const child = spawn(command, [...rt.command.slice(1), ...rt.args], { cwd: s.codeDir, env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = supervise(child, s.spec.resource, s.output);
   const agent = new Agent({ keepAlive: true });

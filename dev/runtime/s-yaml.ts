@@ -43,6 +43,7 @@ const fc3PropsSchema = z
     handler: z.string().optional(),
     timeout: z.coerce.number().int().min(1).max(86_400).default(3),
     memorySize: z.coerce.number().int().optional(),
+    layers: z.array(z.string().min(1)).default([]),
     customRuntimeConfig: z
       .object({ command: z.array(z.string().min(1)).min(1), args: z.array(z.string()).default([]), port: z.coerce.number().int().min(1).max(65_535).default(9000) })
       .loose()
@@ -62,6 +63,8 @@ export interface FunctionSpec {
   handler?: string;
   timeoutS: number;
   memoryMb?: number;
+  /** Layer ARNs (the official Node layer among them). */
+  layers: string[];
   maxAsyncRetryAttempts: number;
   /** Set for web functions (custom runtime): how FC starts their HTTP server. */
   customRuntime?: { command: string[]; args: string[]; port: number };
@@ -105,8 +108,14 @@ function interpolate(value: unknown, vars: unknown, env: NodeJS.ProcessEnv): unk
   return value;
 }
 
-/** Parses the fc3 functions out of the s.yaml at `file`. */
-export function readSYaml(file: string, env: NodeJS.ProcessEnv): FunctionSpec[] {
+/** One s.yaml resource with `${vars.…}` and `${env(…)}` resolved (others, like `${config('AccountID')}`, kept). */
+export interface ResolvedResource {
+  component: string;
+  props: unknown;
+}
+
+/** The s.yaml at `file` with its variables resolved: what Serverless Devs would hand each component. */
+export function resolveSYaml(file: string, env: NodeJS.ProcessEnv): { vars: unknown; resources: Record<string, ResolvedResource> } {
   let doc: unknown;
   try {
     doc = parse(readFileSync(file, 'utf8'));
@@ -116,10 +125,17 @@ export function readSYaml(file: string, env: NodeJS.ProcessEnv): FunctionSpec[] 
   const top = z.object({ vars: z.unknown().optional(), resources: z.record(z.string(), z.object({ component: z.string(), props: z.unknown() }).loose()) }).safeParse(doc);
   if (!top.success) throw new SYamlError(`${file}: expected a 'resources' map (${top.error.issues[0]?.message ?? ''})`);
   const vars = interpolate(top.data.vars ?? {}, {}, env);
+  const resources = Object.fromEntries(Object.entries(top.data.resources).map(([k, r]) => [k, { component: r.component, props: interpolate(r.props, vars, env) }]));
+  return { vars, resources };
+}
+
+/** Parses the fc3 functions out of the s.yaml at `file`. */
+export function readSYaml(file: string, env: NodeJS.ProcessEnv): FunctionSpec[] {
+  const { resources } = resolveSYaml(file, env);
   const specs: FunctionSpec[] = [];
-  for (const [resource, res] of Object.entries(top.data.resources)) {
+  for (const [resource, res] of Object.entries(resources)) {
     if (res.component !== 'fc3') continue;
-    const props = fc3PropsSchema.safeParse(interpolate(res.props, vars, env));
+    const props = fc3PropsSchema.safeParse(res.props);
     if (!props.success) {
       const issue = props.error.issues[0];
       throw new SYamlError(`${file}: resources.${resource}.props.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
@@ -133,6 +149,7 @@ export function readSYaml(file: string, env: NodeJS.ProcessEnv): FunctionSpec[] 
       ...(p.handler ? { handler: p.handler } : {}),
       timeoutS: p.timeout,
       ...(p.memorySize ? { memoryMb: p.memorySize } : {}),
+      layers: p.layers,
       maxAsyncRetryAttempts: p.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
       ...(p.customRuntimeConfig ? { customRuntime: { command: p.customRuntimeConfig.command, args: p.customRuntimeConfig.args, port: p.customRuntimeConfig.port } } : {}),
       triggers: p.triggers,

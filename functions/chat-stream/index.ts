@@ -28,6 +28,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
     {
       routes,
       auth: clientAuthFor(deps.config, log),
+      corsOrigins: deps.config.CORS_ALLOWED_ORIGINS,
       async serve(call) {
         const json = (body: unknown) => sendJson(call.res, 200, body, { 'x-request-id': call.requestId });
         switch (call.route.path) {

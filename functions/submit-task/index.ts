@@ -19,11 +19,11 @@ export const routes = [
 ] as const satisfies readonly RouteSpec[];
 
 /** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
-export type SubmitDeps = TaskDeps & { config: TaskDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'mode'> };
+export type SubmitDeps = TaskDeps & { config: TaskDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'mode'> };
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), serve: (call) => handleTaskRoute(deps, call) }, log);
+  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(deps, call) }, log);
 }
 
 export function createEventHandler(deps: TaskDeps): EventHandler {

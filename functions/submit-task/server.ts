@@ -1,4 +1,4 @@
-// FC entry of submit-task (custom runtime, Node 20 layer): our own HTTP server on FC_CUSTOM_LISTEN_PORT,
+// FC entry of submit-task (custom runtime, Node 22 layer): our own HTTP server on FC_CUSTOM_LISTEN_PORT,
 // serving the task routes and FC's event calls (the inbox trigger). Bundled to dist/submit-task/server.mjs.
 import { getDeps } from '../../shared/deps/get-deps.ts';
 import { serveWebFunction } from '../../shared/http/web-function.ts';

@@ -50,6 +50,7 @@ export const envSchema = z.object({
   OSS_INTERNAL: bool.default(false),
   /** Where signed URLs point (apps fetch from outside); default the region's public endpoint. */
   OSS_PUBLIC_ENDPOINT: z.string().min(1).optional(),
+  /** Default (cloud mode): the instance's public endpoint in FC_REGION, reachable from FC without a VPC. */
   OTS_ENDPOINT: z.url().optional(),
   OTS_INSTANCE: z.string().min(1).optional(),
   /** Prefix of the Table Store table names, so several deployments can share one instance. */
@@ -66,6 +67,10 @@ export const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(100, 3_600_000).default(5_000),
   HTTP_MAX_CONNECTIONS: intFrom(1, 1_000_000).default(1_000),
+  /** Origins browsers may call the HTTP functions from (CORS): exact origins, or `*`. Empty: no CORS headers. */
+  CORS_ALLOWED_ORIGINS: list
+    .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)])))
+    .default([]),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -102,9 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const mode = e.RUNTIME_MODE ?? (e.FC_FUNCTION_NAME ? 'cloud' : 'local');
   if (mode === 'cloud') {
-    const missing: string[] = (['DASHSCOPE_API_KEY', 'OSS_BUCKET', 'OTS_ENDPOINT', 'OTS_INSTANCE'] as const).filter((k) => !e[k]);
-    // both derivable from what FC sets in every function (FC_REGION, FC_ACCOUNT_ID)
+    const missing: string[] = (['DASHSCOPE_API_KEY', 'OSS_BUCKET', 'OTS_INSTANCE'] as const).filter((k) => !e[k]);
+    // derivable from what FC sets in every function (FC_REGION, FC_ACCOUNT_ID)
     if (!e.OSS_REGION && !e.FC_REGION) missing.push('OSS_REGION');
+    if (!e.OTS_ENDPOINT && e.OTS_INSTANCE && e.FC_REGION) e.OTS_ENDPOINT = `https://${e.OTS_INSTANCE}.${e.FC_REGION}.ots.aliyuncs.com`;
+    if (!e.OTS_ENDPOINT) missing.push('OTS_ENDPOINT');
     if (!e.EVENTBRIDGE_ENDPOINT && !(e.FC_ACCOUNT_ID && e.FC_REGION)) missing.push('EVENTBRIDGE_ENDPOINT');
     if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, missing);
   }

@@ -1,7 +1,6 @@
 // The one DashScope client (compatible-mode chat and embeddings, native tasks), built once per process and
 // shared by every use case; every call goes through transport.ts. It never logs: `onEvent` is for metrics.
-import { Agent } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from '../http-client/undici-agent.ts';
 import type { Config } from '../config/config.ts';
 import type { ChatUpstream } from '../ports/chat-upstream.ts';
 import type { TaskUpstream } from '../ports/task-upstream.ts';

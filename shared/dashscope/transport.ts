@@ -2,7 +2,7 @@
 // typed errors, zod-checked answers; creates never re-sent. Why: docs/decisions/0001-one-undici-transport.md
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher } from '../http-client/undici-agent.ts';
 import type { z } from 'zod';
 import { readCapped } from '../streams/read-capped.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';

@@ -1,5 +1,6 @@
 // The one wrapper every HTTP function's handler goes through: request id, the client's key, the route, a
-// cancellation when the client goes away, the error answer from the error table, one log line per request.
+// cancellation when the client goes away, the error answer from the error table, one log line per request;
+// CORS headers for allowed browser origins and OPTIONS answered before the key check.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { roundMs, type RequestLogLine, type RequestNote } from '../log/request-log.ts';
@@ -8,7 +9,8 @@ import { Cancellation } from '../streams/cancellation.ts';
 import { clip } from '../text/clip.ts';
 import type { ClientAuth } from './client-auth.ts';
 import { requestIdOf, sendError } from './respond.ts';
-import { requireRoute } from './router.ts';
+import { answerOptions, applyCors } from './cors.ts';
+import { matchRoute, requireRoute } from './router.ts';
 
 /** One request as a route sees it. */
 export interface HttpCall<R extends RouteSpec = RouteSpec> {
@@ -31,6 +33,8 @@ export interface HttpFunctionSpec<R extends RouteSpec> {
   routes: readonly R[];
   /** Checked once the route is known, before anything else; throws the 401. */
   auth: ClientAuth;
+  /** Origins browsers may call from (CORS_ALLOWED_ORIGINS); empty: no CORS headers. */
+  corsOrigins: readonly string[];
   /** Answers the request; throws what the error table answers. */
   serve(call: HttpCall<R>): Promise<void>;
 }
@@ -55,9 +59,16 @@ export function httpFunction<R extends RouteSpec>(spec: HttpFunctionSpec<R>, log
     try {
       // a route that does not exist is a 404 with a key or without; one that does needs the key
       const match = matched ?? requireRoute(spec.routes, req.method ?? 'GET', path);
-      spec.auth(req);
-      await spec.serve({ req, res, requestId, path, route: match.route as R, params: match.params, gone, startedAt, note });
-      status = res.statusCode;
+      if (req.method === 'OPTIONS') {
+        const methods = spec.routes.filter((r) => matchRoute([r], r.method, path).kind === 'match').map((r) => r.method);
+        answerOptions(req, res, spec.corsOrigins, methods);
+        status = 204;
+      } else {
+        applyCors(req, res, spec.corsOrigins);
+        spec.auth(req);
+        await spec.serve({ req, res, requestId, path, route: match.route as R, params: match.params, gone, startedAt, note });
+        status = res.statusCode;
+      }
     } catch (e) {
       if (gone.aborted) {
         status = 499;

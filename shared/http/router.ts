@@ -1,4 +1,5 @@
-// Route matching for HTTP functions: `:name` segments, method check (405 with Allow), 404 otherwise.
+// Route matching for HTTP functions: `:name` segments, method check (405 with Allow), 404 otherwise; HEAD
+// matches GET and OPTIONS any route of the path.
 import type { HttpMethod, RouteMatch, RouteSpec } from '../runtime/fc.ts';
 import { clip } from '../text/clip.ts';
 import { HttpError } from './errors.ts';
@@ -40,7 +41,8 @@ export function matchRoute<R extends RouteSpec>(routes: readonly R[], method: st
   for (const route of routes) {
     const params = matchPath(route.path, clean);
     if (!params) continue;
-    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { kind: 'match', match: { route, params } };
+    // OPTIONS is answered for every known path (CORS preflight); the function answers it from its routes
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET') || method === 'OPTIONS') return { kind: 'match', match: { route, params } };
     allow.push(route.method);
   }
   return allow.length ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };

@@ -1,13 +1,15 @@
-// `npm run start:cloud` as a developer runs it: the built bundles as FC runs them (web functions behind one
-// front port, event functions fed timer and OSS events) against the stand-ins and the emulator, end to end.
-import { execFile } from 'node:child_process';
+// `npm run start:cloud` as a developer runs it: the built bundles as FC runs them (custom-runtime servers on the
+// Node of s.yaml's layer, behind one front port, fed timer and OSS events) against the stand-ins and the emulator.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REHEARSAL_CREDENTIALS } from '../../dev/cloud/standins.ts';
+import { fcNodeVersion } from '../../dev/runtime/fc-node.ts';
+import { readSYaml } from '../../dev/runtime/s-yaml.ts';
 import { OssObjectStore } from '../../shared/adapters/oss/oss-object-store.ts';
 import { manifestKey, manifestSchema } from '../../shared/domain/manifest.ts';
 import type { TaskView } from '../../shared/use-cases/tasks/task-view.ts';
@@ -83,6 +85,18 @@ describe('npm run start:cloud', () => {
     expect(health.functions.map((f) => f.name)).toEqual(['chat-stream', 'submit-task', 'poll-task', 'persist-to-oss']);
     expect(new Set(health.functions.map((f) => f.pid)).size).toBe(4);
     expect(health.functions.every((f) => f.running && f.pid !== proc!.child.pid)).toBe(true);
+  });
+
+  it('runs every bundle on the Node version of s.yaml\'s layer, as FC will, not on the Node running the tests', async () => {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { functions: { name: string; pid: number }[] };
+    const wanted = `v${fcNodeVersion(readSYaml(join(import.meta.dirname, '..', '..', 's.yaml'), {}))}`;
+    expect(wanted).toBe('v22.14.0');
+    expect(proc!.output()).toContain(`functions run on Node ${wanted.slice(1)}`);
+    for (const f of health.functions) {
+      // the binary each function process runs, asked for its version
+      const exe = readlinkSync(`/proc/${f.pid}/exe`);
+      expect([f.name, execFileSync(exe, ['--version']).toString().trim()]).toEqual([f.name, wanted]);
+    }
   });
 
   it('streams a chat completion through the front port, chunk by chunk, ending in data: [DONE]', async () => {
@@ -184,7 +198,7 @@ describe('npm run start:cloud', () => {
 
   it('stops every process it started on SIGTERM and exits 0', async () => {
     const ports = [...proc!.output().matchAll(/server\.mjs on port (\d+)/g)].map((m) => Number(m[1]));
-    expect(ports).toHaveLength(2);
+    expect(ports).toHaveLength(4);
     const exited = new Promise<number | null>((r) => proc!.child.once('exit', (code) => r(code)));
     proc!.child.kill('SIGTERM');
     expect(await exited, proc!.output().slice(-3000)).toBe(0);

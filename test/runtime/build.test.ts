@@ -1,11 +1,11 @@
 // The build's guard: a function bundle that would carry a local adapter fails the build with the import
-// chain that pulled it in; a clean one becomes a runnable Node 20 ESM bundle that fails clearly in cloud mode.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// chain that pulled it in; a clean one becomes one minified ESM module that fails clearly in cloud mode.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFunctions, ForbiddenImportError } from '../../scripts/build.ts';
+import { buildFunctions, ForbiddenImportError, META_DIR } from '../../scripts/build.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -28,19 +28,32 @@ describe('build', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('bundles index.ts and server.ts of a clean function, with the cloud root, into ESM that loads and names what cloud mode lacks', async () => {
+  it('bundles each function into one minified module (its server, else its handler) with maps and licences outside the code folder', async () => {
     const out = outDir();
     const built = await buildFunctions({ root, functionsDir: join(fixtures, 'build-clean'), outDir: out });
-    expect(built.map((b) => b.outfile)).toEqual([join(out, 'clean-fn', 'index.mjs'), join(out, 'clean-fn', 'server.mjs')]);
-    expect(existsSync(join(out, 'clean-fn', 'index.mjs.map'))).toBe(true);
-    const mod = (await import(pathToFileURL(join(out, 'clean-fn', 'index.mjs')).href)) as { marker: string; handler: (e: Buffer, c: unknown) => Promise<unknown> };
-    expect(mod.marker).toBe('clean-fixture');
+    expect(built.map((b) => b.outfile)).toEqual([join(out, 'clean-fn', 'server.mjs'), join(out, 'handler-fn', 'index.mjs')]);
+    // the code package is the bundle alone, with no link to a map it does not carry
+    expect(readdirSync(join(out, 'clean-fn'))).toEqual(['server.mjs']);
+    expect(readFileSync(join(out, 'clean-fn', 'server.mjs'), 'utf8')).not.toMatch(/sourceMappingURL/);
+    expect(readdirSync(join(out, META_DIR, 'clean-fn'))).toEqual(expect.arrayContaining(['metafile.json', 'server.mjs.map']));
+    for (const b of built) {
+      expect(b.bytes).toBe(statSync(b.outfile).size);
+      expect(b.zippedBytes).toBeGreaterThan(0);
+      expect(b.zippedBytes).toBeLessThan(b.bytes);
+    }
+  });
+
+  it('gives a bundle the cloud root, which names what cloud mode lacks', async () => {
+    const out = outDir();
+    await buildFunctions({ root, functionsDir: join(fixtures, 'build-clean'), outDir: out });
+    const mod = (await import(pathToFileURL(join(out, 'handler-fn', 'index.mjs')).href)) as { marker: string; handler: (e: Buffer, c: unknown) => Promise<unknown> };
+    expect(mod.marker).toBe('handler-fixture');
     const saved = { ...process.env };
     try {
       process.env.RUNTIME_MODE = 'cloud';
       process.env.DASHSCOPE_API_KEY = 'sk-test-not-used';
       // the cloud root is in the bundle: it reads the environment and names what is missing
-      await expect(mod.handler(Buffer.from('{}'), { requestId: 'r' })).rejects.toThrow(/missing in cloud mode: OSS_BUCKET, OTS_ENDPOINT, OTS_INSTANCE/);
+      await expect(mod.handler(Buffer.from('{}'), { requestId: 'r' })).rejects.toThrow(/missing in cloud mode: OSS_BUCKET, OTS_INSTANCE, OSS_REGION, OTS_ENDPOINT/);
     } finally {
       process.env = saved;
     }

@@ -63,11 +63,13 @@ describe('cloud composition root', () => {
       }
     })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).variables).toEqual(['OSS_BUCKET', 'OTS_ENDPOINT', 'OTS_INSTANCE', 'OSS_REGION', 'EVENTBRIDGE_ENDPOINT']);
+    expect((err as ConfigError).variables).toEqual(['OSS_BUCKET', 'OTS_INSTANCE', 'OSS_REGION', 'OTS_ENDPOINT', 'EVENTBRIDGE_ENDPOINT']);
   });
 
-  it('derives the endpoints FC implies: OSS internal for data and public for URLs, EventBridge from the account and region', () => {
-    const config = loadConfig({ ...env, OSS_ENDPOINT: '', OSS_PUBLIC_ENDPOINT: '', OSS_INTERNAL: 'true', EVENTBRIDGE_ENDPOINT: '', FC_ACCOUNT_ID: '123', FC_REGION: 'cn-beijing' });
+  it('derives the endpoints FC implies: OSS internal for data and public for URLs, Table Store public, EventBridge from the account and region', () => {
+    const config = loadConfig({ ...env, OSS_ENDPOINT: '', OSS_PUBLIC_ENDPOINT: '', OSS_INTERNAL: 'true', EVENTBRIDGE_ENDPOINT: '', OTS_ENDPOINT: '', OTS_INSTANCE: 'inst1', FC_ACCOUNT_ID: '123', FC_REGION: 'cn-beijing' });
+    // no VPC: Table Store's public endpoint (its VPC endpoint needs a VPC binding)
+    expect(config.OTS_ENDPOINT).toBe('https://inst1.cn-beijing.ots.aliyuncs.com');
     expect(ossEndpoints(config)).toEqual({ region: 'cn-beijing', endpoint: 'https://oss-cn-beijing-internal.aliyuncs.com', publicEndpoint: 'https://oss-cn-beijing.aliyuncs.com' });
     expect(eventBridgeEndpoint(config)).toEqual({ endpoint: '123.eventbridge.cn-beijing.aliyuncs.com', protocol: 'https' });
   });

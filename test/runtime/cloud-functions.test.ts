@@ -16,6 +16,7 @@ const spec = (over: Partial<FunctionSpec>): FunctionSpec => ({
   functionName: 'dashscope-fc-echo',
   runtime: 'nodejs20',
   code: './dist/echo',
+  layers: [],
   handler: 'index.handler',
   timeoutS: 5,
   maxAsyncRetryAttempts: 1,
@@ -46,10 +47,12 @@ describe('rehearsal function instances', () => {
     const port = await freePort();
     const web = await startWebFunction({
       ...where,
-      spec: spec({ runtime: 'custom.debian10', customRuntime: { command: ['node'], args: ['server.mjs'], port: 9000 } }),
+      // the layer's absolute node path, as s.yaml names it, runs the binary given
+      spec: spec({ runtime: 'custom.debian12', customRuntime: { command: ['/opt/nodejs22/bin/node'], args: ['server.mjs'], port: 9000 } }),
       codeDir: join(fixtures, 'echo-web'),
       env: { PATH: process.env.PATH, FC_CUSTOM_LISTEN_PORT: String(port) },
       port,
+      nodeBinary: process.execPath,
     });
     cleanup.push(() => web.stop());
     const front: Server = createServer((req, res) => {

@@ -33,6 +33,7 @@ const mod: FunctionModule = {
           { method: 'POST', path: '/v1/slow' },
         ],
         auth: () => undefined,
+        corsOrigins: [],
         async serve({ req, res }) {
           if (req.url === '/v1/slow') {
             await new Promise<void>((r) => {

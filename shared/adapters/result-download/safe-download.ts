@@ -3,7 +3,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from '../../http-client/undici-agent.ts';
 import { DownloadError, toDownloadError } from '../../ports/result-source.ts';
 import { forbiddenAddressReason } from './address-policy.ts';
 import { checkHost, type AllowlistEntry } from './host-allowlist.ts';
@@ -135,9 +135,10 @@ export async function openDownload(rawUrl: string, opts: DownloadOptions, signal
     }
     const agent = pinnedAgent(target.address, opts.timeoutMs);
     const close = () => void agent.destroy().catch(() => undefined);
-    let res: Awaited<ReturnType<typeof request>>;
+    let res: Dispatcher.ResponseData;
     try {
-      res = await request(target.url, { dispatcher: agent, method: 'GET', signal: combined, headers: { accept: '*/*' } });
+      const url = new URL(target.url);
+      res = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', signal: combined, headers: { accept: '*/*' } });
     } catch (err) {
       close();
       throw toDownloadError(err, timedOut());

@@ -1,0 +1,43 @@
+// keepDeadLetter: FC hands poll-task the record of an asynchronous invocation that failed every retry (an inbox
+// upload, a result manifest); it is kept as-is under `dead-letters/` in the bucket and logged, never dropped.
+import type { Clock } from '../../ports/clock.ts';
+import type { Logger } from '../../log/logger.ts';
+import type { ObjectStore } from '../../ports/object-store.ts';
+
+export const DEAD_LETTERS_PREFIX = 'dead-letters/';
+/** FC's async payload limit is 128 KB (256 KB by ticket): a record larger than this is not one of FC's. */
+export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
+
+export interface DeadLetterDeps {
+  objects: ObjectStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** `dead-letters/{yyyy}/{mm}/{dd}/{requestId}.json`: the day it arrived, and the invocation that brought it. */
+export function deadLetterKey(at: Date, requestId: string): string {
+  const day = at.toISOString().slice(0, 10).replaceAll('-', '/');
+  const safeId = requestId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128) || 'unknown';
+  return `${DEAD_LETTERS_PREFIX}${day}/${safeId}.json`;
+}
+
+/** What a log line may say of a record: the failed function and its error, if the record names them. */
+function summary(record: Buffer): Record<string, string> {
+  const text = record.toString('utf8', 0, Math.min(record.length, 64 * 1024));
+  const pick = (name: string): string | undefined => new RegExp(`"${name}"\\s*:\\s*"([^"]{1,200})"`).exec(text)?.[1];
+  const out: Record<string, string> = {};
+  for (const name of ['functionArn', 'functionName', 'errorType', 'errorMessage', 'condition']) {
+    const v = pick(name);
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
+export async function keepDeadLetter(deps: DeadLetterDeps, record: Buffer, requestId: string): Promise<{ key: string; bytes: number }> {
+  const body = record.length > MAX_DEAD_LETTER_BYTES ? record.subarray(0, MAX_DEAD_LETTER_BYTES) : record;
+  const key = deadLetterKey(deps.clock.now(), requestId);
+  // the same invocation delivered twice writes the same key: the record is the same, so overwriting is harmless
+  await deps.objects.put(key, body, { contentType: 'application/json', metadata: { truncated: String(body.length < record.length) } });
+  deps.logger.error('a failed invocation was kept as a dead letter', { key, bytes: record.length, ...summary(record) });
+  return { key, bytes: record.length };
+}
