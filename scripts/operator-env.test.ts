@@ -5,11 +5,16 @@ import { loadOperatorConfig, oneLine, OperatorEnvError, operatorCredentials, REQ
 
 describe('operator environment', () => {
   it('names every missing requirement with its hint, and none that is met', () => {
-    expect(() => loadOperatorConfig({ OTS_INSTANCE: 'prod', FC_REGION: 'cn-beijing' }, [REQUIRE.otsEndpoint, REQUIRE.otsInstance, REQUIRE.ossRegion, REQUIRE.fcApi])).toThrow(
+    expect(() => loadOperatorConfig({ OTS_INSTANCE: 'prod', OSS_REGION: 'cn-beijing' }, [REQUIRE.otsEndpoint, REQUIRE.otsInstance, REQUIRE.ossRegion, REQUIRE.fcApi])).toThrow(
       new OperatorEnvError(
-        'missing: OTS_ENDPOINT (the Table Store instance endpoint, e.g. https://<instance>.<region>.ots.aliyuncs.com); FC_ACCOUNT_ID and FC_REGION, or FC_ENDPOINT (the account id and region of the functions, or the FC API origin)',
+        'missing: OTS_ENDPOINT (or OTS_INSTANCE and FC_REGION) (the Table Store instance endpoint, by default https://<instance>.<region>.ots.aliyuncs.com); FC_ACCOUNT_ID and FC_REGION, or FC_ENDPOINT (the account id and region of the functions, or the FC API origin)',
       ),
     );
+  });
+
+  it('derives the Table Store endpoint from the instance and region, as the functions do', () => {
+    expect(loadOperatorConfig({ OTS_INSTANCE: 'prod', FC_REGION: 'cn-hangzhou' }, [REQUIRE.otsEndpoint]).OTS_ENDPOINT).toBe('https://prod.cn-hangzhou.ots.aliyuncs.com');
+    expect(loadOperatorConfig({ OTS_INSTANCE: 'prod', FC_REGION: 'cn-hangzhou', OTS_ENDPOINT: 'https://prod.cn-hangzhou.vpc.tablestore.aliyuncs.com' }, []).OTS_ENDPOINT).toBe('https://prod.cn-hangzhou.vpc.tablestore.aliyuncs.com');
   });
 
   it("reads the functions' variables without asking for what only a running function needs", () => {

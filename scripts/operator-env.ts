@@ -1,6 +1,6 @@
 // What the operator's tools (`npm run setup:cloud`, `npm run ops`) read from the environment: the functions'
 // own configuration and an access key, with every missing variable named alongside what to set it to.
-import { loadConfig, type Config } from '../shared/config/config.ts';
+import { defaultOtsEndpoint, loadConfig, type Config } from '../shared/config/config.ts';
 import type { CloudCredentials } from '../shared/runtime/fc-credentials.ts';
 
 /** A variable (or one of several alternatives) a command needs, with what to set. */
@@ -16,7 +16,11 @@ export class OperatorEnvError extends Error {
 }
 
 export const REQUIRE = {
-  otsEndpoint: { name: 'OTS_ENDPOINT', hint: 'the Table Store instance endpoint, e.g. https://<instance>.<region>.ots.aliyuncs.com', present: (c) => !!c.OTS_ENDPOINT },
+  otsEndpoint: {
+    name: 'OTS_ENDPOINT (or OTS_INSTANCE and FC_REGION)',
+    hint: 'the Table Store instance endpoint, by default https://<instance>.<region>.ots.aliyuncs.com',
+    present: (c) => !!c.OTS_ENDPOINT,
+  },
   otsInstance: { name: 'OTS_INSTANCE', hint: 'the Table Store instance name', present: (c) => !!c.OTS_INSTANCE },
   ossBucket: { name: 'OSS_BUCKET', hint: 'the bucket of inbox/, results/ and media/', present: (c) => !!c.OSS_BUCKET },
   ossRegion: { name: 'OSS_REGION or FC_REGION', hint: 'the region, e.g. cn-beijing', present: (c) => !!(c.OSS_REGION || c.FC_REGION) },
@@ -39,6 +43,8 @@ export const REQUIRE = {
 export function loadOperatorConfig(env: NodeJS.ProcessEnv, required: readonly Requirement[]): Config {
   // 'local' skips the function-side cloud checks; this tool asks for what it needs itself
   const config = loadConfig({ ...env, RUNTIME_MODE: 'local', FC_FUNCTION_NAME: '' });
+  // the default the functions apply in cloud mode
+  if (!config.OTS_ENDPOINT && config.OTS_INSTANCE && config.FC_REGION) config.OTS_ENDPOINT = defaultOtsEndpoint(config.OTS_INSTANCE, config.FC_REGION);
   const missing = required.filter((r) => !r.present(config));
   if (missing.length) throw new OperatorEnvError(`missing: ${missing.map((m) => `${m.name} (${m.hint})`).join('; ')}`);
   return config;

@@ -41,8 +41,8 @@ export const USAGE = `usage: npm run ops -- <command>
   events [--since 15m] [--limit N]  recent events of the bus (since: s, m, h or d; limit 1-100, default 20)
   help                              this text
 environment: FC_ACCOUNT_ID and FC_REGION (or FC_ENDPOINT, an http(s) origin), ALIBABA_CLOUD_ACCESS_KEY_ID,
-ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_SECURITY_TOKEN for STS); task: OTS_ENDPOINT, OTS_INSTANCE;
-redrive: OSS_BUCKET`;
+ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_SECURITY_TOKEN for STS); task: OTS_INSTANCE (OTS_ENDPOINT defaults to
+its public endpoint in FC_REGION); redrive: OSS_BUCKET`;
 
 /** A wrong command line: usage on stderr, exit 2. */
 export class UsageError extends Error {

@@ -200,7 +200,7 @@ describe('npm run ops', () => {
 
   it('names the variables a command is missing, with what to set', async () => {
     const r = await ops(['task', 'x'], { PATH: process.env.PATH, ALIBABA_CLOUD_ACCESS_KEY_ID: KEY.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: KEY.accessKeySecret });
-    expect(r).toEqual({ code: 1, out: '', err: 'ops task: missing: OTS_ENDPOINT (the Table Store instance endpoint, e.g. https://<instance>.<region>.ots.aliyuncs.com); OTS_INSTANCE (the Table Store instance name)' });
+    expect(r).toEqual({ code: 1, out: '', err: 'ops task: missing: OTS_ENDPOINT (or OTS_INSTANCE and FC_REGION) (the Table Store instance endpoint, by default https://<instance>.<region>.ots.aliyuncs.com); OTS_INSTANCE (the Table Store instance name)' });
     const noKey = await ops(['poll'], { ...ENV(), ALIBABA_CLOUD_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_SECRET: '' });
     expect(noKey.err).toMatch(/^ops poll: missing: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET \(/);
   });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const repo = join(import.meta.dirname, '..', '..');
+// OTS_ENDPOINT left to its default, the instance's public endpoint in FC_REGION
 const FULL = {
-  OTS_ENDPOINT: 'https://prod.cn-beijing.ots.aliyuncs.com',
   OTS_INSTANCE: 'prod',
   OSS_BUCKET: 'dashscope-fc-media',
   FC_REGION: 'cn-beijing',
@@ -25,10 +25,10 @@ function setup(args: string[], env: Record<string, string>): Promise<{ code: num
 
 describe('npm run setup:cloud', () => {
   it('names a missing variable with what to set, in one line, and exits 1', async () => {
-    const { OTS_ENDPOINT: _, ...rest } = FULL;
+    const { OSS_BUCKET: _, ...rest } = FULL;
     const r = await setup([], rest);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('setup:cloud: missing: OTS_ENDPOINT (the Table Store instance endpoint, e.g. https://<instance>.<region>.ots.aliyuncs.com)\n');
+    expect(r.stderr).toBe('setup:cloud: missing: OSS_BUCKET (the bucket of inbox/, results/ and media/)\n');
   });
 
   it('asks for the access key without showing anything of it', async () => {
@@ -41,7 +41,16 @@ describe('npm run setup:cloud', () => {
   it('answers an unknown argument with usage and exit 2', async () => {
     const r = await setup(['--force'], FULL);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('usage: npm run setup:cloud [-- --apply]');
+    expect(r.stderr).toContain('usage: npm run setup:cloud [-- --apply | --policies]');
+  });
+
+  it('prints the RAM policies filled in with --policies, asking for no access key', async () => {
+    const { ALIBABA_CLOUD_ACCESS_KEY_ID: _id, ALIBABA_CLOUD_ACCESS_KEY_SECRET: _secret, ...noKey } = FULL;
+    const r = await setup(['--policies'], noKey);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('# deploy/function-role-policy.json');
+    expect(r.stdout).toContain('acs:ots:cn-beijing:1234567890123456:instance/prod/table/*');
+    expect(r.stdout).not.toContain('${');
   });
 
   it('plans on a dry run and exits 0', async () => {
