@@ -11,7 +11,7 @@ export default defineConfig({
       {
         extends: true,
         // unit tests sit next to the code they test
-        test: { name: 'unit', include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'dev/**/*.test.ts', 'bench/**/*.test.ts'] },
+        test: { name: 'unit', include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'dev/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'] },
       },
       // one suite per port, run by every adapter of it
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },

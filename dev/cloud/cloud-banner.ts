@@ -1,5 +1,6 @@
 // What `npm run start:cloud` prints at start: the stand-ins and the emulator, each function's process as FC
-// would run it, every public route with its function, a request to try, and the timer and OSS triggers.
+// would run it, every public route with its function, a request to try, the timer and OSS triggers, and how to
+// point `npm run ops` at the rehearsal.
 import { chatCurl, CHAT_PATH } from '../runtime/banner.ts';
 import type { OssRoute } from '../runtime/oss-triggers.ts';
 import type { RuntimeRoute } from '../runtime/route-table.ts';
@@ -19,6 +20,8 @@ export interface CloudDescription {
   ots: { endpoint: string; instance: string; tables: string };
   oss: { endpoint: string; bucket: string };
   eventBridge: { endpoint: string; bus: string };
+  /** The FC API stand-in, and the environment that points `npm run ops` at the rehearsal. */
+  fcApi: { origin: string; opsEnv: Record<string, string> };
   functions: readonly FunctionLine[];
   url: string;
   clientKeys: number;
@@ -36,6 +39,7 @@ export function describeCloud(d: CloudDescription): string[] {
     `Table Store stand-in at ${d.ots.endpoint} (instance ${d.ots.instance}, tables ${d.ots.tables})`,
     `OSS stand-in at ${d.oss.endpoint} (bucket ${d.oss.bucket}; signed output URLs point here)`,
     `EventBridge stand-in at ${d.eventBridge.endpoint} (bus ${d.eventBridge.bus})`,
+    `FC API stand-in at ${d.fcApi.origin} (InvokeFunction, ListTriggers, GetTrigger over the functions below)`,
   ];
   for (const f of d.functions) lines.push(`function ${f.name.padEnd(15)} pid ${String(f.pid ?? '?').padEnd(8)} ${f.how}`);
   lines.push(
@@ -52,6 +56,8 @@ export function describeCloud(d: CloudDescription): string[] {
     const how = o.fn.spec.customRuntime ? 'POST /invoke' : 'handler';
     lines.push(`oss    ${o.fn.name}/${o.trigger.triggerName}: ${o.trigger.triggerConfig.events.join(', ')} on keys ${prefix}*${suffix} (${how})`);
   }
+  const opsEnv = Object.entries(d.fcApi.opsEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  lines.push(`ops    ${opsEnv} npm run ops -- poll   (or urls, redrive <manifest-key>, task <id>)`);
   for (const n of d.notes) lines.push(`note   ${n}`);
   return lines;
 }

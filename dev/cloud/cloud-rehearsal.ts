@@ -24,9 +24,10 @@ import { ensureNodeBinary, fcNodeVersion } from '../runtime/fc-node.ts';
 import type { Supervised } from './child-process.ts';
 import { describeCloud, type FunctionLine } from './cloud-banner.ts';
 import { startEventFunction } from './event-function-process.ts';
+import { startRehearsalFcApi } from './fc-api.ts';
 import { functionEnv, type CloudTargets } from './function-env.ts';
 import { ossNotificationDispatcher } from './oss-events.ts';
-import { REHEARSAL_CREDENTIALS, startStandins } from './standins.ts';
+import { REHEARSAL_CREDENTIALS, REHEARSAL_OPERATOR_KEY, startStandins } from './standins.ts';
 import { startWebFunction } from './web-function-process.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,6 +162,20 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       dashscope: { target: 'emulator', baseUrl: emulator.url },
     });
 
+    // the FC API over the running functions, so an operator can rehearse `npm run ops` against them
+    const fcApi = await startRehearsalFcApi(functions, invocations, url, [REHEARSAL_OPERATOR_KEY]);
+    undo.push(() => fcApi.close());
+    const opsEnv = {
+      FC_ENDPOINT: fcApi.standin.origin,
+      FC_REGION: region,
+      FC_ACCOUNT_ID: ACCOUNT_ID,
+      OTS_ENDPOINT: standins.ots.endpoint,
+      OTS_INSTANCE: standins.ots.instance,
+      ...(config.OTS_TABLE_PREFIX ? { OTS_TABLE_PREFIX: config.OTS_TABLE_PREFIX } : {}),
+      OSS_BUCKET: bucket,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: REHEARSAL_OPERATOR_KEY.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: REHEARSAL_OPERATOR_KEY.accessKeySecret,
+    };
     const timers = startTimers(functions, config.LOCAL_TIMER_INTERVAL_MS, invocations);
     const oss = ossRoutes(functions);
     const offOss = standins.oss.onObjectCreated(ossNotificationDispatcher(oss, invocations, bucket));
@@ -172,6 +187,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       ots: { endpoint: standins.ots.endpoint, instance: standins.ots.instance, tables },
       oss: { endpoint: standins.oss.endpoint, bucket },
       eventBridge: { endpoint: targets.eventBridgeEndpoint, bus: config.EVENTBRIDGE_BUS },
+      fcApi: { origin: fcApi.standin.origin, opsEnv },
       functions: started.map((s) => s.line),
       url,
       clientKeys: config.CLIENT_API_KEYS?.length ?? 0,

@@ -1,5 +1,6 @@
 // The three cloud services of the rehearsal on loopback: Table Store (task and conversation tables created),
-// OSS (the bucket) and EventBridge (the bus), all accepting one set of STS-style test credentials.
+// OSS (the bucket) and EventBridge (the bus), all accepting the functions' STS-style test credentials and the
+// operator's test key.
 import { startEventBridgeStandin, type EventBridgeStandin } from '../standins/eventbridge/server.ts';
 import { OssStandin } from '../standins/oss/oss-standin.ts';
 import { TablestoreStandin } from '../standins/tablestore/tablestore-standin.ts';
@@ -13,6 +14,12 @@ export const REHEARSAL_CREDENTIALS: Required<CloudCredentials> = {
   accessKeyId: 'STS.rehearsal-key',
   accessKeySecret: 'rehearsal-secret-0123456789',
   securityToken: 'rehearsal-sts-token',
+};
+
+/** The operator's access key in the rehearsal (`npm run ops`), accepted by every stand-in; obviously fake. */
+export const REHEARSAL_OPERATOR_KEY = {
+  accessKeyId: 'LTAIrehearsaloperator1',
+  accessKeySecret: 'rehearsal-operator-secret-0001',
 };
 
 export interface StandinSettings {
@@ -33,13 +40,14 @@ export interface Standins {
 
 export async function startStandins(s: StandinSettings): Promise<Standins> {
   const c = REHEARSAL_CREDENTIALS;
+  const op = REHEARSAL_OPERATOR_KEY;
   const started: (() => Promise<void>)[] = [];
   try {
-    const ots = await new TablestoreStandin({ credentials: [c] }).start();
+    const ots = await new TablestoreStandin({ credentials: [c, op] }).start();
     started.push(() => ots.stop());
-    const oss = await OssStandin.start({ region: s.region, buckets: [s.bucket], credentials: { [c.accessKeyId]: c }, ...(s.ossDir ? { dir: s.ossDir } : {}) });
+    const oss = await OssStandin.start({ region: s.region, buckets: [s.bucket], credentials: { [c.accessKeyId]: c, [op.accessKeyId]: op }, ...(s.ossDir ? { dir: s.ossDir } : {}) });
     started.push(() => oss.close());
-    const bus = await startEventBridgeStandin({ buses: [s.bus], credentials: [c] });
+    const bus = await startEventBridgeStandin({ buses: [s.bus], credentials: [c, op] });
     started.push(() => bus.close());
     // provisioning, as the deploy would do it once: the functions only read and write rows
     const setup = new TablestoreClient({ endpoint: ots.endpoint, instance: ots.instance, credentials: () => c });

@@ -5,7 +5,8 @@ import type { Logger } from '../../shared/log/logger.ts';
 import type { FcContext } from '../../shared/runtime/fc.ts';
 import type { LoadedFunction } from './functions.ts';
 
-export type TriggerType = 'http' | 'timer' | 'oss' | 'eventbridge';
+/** `api`: a synchronous InvokeFunction through the FC API (the rehearsal's FC API stand-in, for `npm run ops`). */
+export type TriggerType = 'http' | 'timer' | 'oss' | 'eventbridge' | 'api';
 
 export interface InvocationRecord {
   requestId: string;

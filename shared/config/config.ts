@@ -60,6 +60,8 @@ export const envSchema = z.object({
   FC_FUNCTION_NAME: z.string().optional(),
   FC_REGION: z.string().optional(),
   FC_ACCOUNT_ID: z.string().optional(),
+  // the operator's tools only (`npm run ops`): the FC API as an http(s) origin, instead of <account>.<region>.fc.aliyuncs.com
+  FC_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   // Limits of our own HTTP servers (FC web functions and the local runtime); see shared/http/server-limits.ts.
   HTTP_REQUEST_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
@@ -91,6 +93,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** What OTS_ENDPOINT defaults to: the instance's public endpoint in the region. */
+export const defaultOtsEndpoint = (instance: string, region: string): string => `https://${instance}.${region}.ots.aliyuncs.com`;
+
 /** Parses the environment; throws ConfigError naming every wrong variable. Never echoes secret values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -108,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing: string[] = (['DASHSCOPE_API_KEY', 'OSS_BUCKET', 'OTS_INSTANCE'] as const).filter((k) => !e[k]);
     // derivable from what FC sets in every function (FC_REGION, FC_ACCOUNT_ID)
     if (!e.OSS_REGION && !e.FC_REGION) missing.push('OSS_REGION');
-    if (!e.OTS_ENDPOINT && e.OTS_INSTANCE && e.FC_REGION) e.OTS_ENDPOINT = `https://${e.OTS_INSTANCE}.${e.FC_REGION}.ots.aliyuncs.com`;
+    if (!e.OTS_ENDPOINT && e.OTS_INSTANCE && e.FC_REGION) e.OTS_ENDPOINT = defaultOtsEndpoint(e.OTS_INSTANCE, e.FC_REGION);
     if (!e.OTS_ENDPOINT) missing.push('OTS_ENDPOINT');
     if (!e.EVENTBRIDGE_ENDPOINT && !(e.FC_ACCOUNT_ID && e.FC_REGION)) missing.push('EVENTBRIDGE_ENDPOINT');
     if (missing.length) throw new ConfigError(`missing in cloud mode: ${missing.join(', ')}`, missing);

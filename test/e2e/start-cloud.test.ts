@@ -1,7 +1,7 @@
 // `npm run start:cloud` as a developer runs it: the built bundles as FC runs them (custom-runtime servers on the
 // Node of s.yaml's layer, behind one front port, fed timer and OSS events) against the stand-ins and the emulator.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,18 @@ afterAll(async () => {
   await proc?.kill();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** `npm run ops` with the environment the banner gives for the rehearsal; never rejects. */
+async function ops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const line = await until('the ops line of the banner', 5_000, async () => /^ops {4}(.*) npm run ops -- poll/m.exec(proc!.output())?.[1]);
+  const env = Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const repo = join(import.meta.dirname, '..', '..');
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/ops.ts', ...args], { cwd: repo, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
 
 const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -156,6 +168,32 @@ describe('npm run start:cloud', () => {
       return data.find((t) => t.metadata?.inboxKey === key)?.id;
     });
     expect((await settled(id)).status).toBe('PERSISTED');
+  });
+
+  it("ops urls: the banner's environment points ops at the rehearsal, whose http triggers are the front port", async () => {
+    const r = await ops('urls');
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('chat-stream   dashscope-fc-chat-stream (trigger http)');
+    expect(r.stdout).toContain('submit-task   dashscope-fc-submit-task (trigger http)');
+    expect(r.stdout.match(new RegExp(`internet  ${base}\\n`, 'g'))).toHaveLength(2);
+  });
+
+  it('ops poll: invokes poll-task in its own process through the FC API stand-in and prints its summary', async () => {
+    const r = await ops('poll');
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ trigger: 'every-minute' });
+  });
+
+  it('ops task and ops redrive: a persisted task as stored, and persist-to-oss finding its manifest done', async () => {
+    const created = await post('/v1/tasks', { type: 'text-to-image', input: { prompt: 'a kite' }, parameters: { size: '512*512' } });
+    const { id } = (await created.json()) as TaskView;
+    expect((await settled(id)).status).toBe('PERSISTED');
+    const shown = await ops('task', id);
+    expect(shown, shown.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, status: 'PERSISTED' });
+    const again = await ops('redrive', manifestKey(id));
+    expect(again, again.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ handled: [{ key: manifestKey(id), taskId: id, status: 'PERSISTED' }] });
   });
 
   it('stops every process it started on SIGTERM and exits 0', async () => {
