@@ -1,5 +1,7 @@
 // The steps `npm run setup:cloud` runs, in order, and where each service's resources are: the one place a
 // provisioning step is added to the list.
+import { EventBridgeClient } from '../../shared/adapters/eventbridge/eventbridge-client.ts';
+import { eventBusStep } from '../../shared/adapters/eventbridge/event-bus-setup.ts';
 import { taskTableNames, type TaskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
 import type { Config } from '../../shared/config/config.ts';
 import { eventBridgeEndpoint, ossEndpoints } from '../../shared/deps/cloud-deps.ts';
@@ -37,10 +39,10 @@ export function setupSteps(config: Config, credentials: CloudCredentials): Setup
   return serviceSteps(setupTargets(config, credentials));
 }
 
-// Each service's step is added here as it lands, built from the targets (rename `_t` to `t` then):
-//   tableSetupStep(…t.ots…)        shared/adapters/tablestore/table-setup.ts
-//   eventBusStep(…t.bus…)          shared/adapters/eventbridge/event-bus-setup.ts
-//   bucketLifecycleStep(…t.oss…)   shared/adapters/oss/bucket-lifecycle.ts
-function serviceSteps(_t: SetupTargets): SetupStep[] {
-  return [];
+// Each service's step is added here as it lands, built from the targets; still to come:
+//   tableSetupStep(…t.ots…)        shared/adapters/tablestore/table-setup.ts (before the bus)
+//   bucketLifecycleStep(…t.oss…)   shared/adapters/oss/bucket-lifecycle.ts (after it)
+function serviceSteps(t: SetupTargets): SetupStep[] {
+  const { busName, ...bus } = t.bus;
+  return [eventBusStep(new EventBridgeClient({ ...bus, credentials: () => t.credentials }), busName)];
 }

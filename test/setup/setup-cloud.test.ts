@@ -1,8 +1,9 @@
 // `npm run setup:cloud` as an operator runs it (its own process): usage, a missing variable named in one line,
-// and a dry run that exits 0.
+// a dry run that plans and exits 0, and an apply that makes the bus on the EventBridge stand-in.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEventBridgeStandin, type EventBridgeStandin } from '../../dev/standins/eventbridge/server.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 // OTS_ENDPOINT left to its default, the instance's public endpoint in FC_REGION
@@ -14,6 +15,13 @@ const FULL = {
   ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIsetuptest00000001',
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'setup-test-secret-0001',
 };
+
+let eb: EventBridgeStandin;
+beforeAll(async () => {
+  eb = await startEventBridgeStandin({ credentials: [{ accessKeyId: FULL.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET }] });
+});
+afterAll(async () => eb?.close());
+const withStandins = () => ({ ...FULL, EVENTBRIDGE_ENDPOINT: `http://${eb.endpoint}` });
 
 function setup(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -53,9 +61,26 @@ describe('npm run setup:cloud', () => {
     expect(r.stdout).not.toContain('${');
   });
 
-  it('plans on a dry run and exits 0', async () => {
-    const r = await setup([], FULL);
+  it('plans on a dry run and exits 0, changing nothing', async () => {
+    const r = await setup([], withStandins());
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).not.toBe('');
+    expect(r.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
+    expect(eb.buses()).toEqual(['default']);
+  });
+
+  it('applies the plan, then finds everything up to date', async () => {
+    const r = await setup(['--apply'], withStandins());
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('EventBridge bus dashscope-fc: applied\n');
+    expect(r.stdout).toContain('applied; a new plan finds everything up to date\n');
+    expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
+    expect(await setup([], withStandins())).toMatchObject({ code: 0, stdout: expect.stringContaining('EventBridge bus dashscope-fc: up to date\n') });
+  });
+
+  it('stops at a refused call with one line naming the step, without the secret, exit 1', async () => {
+    const r = await setup([], { ...withStandins(), ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-setup-secret-0002' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^EventBridge bus dashscope-fc: plan failed: GetEventBus failed \(auth SignatureDoesNotMatch, request [\w-]+\)\n$/);
+    expect(r.stderr).not.toContain('wrong-setup-secret-0002');
   });
 });
