@@ -57,7 +57,7 @@ export function describeCloud(d: CloudDescription): string[] {
     lines.push(`oss    ${o.fn.name}/${o.trigger.triggerName}: ${o.trigger.triggerConfig.events.join(', ')} on keys ${prefix}*${suffix} (${how})`);
   }
   const opsEnv = Object.entries(d.fcApi.opsEnv).map(([k, v]) => `${k}=${v}`).join(' ');
-  lines.push(`ops    ${opsEnv} npm run ops -- poll   (or urls, redrive <manifest-key>, task <id>)`);
+  lines.push(`ops    ${opsEnv} npm run ops -- poll   (or urls, redrive <manifest-key>, task <id>, events)`);
   for (const n of d.notes) lines.push(`note   ${n}`);
   return lines;
 }

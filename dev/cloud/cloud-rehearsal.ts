@@ -173,6 +173,8 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       OTS_INSTANCE: standins.ots.instance,
       ...(config.OTS_TABLE_PREFIX ? { OTS_TABLE_PREFIX: config.OTS_TABLE_PREFIX } : {}),
       OSS_BUCKET: bucket,
+      EVENTBRIDGE_ENDPOINT: targets.eventBridgeEndpoint,
+      EVENTBRIDGE_BUS: config.EVENTBRIDGE_BUS,
       ALIBABA_CLOUD_ACCESS_KEY_ID: REHEARSAL_OPERATOR_KEY.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: REHEARSAL_OPERATOR_KEY.accessKeySecret,
     };

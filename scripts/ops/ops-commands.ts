@@ -24,8 +24,8 @@ export interface OpsDeps {
   fc: () => FcApi;
   tasks: () => TaskStore;
   bucket: () => { name: string; region: string; accountId: string };
-  /** Unset until the EventBridge query is wired in. */
-  recentEvents?: RecentEvents;
+  /** The bus's recent events (EventBridge), its client built on first use. */
+  recentEvents: RecentEvents;
   now: () => Date;
   out: (line: string) => void;
   err: (line: string) => void;
@@ -169,10 +169,6 @@ function eventsQuery(args: string[], now: Date): { since: Date; limit: number } 
 
 async function events(d: OpsDeps, args: string[]): Promise<number> {
   const q = eventsQuery(args, d.now());
-  if (!d.recentEvents) {
-    d.err('events: not wired yet: reading the bus needs the EventBridge query (recentEvents), which this build does not have');
-    return 1;
-  }
   for (const e of await d.recentEvents(q)) d.out(JSON.stringify(e));
   return 0;
 }

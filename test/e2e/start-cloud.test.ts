@@ -184,7 +184,7 @@ describe('npm run start:cloud', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ trigger: 'every-minute' });
   });
 
-  it('ops task and ops redrive: a persisted task as stored, and persist-to-oss finding its manifest done', async () => {
+  it('ops task, ops redrive and ops events: a persisted task as stored, persist-to-oss finding its manifest done, its events on the bus', async () => {
     const created = await post('/v1/tasks', { type: 'text-to-image', input: { prompt: 'a kite' }, parameters: { size: '512*512' } });
     const { id } = (await created.json()) as TaskView;
     expect((await settled(id)).status).toBe('PERSISTED');
@@ -194,6 +194,10 @@ describe('npm run start:cloud', () => {
     const again = await ops('redrive', manifestKey(id));
     expect(again, again.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(again.stdout)).toMatchObject({ handled: [{ key: manifestKey(id), taskId: id, status: 'PERSISTED' }] });
+    const events = await ops('events', '--since', '1h', '--limit', '100');
+    expect(events, events.stderr).toMatchObject({ code: 0, stderr: '' });
+    const ours = events.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; subject: string }).filter((e) => e.subject === id);
+    expect(ours.map((e) => e.id)).toEqual([`${id}.task.submitted`, `${id}.task.succeeded`, `${id}.task.persisted`]);
   });
 
   it('stops every process it started on SIGTERM and exits 0', async () => {
