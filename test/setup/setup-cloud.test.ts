@@ -1,8 +1,10 @@
 // `npm run setup:cloud` as an operator runs it (its own process): usage, a missing variable named in one line,
-// and a dry run that exits 0.
+// and against stand-ins of an empty account: a dry run that plans everything, --apply, and a plan left empty.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OssStandin } from '../../dev/standins/oss/oss-standin.ts';
+import { TablestoreStandin } from '../../dev/standins/tablestore/tablestore-standin.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 // OTS_ENDPOINT left to its default, the instance's public endpoint in FC_REGION
@@ -53,9 +55,45 @@ describe('npm run setup:cloud', () => {
     expect(r.stdout).not.toContain('${');
   });
 
-  it('plans on a dry run and exits 0', async () => {
-    const r = await setup([], FULL);
-    expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).not.toBe('');
+  it('fails in one line, exit 1, when a service cannot be reached', async () => {
+    const r = await setup([], { ...FULL, OTS_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^Table Store tables: plan failed: /);
+    expect(r.stderr).not.toContain(FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+  });
+});
+
+describe('npm run setup:cloud against the stand-ins of an empty account', () => {
+  const key = { accessKeyId: FULL.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET };
+  let ots: TablestoreStandin;
+  let oss: OssStandin;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    ots = await new TablestoreStandin({ instance: 'prod', credentials: [key] }).start();
+    oss = await OssStandin.start({ region: 'cn-beijing', buckets: [], credentials: { [key.accessKeyId]: { accessKeySecret: key.accessKeySecret } } });
+    env = { ...FULL, OTS_ENDPOINT: ots.endpoint, OSS_ENDPOINT: oss.endpoint };
+  });
+  afterAll(async () => {
+    await ots?.stop();
+    await oss?.close();
+  });
+
+  it('plans everything on a dry run and changes nothing; --apply makes it; then the plan is empty', async () => {
+    const dry = await setup([], env);
+    expect(dry, dry.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toMatch(/Table Store tables/);
+    expect(dry.stdout).toMatch(/tasks/);
+    expect(dry.stdout).toMatch(/create bucket/i);
+    expect(ots.engine.listTables()).toEqual([]);
+
+    const applied = await setup(['--apply'], env);
+    expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(ots.engine.listTables().sort()).toEqual(['conversations', 'task_idempotency', 'tasks'].sort());
+
+    const again = await setup([], env);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).not.toMatch(/create/i);
+    expect(again.stdout.trim().split('\n')).toEqual(['Table Store tables: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date']);
   });
 });
