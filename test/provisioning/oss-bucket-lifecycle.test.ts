@@ -1,5 +1,6 @@
 // The bucket's provisioning step over the OSS stand-in: a missing bucket is planned and made, our lifecycle
 // rules are planned, set and then found in place, a rule of someone else survives every apply untouched.
+import { DEAD_LETTERS_PREFIX } from '../../shared/domain/dead-letter.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OssStandin } from '../../dev/standins/oss/oss-standin.ts';
 import { MANIFEST_PREFIX } from '../../shared/domain/manifest.ts';
@@ -67,7 +68,7 @@ describe('bucketLifecycleStep over the OSS stand-in', () => {
     await second.apply();
     expect(await second.plan()).toEqual([]);
     const after = await lifecycle(oss);
-    expect(after.map((r) => r.id)).toEqual(['archive-logs', `${RULE_ID_PREFIX}staging`, `${RULE_ID_PREFIX}inbox-errors`, `${RULE_ID_PREFIX}manifests`]);
+    expect(after.map((r) => r.id)).toEqual(['archive-logs', `${RULE_ID_PREFIX}staging`, `${RULE_ID_PREFIX}inbox-errors`, `${RULE_ID_PREFIX}manifests`, `${RULE_ID_PREFIX}dead-letters`]);
     expect(after[0]!.xml).toBe(FOREIGN_XML);
 
     // none of ours left: the foreign rule stays alone
@@ -120,7 +121,7 @@ describe('bucketLifecycleStep over the OSS stand-in', () => {
 describe('DEFAULT_LIFECYCLE_RULES', () => {
   it('covers the prefixes the code writes temporary objects under, with the project prefix as id', () => {
     const byPrefix = new Map(DEFAULT_LIFECYCLE_RULES.map((r) => [r.prefix, r]));
-    expect([...byPrefix.keys()].sort()).toEqual([INBOX_ERRORS_PREFIX, MEDIA_PREFIX, MANIFEST_PREFIX, STAGING_PREFIX].sort());
+    expect([...byPrefix.keys()].sort()).toEqual([INBOX_ERRORS_PREFIX, MEDIA_PREFIX, MANIFEST_PREFIX, STAGING_PREFIX, DEAD_LETTERS_PREFIX].sort());
     expect(byPrefix.get(STAGING_PREFIX)).toMatchObject({ expirationDays: 1, abortMultipartUploadDays: 1 });
     expect(DEFAULT_LIFECYCLE_RULES.every((r) => r.id.startsWith(RULE_ID_PREFIX) && r.enabled)).toBe(true);
   });

@@ -1,9 +1,11 @@
 // `npm run setup:cloud` as an operator runs it (its own process): usage, a missing variable named in one line,
-// a dry run that plans and exits 0, and an apply that makes the bus on the EventBridge stand-in.
+// and against stand-ins of an empty account: a dry run that plans everything, --apply, and a plan left empty.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventBridgeStandin, type EventBridgeStandin } from '../../dev/standins/eventbridge/server.ts';
+import { OssStandin } from '../../dev/standins/oss/oss-standin.ts';
+import { TablestoreStandin } from '../../dev/standins/tablestore/tablestore-standin.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 // OTS_ENDPOINT left to its default, the instance's public endpoint in FC_REGION
@@ -15,13 +17,6 @@ const FULL = {
   ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIsetuptest00000001',
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'setup-test-secret-0001',
 };
-
-let eb: EventBridgeStandin;
-beforeAll(async () => {
-  eb = await startEventBridgeStandin({ credentials: [{ accessKeyId: FULL.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET }] });
-});
-afterAll(async () => eb?.close());
-const withStandins = () => ({ ...FULL, EVENTBRIDGE_ENDPOINT: `http://${eb.endpoint}` });
 
 function setup(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -61,26 +56,65 @@ describe('npm run setup:cloud', () => {
     expect(r.stdout).not.toContain('${');
   });
 
-  it('plans on a dry run and exits 0, changing nothing', async () => {
-    const r = await setup([], withStandins());
-    expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
-    expect(eb.buses()).toEqual(['default']);
-  });
-
-  it('applies the plan, then finds everything up to date', async () => {
-    const r = await setup(['--apply'], withStandins());
-    expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toContain('EventBridge bus dashscope-fc: applied\n');
-    expect(r.stdout).toContain('applied; a new plan finds everything up to date\n');
-    expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
-    expect(await setup([], withStandins())).toMatchObject({ code: 0, stdout: expect.stringContaining('EventBridge bus dashscope-fc: up to date\n') });
-  });
-
-  it('stops at a refused call with one line naming the step, without the secret, exit 1', async () => {
-    const r = await setup([], { ...withStandins(), ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-setup-secret-0002' });
+  it('fails in one line, exit 1, when a service cannot be reached', async () => {
+    const r = await setup([], { ...FULL, OTS_ENDPOINT: 'http://127.0.0.1:1' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^EventBridge bus dashscope-fc: plan failed: GetEventBus failed \(auth SignatureDoesNotMatch, request [\w-]+\)\n$/);
-    expect(r.stderr).not.toContain('wrong-setup-secret-0002');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^Table Store tables: plan failed: /);
+    expect(r.stderr).not.toContain(FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+  });
+});
+
+describe('npm run setup:cloud against the stand-ins of an empty account', () => {
+  const key = { accessKeyId: FULL.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: FULL.ALIBABA_CLOUD_ACCESS_KEY_SECRET };
+  let ots: TablestoreStandin;
+  let oss: OssStandin;
+  let eb: EventBridgeStandin;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    ots = await new TablestoreStandin({ instance: 'prod', credentials: [key] }).start();
+    oss = await OssStandin.start({ region: 'cn-beijing', buckets: [], credentials: { [key.accessKeyId]: { accessKeySecret: key.accessKeySecret } } });
+    eb = await startEventBridgeStandin({ credentials: [key] });
+    env = { ...FULL, OTS_ENDPOINT: ots.endpoint, OSS_ENDPOINT: oss.endpoint, EVENTBRIDGE_ENDPOINT: `http://${eb.endpoint}` };
+  });
+  afterAll(async () => {
+    await ots?.stop();
+    await oss?.close();
+    await eb?.close();
+  });
+
+  it('plans everything on a dry run and changes nothing; --apply makes it; then the plan is empty', async () => {
+    const dry = await setup([], env);
+    expect(dry, dry.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toMatch(/Table Store tables/);
+    expect(dry.stdout).toMatch(/tasks/);
+    expect(dry.stdout).toMatch(/create bucket/i);
+    expect(dry.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
+    expect(ots.engine.listTables()).toEqual([]);
+    expect(eb.buses()).toEqual(['default']);
+
+    const applied = await setup(['--apply'], env);
+    expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(ots.engine.listTables().sort()).toEqual(['conversations', 'task_idempotency', 'tasks'].sort());
+    expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
+
+    const again = await setup([], env);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).not.toMatch(/create/i);
+    expect(again.stdout.trim().split('\n')).toEqual([
+      'Table Store tables: up to date', 'EventBridge bus dashscope-fc: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date',
+    ]);
+  });
+
+  it('stops at the bus when EventBridge refuses the key: one line naming the step and the code, without the secret, exit 1', async () => {
+    eb.credentials.remove(key.accessKeyId);
+    try {
+      const r = await setup([], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^EventBridge bus dashscope-fc: plan failed: GetEventBus failed \(auth InvalidAccessKeyId, request [\w-]+\)\n$/);
+      expect(r.stderr).not.toContain(key.accessKeySecret);
+    } finally {
+      eb.credentials.add(key);
+    }
   });
 });

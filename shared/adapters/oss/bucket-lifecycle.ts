@@ -1,5 +1,6 @@
 // The bucket's provisioning step: makes the bucket when it is missing (private, standard storage, in the
 // configured region) and keeps this project's lifecycle rules on it, leaving the rules of others as they are.
+import { DEAD_LETTERS_PREFIX } from '../../domain/dead-letter.ts';
 import { MANIFEST_PREFIX } from '../../domain/manifest.ts';
 import type { LifecycleRule } from './lifecycle-xml.ts';
 import type { OssClients } from './oss-client.ts';
@@ -25,6 +26,8 @@ export const DEFAULT_LIFECYCLE_RULES: readonly LifecycleRule[] = [
   // a manifest lists DashScope URLs that die within 24 hours; persist-to-oss and the re-drive read it only
   // while they live (the re-drive rebuilds a missing one from the task row), so a month is a wide margin
   { id: `${RULE_ID_PREFIX}manifests`, prefix: MANIFEST_PREFIX, enabled: true, expirationDays: 30 },
+  // failed asynchronous events kept by poll-task for an operator to look at (and re-drive while they matter)
+  { id: `${RULE_ID_PREFIX}dead-letters`, prefix: DEAD_LETTERS_PREFIX, enabled: true, expirationDays: 30 },
 ];
 
 export interface BucketLifecycleStep {

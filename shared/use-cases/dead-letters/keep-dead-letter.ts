@@ -3,8 +3,10 @@
 import type { Clock } from '../../ports/clock.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
+import { deadLetterKey } from '../../domain/dead-letter.ts';
 
-export const DEAD_LETTERS_PREFIX = 'dead-letters/';
+export { DEAD_LETTERS_PREFIX, deadLetterKey } from '../../domain/dead-letter.ts';
+
 /** FC's async payload limit is 128 KB (256 KB by ticket): a record larger than this is not one of FC's. */
 export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
 
@@ -12,13 +14,6 @@ export interface DeadLetterDeps {
   objects: ObjectStore;
   clock: Clock;
   logger: Logger;
-}
-
-/** `dead-letters/{yyyy}/{mm}/{dd}/{requestId}.json`: the day it arrived, and the invocation that brought it. */
-export function deadLetterKey(at: Date, requestId: string): string {
-  const day = at.toISOString().slice(0, 10).replaceAll('-', '/');
-  const safeId = requestId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128) || 'unknown';
-  return `${DEAD_LETTERS_PREFIX}${day}/${safeId}.json`;
 }
 
 /** What a log line may say of a record: the failed function and its error, if the record names them. */
