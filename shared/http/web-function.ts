@@ -39,12 +39,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
 
-/** The role credentials FC sends a custom runtime with every request (custom.debian10 and earlier). */
+/**
+ * The role credentials FC sends a custom runtime with every request. Debian 11 and later runtimes no longer send
+ * the security token: an STS key without it cannot sign anything, so it is ignored and the ALIBABA_CLOUD_*
+ * environment (which FC sets in every instance) signs instead.
+ */
 export function credentialsFromHeaders(req: IncomingMessage): CloudCredentials | undefined {
   const accessKeyId = header(req, 'x-fc-access-key-id');
   const accessKeySecret = header(req, 'x-fc-access-key-secret');
   const securityToken = header(req, 'x-fc-security-token');
-  return accessKeyId && accessKeySecret ? { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } : undefined;
+  if (!accessKeyId || !accessKeySecret) return undefined;
+  if (accessKeyId.startsWith('STS.') && !securityToken) return undefined;
+  return { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
 }
 
 /** Builds the FC context from the common request headers FC sends to a custom runtime. */

@@ -109,6 +109,14 @@ describe('serveWebFunction', () => {
     expect(credentials.current().accessKeyId).toBe('STS.event');
   });
 
+  it('ignores an STS key sent without its token (Debian 11+ runtimes send none): the last whole credentials sign', async () => {
+    const url = await start();
+    const headers = { 'x-fc-access-key-id': 'STS.whole', 'x-fc-access-key-secret': 'secret', 'x-fc-security-token': 'token' };
+    await fetch(`${url}/v1/items/1`, { headers });
+    await fetch(`${url}/v1/items/2`, { headers: { 'x-fc-access-key-id': 'STS.no-token', 'x-fc-access-key-secret': 'secret' } });
+    expect(credentials.current()).toEqual({ accessKeyId: 'STS.whole', accessKeySecret: 'secret', securityToken: 'token' });
+  });
+
   it('reports a failed event invocation to FC with status 404 and x-fc-status 404', async () => {
     const url = await start();
     const res = await fetch(`${url}/invoke`, { method: 'POST', headers: { 'x-fc-control-path': '/invoke' }, body: 'fail' });
