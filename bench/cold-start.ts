@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fcHeaders } from '../dev/cloud/fc-headers.ts';
-import { functionEnv, type CloudTargets } from '../dev/cloud/function-env.ts';
+import { cloudTargets, functionEnv } from '../dev/cloud/function-env.ts';
 import { REHEARSAL_CREDENTIALS, startStandins } from '../dev/cloud/standins.ts';
 import { startEmulator } from '../dev/emulator/server.ts';
 import { ensureNodeBinary, fcNodeVersion } from '../dev/runtime/fc-node.ts';
@@ -117,19 +117,7 @@ console.log(`cold start${QUICK ? ' --quick' : ''}: ${RUNS} starts per function o
 const bundles = await buildFunctions({ root: ROOT, functionsDir: join(ROOT, 'functions'), outDir: join(work, 'dist') });
 const standins = await startStandins({ region: REGION, bucket: 'dashscope-fc-media', bus: 'dashscope-fc', tablePrefix: '', ossDir: join(work, 'oss') });
 const emulator = await startEmulator({ port: 0, chunkDelayMs: 0 });
-const targets: CloudTargets = {
-  region: REGION,
-  accountId: ACCOUNT_ID,
-  bucket: 'dashscope-fc-media',
-  bus: 'dashscope-fc',
-  tablePrefix: '',
-  otsEndpoint: standins.ots.endpoint,
-  otsInstance: standins.ots.instance,
-  ossEndpoint: standins.oss.endpoint,
-  eventBridgeEndpoint: `http://${standins.bus.endpoint}`,
-  dashscopeUrl: emulator.url,
-  dashscopeKey: emulator.apiKey,
-};
+const targets = cloudTargets({ region: REGION, accountId: ACCOUNT_ID, bucket: 'dashscope-fc-media', bus: 'dashscope-fc', tablePrefix: '' }, standins, emulator);
 
 interface FunctionFigures {
   fn: string;

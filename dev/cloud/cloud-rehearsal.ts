@@ -25,7 +25,7 @@ import type { Supervised } from './child-process.ts';
 import { describeCloud, type FunctionLine } from './cloud-banner.ts';
 import { startEventFunction } from './event-function-process.ts';
 import { startRehearsalFcApi } from './fc-api.ts';
-import { functionEnv, type CloudTargets } from './function-env.ts';
+import { cloudTargets, functionEnv } from './function-env.ts';
 import { ossNotificationDispatcher } from './oss-events.ts';
 import { REHEARSAL_CREDENTIALS, REHEARSAL_OPERATOR_KEY, startStandins } from './standins.ts';
 import { startWebFunction } from './web-function-process.ts';
@@ -111,19 +111,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, stateDir: join(stateDir, 'emulator'), ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) }),
     );
     undo.push(() => emulator.close());
-    const targets: CloudTargets = {
-      region,
-      accountId: ACCOUNT_ID,
-      bucket,
-      bus: config.EVENTBRIDGE_BUS,
-      tablePrefix: config.OTS_TABLE_PREFIX,
-      otsEndpoint: standins.ots.endpoint,
-      otsInstance: standins.ots.instance,
-      ossEndpoint: standins.oss.endpoint,
-      eventBridgeEndpoint: `http://${standins.bus.endpoint}`,
-      dashscopeUrl: emulator.url,
-      dashscopeKey: emulator.apiKey,
-    };
+    const targets = cloudTargets({ region, accountId: ACCOUNT_ID, bucket, bus: config.EVENTBRIDGE_BUS, tablePrefix: config.OTS_TABLE_PREFIX }, standins, emulator);
 
     const procs: Supervised[] = [];
     undo.push(() => Promise.all(procs.map((p) => p.stop())).then(() => undefined));

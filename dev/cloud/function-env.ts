@@ -18,6 +18,23 @@ export interface CloudTargets {
   dashscopeKey: string;
 }
 
+/** Where a rehearsed function's services are: the stand-ins' endpoints and the emulator. */
+export function cloudTargets(
+  t: { region: string; accountId: string; bucket: string; bus: string; tablePrefix: string },
+  standins: { ots: { endpoint: string; instance: string }; oss: { endpoint: string }; bus: { endpoint: string } },
+  emulator: { url: string; apiKey: string },
+): CloudTargets {
+  return {
+    ...t,
+    otsEndpoint: standins.ots.endpoint,
+    otsInstance: standins.ots.instance,
+    ossEndpoint: standins.oss.endpoint,
+    eventBridgeEndpoint: `http://${standins.bus.endpoint}`,
+    dashscopeUrl: emulator.url,
+    dashscopeKey: emulator.apiKey,
+  };
+}
+
 /** Set by the rehearsal itself, or meaningful only to `npm start`: never passed on from the shell. */
 const NOT_PASSED_ON = new Set([
   'RUNTIME_MODE', 'PORT', 'DATA_DIR', 'PUBLIC_BASE_URL', 'LOCAL_TIMER_INTERVAL_MS', 'EMULATOR_PORT', 'EMULATOR_TIME_SCALE',
