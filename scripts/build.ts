@@ -19,8 +19,8 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
   /(^|\/)node_modules\/ali-oss\//,
   /(^|\/)node_modules\/tablestore\//,
   /^dev\//,
-  // undici's index loads fetch, WebSocket and the rest: the bundles take its Agent alone (shared/http-client)
-  /(^|\/)node_modules\/undici\/index\.js$/,
+  // every outbound call goes over node:http(s); undici is for tests and benches (docs/decisions/0004-node-http-transport.md)
+  /(^|\/)node_modules\/undici\//,
 ];
 
 /** Where the parts of a build that are not deployed go: dist/_meta/<fn>/ (maps, licences, metafile). */

@@ -9,7 +9,6 @@ import { DashScopeAbortedError, DashScopeStreamError } from './errors.ts';
 
 /** A response body that hands out the given reads one by one and records how it was let go. */
 class ScriptedBody extends Readable {
-  dumped = false;
   /** Resolves once every read and the end were handed to the stream, read by its consumer or not. */
   readonly exhausted: Promise<void>;
   private handedOut!: () => void;
@@ -24,11 +23,6 @@ class ScriptedBody extends Readable {
       this.push(read ?? null);
       if (read === undefined) this.handedOut();
     });
-  }
-  dump(): Promise<null> {
-    this.dumped = true;
-    this.resume();
-    return new Promise((r) => this.once('close', () => r(null)));
   }
 }
 
@@ -93,8 +87,20 @@ describe('pumpRelayChunks', () => {
     await pumped;
     expect(seen).toEqual([content, finish]);
     if (!body.closed) await new Promise((r) => body.once('close', r));
-    expect(body.dumped).toBe(true);
+    // read to its end, not destroyed: over HTTP that hands the connection back to the pool
+    expect(body.readableEnded).toBe(true);
     expect(deadline.abortSignal.aborted).toBe(false);
+  });
+
+  it('cancels the request when more than 64 KiB still follow [DONE]', async () => {
+    const body = new ScriptedBody([Buffer.from(`data: ${content}\n\ndata: [DONE]\n\n`), Buffer.alloc(40 * 1024, 0x3a), Buffer.alloc(40 * 1024, 0x3a), Buffer.from(': never read\n\n')]);
+    const deadline = new Deadline(5_000);
+    const seen: string[] = [];
+    await pumpRelayChunks(body, deadline, 'rid', (read) => void seen.push(...read.map((r) => String(r.json))));
+    await new Promise<void>((r) => (deadline.aborted ? r() : deadline.once('abort', () => r())));
+    expect(seen).toEqual([content]);
+    expect(deadline.reason).toBeInstanceOf(DashScopeAbortedError);
+    expect(body.readableEnded).toBe(false);
   });
 
   it('cancels the request when the consumer throws, and rejects with what it threw', async () => {

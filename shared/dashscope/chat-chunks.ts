@@ -9,22 +9,36 @@ import { streamErrorOf, toStreamFailure } from './event-stream.ts';
 import { NO_COMMENTS, SseParser } from './sse.ts';
 import type { SseEvent } from './sse.ts';
 
-/** What the reader needs of a response body: undici's body (a node Readable with `dump`) fits. */
-export interface ChatStreamBody extends Readable {
-  dump(options: { limit: number }): Promise<unknown>;
-}
+/** What the reader needs of a response body: node:http's IncomingMessage fits. */
+export type ChatStreamBody = Readable;
 
 /** What may follow `[DONE]` before the body ends and is still read off rather than cut. */
 const AFTER_DONE_BYTES = 64 * 1024;
 
-/** After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go. */
-function release(body: ChatStreamBody, deadline: Deadline, bytes: number): void {
+/**
+ * After `[DONE]`: read off what is left (normally just the end of the body) within the deadline, then let go.
+ * Read off, not cancelled: a body read to its end hands the connection back to the pool. More than
+ * AFTER_DONE_BYTES, or the deadline passing, cancels it instead.
+ */
+function release(body: ChatStreamBody, deadline: Deadline): void {
   deadline.restart();
-  // read off, not aborted: the connection goes back to the pool
-  body
-    .dump({ limit: bytes + AFTER_DONE_BYTES })
-    .catch(() => undefined)
-    .finally(() => deadline.dispose());
+  let left = AFTER_DONE_BYTES;
+  const done = () => {
+    body.off('data', onData);
+    body.off('end', done);
+    body.off('close', done);
+    deadline.dispose();
+  };
+  const onData = (read: Buffer) => {
+    left -= read.length;
+    if (left < 0) deadline.abort(new DashScopeAbortedError());
+  };
+  body.on('data', onData);
+  body.on('end', done);
+  // closed without an end: the deadline or the cap cancelled it, or the connection broke (the body's error is
+  // already heard by the pump's listener)
+  body.on('close', done);
+  body.resume();
 }
 
 /**
@@ -46,7 +60,6 @@ export interface RelayStream {
 export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, requestId: string, onRead: (chunks: RelayChunk[]) => void | Promise<void>): Promise<void> {
   const parser = new SseParser();
   const decoder = new StringDecoder('utf8');
-  let bytes = 0;
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     /** Ends the pump once: stops listening, lets the body go as `how` says, then settles after `wait`. */
@@ -56,7 +69,7 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
       body.off('data', onData);
       body.off('end', onEnd);
       // the error listener stays: a body cancelled below still emits its abort
-      if (how === 'done') release(body, deadline, bytes);
+      if (how === 'done') release(body, deadline);
       else if (how === 'cancel') deadline.abort(new DashScopeAbortedError());
       else deadline.dispose();
       if (error !== undefined) reject(error);
@@ -84,7 +97,6 @@ export function pumpRelayChunks(body: ChatStreamBody, deadline: Deadline, reques
     };
     const onData = (read: Buffer) => {
       deadline.pause();
-      bytes += read.length;
       let r: ReturnType<typeof deliver>;
       try {
         const text = decoder.write(read);

@@ -1,6 +1,6 @@
 // The one DashScope client (compatible-mode chat and embeddings, native tasks), built once per process and
 // shared by every use case; every call goes through transport.ts. It never logs: `onEvent` is for metrics.
-import { Agent, type Dispatcher } from '../http-client/undici-agent.ts';
+import type { Agent as HttpAgent } from 'node:http';
 import type { Config } from '../config/config.ts';
 import type { ChatUpstream } from '../ports/chat-upstream.ts';
 import type { TaskUpstream } from '../ports/task-upstream.ts';
@@ -9,6 +9,7 @@ import type { OnClientEvent } from './call-options.ts';
 import type { RelayStream } from './chat-chunks.ts';
 import { CompatibleApi } from './compatible.ts';
 import type { ChatCompletion, DashScopeChatBody, EmbeddingBody, EmbeddingResponse } from './compat-types.ts';
+import { poolAgent } from './pool-agent.ts';
 import { DashScopeTransport } from './transport.ts';
 import { defaultRetryPolicy } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -30,21 +31,23 @@ export interface DashScopeClientOptions {
   onEvent?: OnClientEvent;
   /** Backoff tuning and test seams (sleep, random). */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
-  /** A connection pool to use instead of the client's own (it is then not closed by `close()`). */
-  dispatcher?: Dispatcher;
+  /**
+   * A keep-alive connection pool to use instead of the client's own, of the origin's protocol (an https.Agent
+   * for an https origin); it is then not closed by `close()`.
+   */
+  agent?: HttpAgent;
 }
 
 export class DashScopeClient implements ChatUpstream, TaskUpstream {
-  private readonly agent: Dispatcher;
+  private readonly agent: HttpAgent;
   private readonly ownsAgent: boolean;
   private readonly compatible: CompatibleApi;
   private readonly tasks: TasksApi;
 
   constructor(options: DashScopeClientOptions) {
-    this.ownsAgent = !options.dispatcher;
-    // our deadlines govern; undici's own header/body timers are switched off so they never fire first
-    this.agent = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, headersTimeout: 0, bodyTimeout: 0 });
     const origin = options.origin.replace(/\/+$/, '');
+    this.ownsAgent = !options.agent;
+    this.agent = options.agent ?? poolAgent(new URL(origin).protocol);
     const transport = new DashScopeTransport({
       origin,
       apiKey: options.apiKey,
@@ -95,9 +98,9 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream {
     return this.tasks.listTasks(query, opts);
   }
 
-  /** Closes the connection pool (when it is the client's own). */
+  /** Closes the connection pool (when it is the client's own), and with it any request still open. */
   async close(): Promise<void> {
-    if (this.ownsAgent) await this.agent.close();
+    if (this.ownsAgent) this.agent.destroy();
   }
 }
 
@@ -105,7 +108,7 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream {
  * The client for the configured DashScope (region host or DASHSCOPE_BASE_URL). Without a key (local mode
  * before the emulator is wired in) it is still built; each call then fails with `missing_api_key`.
  */
-export function createDashScopeClient(config: Config, extra: Pick<DashScopeClientOptions, 'onEvent' | 'retry' | 'dispatcher'> = {}): DashScopeClient {
+export function createDashScopeClient(config: Config, extra: Pick<DashScopeClientOptions, 'onEvent' | 'retry' | 'agent'> = {}): DashScopeClient {
   return new DashScopeClient({
     origin: config.dashscopeOrigin,
     apiKey: config.DASHSCOPE_API_KEY ?? '',

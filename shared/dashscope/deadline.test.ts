@@ -113,7 +113,7 @@ describe.each([
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });
 
-  it("tells listeners of its emitter face once, with reason set first (undici's request takes it as its signal)", () => {
+  it("tells listeners of its emitter face once, with reason set first (the transport cancels its request on that event)", () => {
     const caller = makeCaller();
     const d = new Deadline(100, caller.signal);
     const seen: unknown[] = [];

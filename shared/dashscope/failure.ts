@@ -1,4 +1,4 @@
-// Maps whatever the HTTP stack threw (undici errors, system errors) to our typed errors,
+// Maps whatever the HTTP stack threw (node:http and system errors) to our typed errors,
 // and decides whether a failed request can have reached DashScope at all.
 import { DashScopeConnectionError, DashScopeError } from './errors.ts';
 import type { Deadline } from './deadline.ts';
@@ -15,7 +15,6 @@ const BEFORE_SEND_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** The first `code` found on the error or its causes (a wrapped error keeps the system error as its cause). */

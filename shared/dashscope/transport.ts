@@ -1,8 +1,9 @@
-// The one transport to DashScope: undici over one pooled Agent, one retry policy, per-attempt deadlines,
-// typed errors, zod-checked answers; creates never re-sent. Why: docs/decisions/0001-one-undici-transport.md
+// The one transport to DashScope: node:http(s) over one keep-alive Agent, one retry policy, per-attempt deadlines,
+// typed errors, zod-checked answers; creates never re-sent. Why: docs/decisions/0001-one-undici-transport.md, 0004
 import { createHash } from 'node:crypto';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from '../http-client/undici-agent.ts';
 import type { z } from 'zod';
 import { readCapped } from '../streams/read-capped.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';
@@ -21,7 +22,8 @@ export interface TransportConfig {
   workspace?: string;
   timeoutMs: number;
   retry: RetryPolicy;
-  agent: Dispatcher;
+  /** Keep-alive connection pool, of the origin's protocol (an https.Agent for an https origin). */
+  agent: Agent;
   onEvent?: OnClientEvent;
 }
 
@@ -40,20 +42,26 @@ export interface TransportRequest {
 export interface OpenResponse {
   status: number;
   requestId: string;
-  body: Dispatcher.ResponseData['body'];
+  body: IncomingMessage;
   deadline: Deadline;
 }
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 export class DashScopeTransport {
-  /** Scheme, host and port: request paths are absolute, so any path on the configured origin is not used. */
-  private readonly origin: string;
+  /** Host and port of the origin: request paths are absolute, so any path on the configured origin is not used. */
+  private readonly hostname: string;
+  private readonly port: number | undefined;
+  private readonly request: (options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest;
   private jsonHeaders: Readonly<Record<string, string>> | undefined;
   private plainHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly cfg: TransportConfig) {
-    this.origin = new URL(cfg.origin).origin;
+    const url = new URL(cfg.origin);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`DashScope origin must be http or https, not ${url.protocol}`);
+    this.hostname = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = url.port ? Number(url.port) : undefined;
+    this.request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   }
 
   /** Sends the request (with retries) and returns the zod-parsed JSON answer and DashScope's request id. */
@@ -129,36 +137,53 @@ export class DashScopeTransport {
   /** One attempt: resolves with a 2xx response whose body is unread; throws typed errors otherwise. */
   private async send(req: TransportRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
     if (!this.cfg.apiKey) throw missingApiKeyError();
-    // the clock starts right after the request is handed to the connection (undici writes it synchronously
-    // when a connection is free): arming a timer first would delay every request for nothing
+    // the clock starts right after the request is handed to node:http (which writes it on the next tick when a
+    // pooled connection is free): arming a timer first would delay every request for nothing
     const deadline = new Deadline(opts.timeoutMs ?? this.cfg.timeoutMs, opts.signal, false);
     if (deadline.reason) throw deadline.reason;
-    let res: Dispatcher.ResponseData;
+    let res: IncomingMessage;
     progress.dispatched = true;
     try {
-      // the Agent's own request: undici's top-level `request` would parse the URL again on every call
-      const sent = this.cfg.agent.request({
-        origin: this.origin,
-        path: this.pathOf(req),
-        method: req.method,
-        headers: this.headers(req, opts, body !== undefined),
-        body,
-        signal: deadline,
-      });
-      deadline.restart();
-      res = await sent;
+      res = await this.exchange(req, body, opts, deadline);
     } catch (err) {
       deadline.dispose();
       throw toRequestFailure(err, deadline);
     }
+    const status = res.statusCode ?? 0;
     const requestId = pickRequestId(res.headers['x-request-id']);
-    if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, requestId, body: res.body, deadline };
+    if (status >= 200 && status < 300) return { status, requestId, body: res, deadline };
     try {
-      const text = await readText(res.body, 64 * 1024).catch(() => '');
-      throw apiErrorFromBody(res.statusCode, text, { headerRequestId: requestId || undefined, retryAfterMs: retryAfterMs(res.headers) });
+      const text = await readText(res, 64 * 1024).catch(() => '');
+      throw apiErrorFromBody(status, text, { headerRequestId: requestId || undefined, retryAfterMs: retryAfterMs(res.headers) });
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * Sends the request and resolves with the response head. Cancelling the deadline (caller's abort, time out,
+   * a consumer that stops) destroys the request, or once it answered the response: either way the connection
+   * is closed, so DashScope sees the cancel, and a body being read fails with the deadline's reason.
+   */
+  private exchange(req: TransportRequest, body: string | undefined, opts: CallOptions, deadline: Deadline): Promise<IncomingMessage> {
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let res: IncomingMessage | undefined;
+      const r = this.request(
+        { hostname: this.hostname, port: this.port, path: this.pathOf(req), method: req.method, headers: this.headers(req, opts, body !== undefined), agent: this.cfg.agent },
+        (m) => {
+          res = m;
+          // a body destroyed before its reader listens (a cancel right after the head) must not throw uncaught
+          m.on('error', ignore);
+          resolve(m);
+        },
+      );
+      deadline.once('abort', () => void (res ?? r).destroy(deadline.reason as Error));
+      // after the head, a broken connection is reported by the body; this listener only keeps it from going unheard
+      r.on('error', reject);
+      // a string body is sent with its Content-Length (the head is not written before end)
+      r.end(body);
+      deadline.restart();
+    });
   }
 
   /** Path and query string; `req.path` is absolute and already encoded. */
@@ -199,6 +224,8 @@ function modelOf(json: unknown): string | undefined {
   const model = (json as { model?: unknown } | undefined)?.model;
   return typeof model === 'string' ? model : undefined;
 }
+
+function ignore(): void {}
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -29,7 +29,7 @@ describe('Cancellation', () => {
     expect(after.abortSignal).toBe(after.abortSignal);
   });
 
-  it('is an emitter signal for undici (no addEventListener, which undici would prefer), and converts to an AbortSignal', () => {
+  it('is an emitter, not an EventTarget (no addEventListener), and converts to an AbortSignal', () => {
     const c = new Cancellation();
     expect('addEventListener' in c).toBe(false);
     expect(toAbortSignal(c)).toBe(c.abortSignal);

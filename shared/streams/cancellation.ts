@@ -1,5 +1,5 @@
-// A cancellation cheap to make and to listen to: an EventEmitter that undici's `request` takes as its signal,
-// with an AbortSignal made only when asked for. Why: docs/decisions/0002-chat-overhead-measurement.md
+// A cancellation cheap to make and to listen to: an EventEmitter the DashScope transport listens to for its
+// 'abort', with an AbortSignal made only when asked for. Why: docs/decisions/0002-chat-overhead-measurement.md
 import { EventEmitter } from 'node:events';
 
 export class Cancellation extends EventEmitter {

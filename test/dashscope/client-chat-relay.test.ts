@@ -140,7 +140,7 @@ describe('chatRelay', () => {
     for (let i = 0; i < 2; i++) {
       expect(await contents((await client.chatRelay(body)).stream)).toEqual(['one']);
       expect((await server.settled(i + 1)).aborted).toBe(false);
-      // undici lets a freed connection sit for one turn of the event loop before it reuses it
+      // node:http hands a freed connection back to its pool on the next tick, not at once
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(ports[1]).toBe(ports[0]);

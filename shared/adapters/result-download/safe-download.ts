@@ -1,9 +1,10 @@
 // Opens a result URL for streaming without letting it reach anything but the allowlisted result hosts: every
 // hop (redirects are followed by hand) is checked, and the socket connects to exactly the address checked.
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from '../../http-client/undici-agent.ts';
 import { DownloadError, toDownloadError } from '../../ports/result-source.ts';
 import { forbiddenAddressReason } from './address-policy.ts';
 import { checkHost, type AllowlistEntry } from './host-allowlist.ts';
@@ -87,21 +88,31 @@ export async function checkTarget(rawUrl: string, opts: Pick<DownloadOptions, 'a
   return { url, address: addresses[0] as ResolvedAddress };
 }
 
-/** A dispatcher whose every connection goes to `address`, whatever name the URL carries (TLS still checks the name). */
-function pinnedAgent(address: ResolvedAddress, timeoutMs: number): Agent {
-  const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+/** A lookup that answers every name with `address`: the socket connects to exactly the address checked. */
+function pinnedLookup(address: ResolvedAddress): LookupFunction {
+  return ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [{ address: address.address, family: address.family }]);
     else callback(null, address.address, address.family);
   }) as unknown as LookupFunction;
-  return new Agent({
-    connect: { lookup, timeout: Math.min(timeoutMs, 30_000) },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connections: 1,
-  });
 }
 
-/** Drops a body we will not read; undici reports that as an abort error, which nobody needs to hear. */
+/**
+ * GETs one hop over a connection of its own (no pool: `agent: false`) to the checked address; TLS still checks
+ * the URL's name. `signal` cancels the request, and once it answered the body.
+ */
+function get(target: CheckedTarget, signal: AbortSignal): { response: Promise<IncomingMessage>; close: () => void } {
+  const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const r = send(target.url, { method: 'GET', headers: { accept: '*/*' }, lookup: pinnedLookup(target.address), agent: false, signal });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    r.once('response', resolve);
+    r.on('error', reject);
+  });
+  r.end();
+  // the connection is this hop's alone: destroying the request closes it, and the body if one is being read
+  return { response, close: () => void r.destroy() };
+}
+
+/** Drops a body we will not read; a destroyed body may report an abort error, which nobody needs to hear. */
 export function discard(body: Readable): void {
   body.on('error', () => undefined);
   if (!body.destroyed) body.destroy();
@@ -133,30 +144,28 @@ export async function openDownload(rawUrl: string, opts: DownloadOptions, signal
       }
       throw err;
     }
-    const agent = pinnedAgent(target.address, opts.timeoutMs);
-    const close = () => void agent.destroy().catch(() => undefined);
-    let res: Dispatcher.ResponseData;
+    const { response, close } = get(target, combined);
+    let res: IncomingMessage;
     try {
-      const url = new URL(target.url);
-      res = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', signal: combined, headers: { accept: '*/*' } });
+      res = await response;
     } catch (err) {
       close();
       throw toDownloadError(err, timedOut());
     }
     const h = res.headers;
-    const status = res.statusCode;
+    const status = res.statusCode ?? 0;
     if (status === 200) {
       const length = header(h, 'content-length');
       const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
       if (contentLength !== undefined && contentLength > opts.maxBytes) {
-        discard(res.body);
+        discard(res);
         close();
         throw new DownloadError('refused', 'TooLarge', `result is ${contentLength} bytes, over the ${opts.maxBytes}-byte limit`, { url: target.url.origin });
       }
-      return { body: res.body, contentType: header(h, 'content-type'), contentLength, url: target.url.toString(), signal: combined, timedOut, close };
+      return { body: res, contentType: header(h, 'content-type'), contentLength, url: target.url.toString(), signal: combined, timedOut, close };
     }
     // Anything but 200 is not consumed: drop the body and the connection.
-    discard(res.body);
+    discard(res);
     close();
     const location = header(h, 'location');
     if (REDIRECTS.has(status) && location) {
