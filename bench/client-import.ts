@@ -27,14 +27,16 @@ interface Entry {
 }
 const shared = (file: string, name: string) => `export { ${name} } from '${ROOT}/shared/${file}';`;
 const ENTRIES: Entry[] = [
-  { label: 'floor: node:http, https, crypto', source: "import 'node:http'; import 'node:https'; import 'node:crypto'; export const loaded = true;" },
+  // used, not just imported: esbuild drops a bare `import 'node:http'` of a built-in as free of side effects
+  { label: 'floor: node:http, https, crypto', source: "import * as h from 'node:http'; import * as s from 'node:https'; import * as c from 'node:crypto'; export const loaded = [h.Agent, s.Agent, c.createHash];" },
   { label: 'floor: zod', source: "export { z } from 'zod';" },
+  { label: 'floor: zod and node:http, https, crypto', source: "import * as h from 'node:http'; import * as s from 'node:https'; import * as c from 'node:crypto'; export { z } from 'zod'; export const loaded = [h.Agent, s.Agent, c.createHash];" },
   { label: 'Table Store: our client', source: shared('adapters/tablestore/tablestore-client.ts', 'TablestoreClient'), vs: { sdk: 'Table Store: tablestore SDK', floor: 'floor: node:http, https, crypto' } },
   { label: 'Table Store: tablestore SDK', source: "import TS from 'tablestore'; export const client = TS.Client;" },
   { label: 'OSS: our adapter and client', source: shared('adapters/oss/oss-object-store.ts', 'OssObjectStore'), vs: { sdk: 'OSS: ali-oss', floor: 'floor: node:http, https, crypto' } },
   { label: 'OSS: ali-oss', source: "export { default as OSS } from 'ali-oss';" },
   // the EventBridge client checks answers with zod, which every function carries anyway
-  { label: 'EventBridge: our client (with zod)', source: shared('adapters/eventbridge/eventbridge-client.ts', 'EventBridgeClient'), vs: { sdk: 'EventBridge: @alicloud/eventbridge', floor: 'floor: zod' } },
+  { label: 'EventBridge: our client (with zod)', source: shared('adapters/eventbridge/eventbridge-client.ts', 'EventBridgeClient'), vs: { sdk: 'EventBridge: @alicloud/eventbridge', floor: 'floor: zod and node:http, https, crypto' } },
   { label: 'EventBridge: @alicloud/eventbridge', source: "import EB from '@alicloud/eventbridge'; export const client = EB;" },
 ];
 
@@ -93,7 +95,7 @@ console.log(`\n${table(rows)}`);
 const verdicts: Verdict[] = ENTRIES.filter((e) => e.vs).flatMap((e) => {
   const { sdk, floor } = e.vs!;
   const own = p50(e.label) - p50(floor);
-  const ownBytes = size(e.label) - (floor === 'floor: zod' ? size(floor) : 0);
+  const ownBytes = size(e.label) - size(floor);
   return [
     { label: `${e.label}: adds ≤ ${OWN_IMPORT_BUDGET_MS} ms over ${floor.slice(7)}`, pass: own <= OWN_IMPORT_BUDGET_MS, detail: `${ms(own)} ms (${ms(p50(e.label))} − ${ms(p50(floor))})` },
     { label: `${e.label}: adds ≤ ${OWN_SIZE_BUDGET_BYTES / 1024} KiB`, pass: ownBytes <= OWN_SIZE_BUDGET_BYTES, detail: `${(ownBytes / 1024).toFixed(1)} KiB` },
