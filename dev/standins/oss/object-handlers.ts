@@ -50,7 +50,8 @@ function objectHeaders(o: StoredObject): Record<string, string> {
   return h;
 }
 
-export async function putObject(c: OpContext): Promise<Created> {
+/** The request body into a new file, refused (and the file removed) when its Content-MD5 does not match. */
+async function receiveChecked(c: OpContext): Promise<{ file: string; got: Awaited<ReturnType<typeof receiveBody>>; etag: string }> {
   const file = c.store.newFile();
   const got = await receiveBody(c.req, file, c.keepBytes);
   try {
@@ -59,7 +60,11 @@ export async function putObject(c: OpContext): Promise<Created> {
     await unlink(file).catch(() => undefined);
     throw e;
   }
-  const etag = got.md5.toString('hex').toUpperCase();
+  return { file, got, etag: got.md5.toString('hex').toUpperCase() };
+}
+
+export async function putObject(c: OpContext): Promise<Created> {
+  const { file, got, etag } = await receiveChecked(c);
   const object: StoredObject = {
     file,
     size: got.bytes,
@@ -139,15 +144,7 @@ export async function uploadPart(c: OpContext): Promise<Created['object']> {
   const { u } = upload(c);
   const n = Number(c.query.get('partNumber'));
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new OssError(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000.');
-  const file = c.store.newFile();
-  const got = await receiveBody(c.req, file, c.keepBytes);
-  try {
-    checkContentMd5(header(c.req, 'content-md5'), got.md5);
-  } catch (e) {
-    await unlink(file).catch(() => undefined);
-    throw e;
-  }
-  const etag = got.md5.toString('hex').toUpperCase();
+  const { file, got, etag } = await receiveChecked(c);
   const previous = u.parts.get(n);
   u.parts.set(n, { file, size: got.bytes, etag });
   if (previous) await unlink(previous.file).catch(() => undefined);
