@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { bundleOptions } from '../scripts/build.ts';
 import { ensureNodeBinary, fcNodeVersion } from '../dev/runtime/fc-node.ts';
 import { readSYaml } from '../dev/runtime/s-yaml.ts';
 import { load1, machine, verdictLine, writeResults, type Verdict } from './lib/results.ts';
@@ -52,19 +53,13 @@ try {
     writeFileSync(join(dir, `entry${n}.mjs`), e.source);
     const outfile = join(dir, `out${n}.mjs`);
     await build({
+      ...bundleOptions(ROOT),
       entryPoints: [join(dir, `entry${n}.mjs`)],
       outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      absWorkingDir: ROOT,
       nodePaths: [join(ROOT, 'node_modules')],
       logLevel: 'silent',
       // urllib (under ali-oss) imports proxy-agent only when a proxy is configured; it is not installed
       external: ['proxy-agent'],
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
     probes.push(`const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(String(performance.now() - t));`);
     figures.push({ label: e.label, bytes: statSync(outfile).size, importMs: [] });

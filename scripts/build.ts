@@ -1,7 +1,7 @@
 // `npm run build`: one minified esbuild bundle per function, dist/<fn>/server.mjs (index.mjs for a function
 // without a server.ts): the whole deployed code. Source maps, licences and the metafile go to dist/_meta/<fn>/,
 // outside the code package. It fails if a bundle pulls in a local adapter, SQLite, dev/ or a vendor SDK.
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions as BuildOptionsOfEsbuild, type Metafile } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,23 @@ export const FORBIDDEN_INPUTS: readonly RegExp[] = [
 
 /** Where the parts of a build that are not deployed go: dist/_meta/<fn>/ (maps, licences, metafile). */
 export const META_DIR = '_meta';
+
+/**
+ * How a function's code is bundled (what the benches and the bundled-store test reuse, so they measure what is
+ * deployed): one minified Node ESM file, with require() provided for bundled CommonJS dependencies.
+ */
+export function bundleOptions(root: string): BuildOptionsOfEsbuild {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    absWorkingDir: root,
+    // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  };
+}
 
 export class ForbiddenImportError extends Error {
   override name = 'ForbiddenImportError';
@@ -89,23 +106,16 @@ export async function buildFunctions(options: BuildOptions): Promise<BuiltBundle
     const file = join(options.functionsDir, fn, `${base}.ts`);
     const outfile = join(options.outDir, fn, `${base}.mjs`);
     const result = await build({
+      ...bundleOptions(options.root),
       entryPoints: [file],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      minify: true,
       // kept beside the bundle at first, moved to dist/_meta/<fn>/ below: the code package has no link to it
       sourcemap: 'external',
       legalComments: 'external',
       metafile: true,
-      absWorkingDir: options.root,
       logLevel: 'warning',
       // every bundle carries the cloud composition root (it registers itself with getDeps)
       inject: [join(options.root, 'shared/deps/cloud-deps.ts')],
-      // Bundled CommonJS dependencies still call require(); ESM output has none, so provide it.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
     const entry = relative(options.root, file).replaceAll('\\', '/');
     const bad = forbiddenInputs(result.metafile, entry);

@@ -1,6 +1,7 @@
 // The Table Store stores bundled the way scripts/build.ts bundles a function (esbuild, ESM, so strict mode)
 // and run against the stand-in: what a function carries to FC is what is exercised here.
 import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/build.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,16 +34,11 @@ describe('Table Store stores bundled as a function bundles them (strict-mode ESM
     dir = mkdtempSync(join(tmpdir(), 'ots-bundle-'));
     writeFileSync(join(dir, 'entry.mjs'), ENTRY);
     await build({
+      ...bundleOptions(ROOT),
       entryPoints: [join(dir, 'entry.mjs')],
       outfile: join(dir, 'out.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      absWorkingDir: ROOT,
       nodePaths: [join(ROOT, 'node_modules')],
       logLevel: 'silent',
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
     standin = await new TablestoreStandin().start();
     const mod = (await import(pathToFileURL(join(dir, 'out.mjs')).href)) as { open: (e: string, i: string, c: typeof TEST_CREDENTIALS) => Promise<typeof stores> };
