@@ -51,6 +51,15 @@ describe('poll-task dead letters', () => {
     expect(stored.meta.metadata).toMatchObject({ truncated: 'true' });
   });
 
+  it('logs the record itself when the bucket refuses it, and fails the invocation', async () => {
+    const refusing = { ...h.deps, objects: { ...h.objects, put: async () => Promise.reject(new Error('bucket unavailable')) } };
+    const logger = { debug() {}, info() {}, warn() {}, error: (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ msg, fields }), child: () => logger };
+    const failing = createEventHandler({ ...refusing, logger } as unknown as Deps);
+    const record = '{"requestPayload":"{\\"events\\":[]}","responsePayload":{"errorMessage":"OSS unavailable"}}';
+    await expect(failing(Buffer.from(record), ctx('req-3'))).rejects.toThrow('bucket unavailable');
+    expect(lines).toEqual([{ msg: 'a failed invocation could not be kept as a dead letter', fields: expect.objectContaining({ record, errorMessage: 'OSS unavailable' }) }]);
+  });
+
   it('polls on a timer tick and keeps nothing', async () => {
     const r = await handle(Buffer.from(JSON.stringify({ triggerTime: '2026-12-03T10:00:00Z', triggerName: 'every-minute', payload: 'poll' })), ctx('req-2'));
     expect(r).toMatchObject({ trigger: 'every-minute' });

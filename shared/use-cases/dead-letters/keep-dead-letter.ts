@@ -1,7 +1,7 @@
 // keepDeadLetter: FC hands poll-task the record of an asynchronous invocation that failed every retry (an inbox
 // upload, a result manifest); it is kept as-is under `dead-letters/` in the bucket and logged, never dropped.
 import type { Clock } from '../../ports/clock.ts';
-import type { Logger } from '../../log/logger.ts';
+import { MAX_LOG_STRING, type Logger } from '../../log/logger.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import { deadLetterKey } from '../../domain/dead-letter.ts';
 
@@ -32,7 +32,14 @@ export async function keepDeadLetter(deps: DeadLetterDeps, record: Buffer, reque
   const body = record.length > MAX_DEAD_LETTER_BYTES ? record.subarray(0, MAX_DEAD_LETTER_BYTES) : record;
   const key = deadLetterKey(deps.clock.now(), requestId);
   // the same invocation delivered twice writes the same key: the record is the same, so overwriting is harmless
-  await deps.objects.put(key, body, { contentType: 'application/json', metadata: { truncated: String(body.length < record.length) } });
+  try {
+    await deps.objects.put(key, body, { contentType: 'application/json', metadata: { truncated: String(body.length < record.length) } });
+  } catch (e) {
+    // poll-task's invocations are not retried: when the bucket refuses, the log line (the record's first 2 KB,
+    // as much as the logger keeps of a string) is what is left of it
+    deps.logger.error('a failed invocation could not be kept as a dead letter', { key, bytes: record.length, ...summary(record), record: record.toString('utf8', 0, Math.min(record.length, MAX_LOG_STRING)), error: e });
+    throw e;
+  }
   deps.logger.error('a failed invocation was kept as a dead letter', { key, bytes: record.length, ...summary(record) });
   return { key, bytes: record.length };
 }
