@@ -9,7 +9,7 @@ import { readSYaml, resolveSYaml } from '../../dev/runtime/s-yaml.ts';
 import { routes as chatRoutes } from '../../functions/chat-stream/index.ts';
 import { routes as taskRoutes } from '../../functions/submit-task/index.ts';
 import { MANIFEST_PREFIX } from '../../shared/domain/manifest.ts';
-import { DEAD_LETTERS_PREFIX } from '../../shared/use-cases/dead-letters/keep-dead-letter.ts';
+import { DEAD_LETTERS_PREFIX } from '../../shared/domain/dead-letter.ts';
 import { MEDIA_PREFIX } from '../../shared/use-cases/persist/media-key.ts';
 import { INBOX_ERRORS_PREFIX } from '../../shared/use-cases/tasks/submit-from-inbox.ts';
 import { sYamlProblems, type FunctionFacts } from '../support/s-yaml-rules.ts';

@@ -3,7 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../functions/poll-task/index.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
-import { deadLetterKey, MAX_DEAD_LETTER_BYTES } from '../../shared/use-cases/dead-letters/keep-dead-letter.ts';
+import { deadLetterKey } from '../../shared/domain/dead-letter.ts';
+import { MAX_DEAD_LETTER_BYTES } from '../../shared/use-cases/dead-letters/keep-dead-letter.ts';
 import { FakeDashScope } from './fake-dashscope.ts';
 import { createTaskHarness, type TaskHarness } from './harness.ts';
 

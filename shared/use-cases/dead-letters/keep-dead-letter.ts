@@ -5,8 +5,6 @@ import { MAX_LOG_STRING, type Logger } from '../../log/logger.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import { deadLetterKey } from '../../domain/dead-letter.ts';
 
-export { DEAD_LETTERS_PREFIX, deadLetterKey } from '../../domain/dead-letter.ts';
-
 /** FC's async payload limit is 128 KB (256 KB by ticket): a record larger than this is not one of FC's. */
 export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
 
