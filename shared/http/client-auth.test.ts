@@ -10,7 +10,7 @@ const req = (authorization?: string) => ({ headers: authorization === undefined 
 /** The HttpError the check throws, or undefined when it lets the request through. */
 function refusal(auth: ReturnType<typeof createClientAuth>, authorization?: string): HttpError | undefined {
   try {
-    auth(req(authorization));
+    void auth(req(authorization));
     return undefined;
   } catch (e) {
     if (e instanceof HttpError) return e;
@@ -29,6 +29,13 @@ describe('createClientAuth', () => {
     expect(refusal(auth, `Bearer ${KEY_A}`)).toBeUndefined();
     expect(refusal(auth, `bearer ${KEY_B}`)).toBeUndefined();
     expect(refusal(auth, `BEARER  ${KEY_A} `)).toBeUndefined();
+  });
+
+  it('names each configured key its own tenant, key-1, key-2… in order; no key at all is the open local admin', async () => {
+    const auth = createClientAuth([KEY_A, KEY_B]);
+    expect((await auth(req(`Bearer ${KEY_A}`))).tenant).toBe('key-1');
+    expect(await auth(req(`Bearer ${KEY_B}`))).toMatchObject({ tenant: 'key-2', role: 'app' });
+    expect(await createClientAuth(undefined)(req())).toMatchObject({ tenant: 'local', role: 'admin' });
   });
 
   it('answers 401 with a Bearer challenge: missing, malformed, wrong or partial keys', () => {

@@ -7,6 +7,7 @@ import { roundMs, type RequestLogLine, type RequestNote } from '../log/request-l
 import type { HttpHandler, RouteSpec } from '../runtime/fc.ts';
 import { Cancellation } from '../streams/cancellation.ts';
 import { clip } from '../text/clip.ts';
+import type { Principal } from '../domain/tenant.ts';
 import type { ClientAuth } from './client-auth.ts';
 import { requestIdOf, sendError } from './respond.ts';
 import { answerOptions, applyCors } from './cors.ts';
@@ -27,6 +28,8 @@ export interface HttpCall<R extends RouteSpec = RouteSpec> {
   readonly startedAt: number;
   /** What the route adds to the request's log line. */
   readonly note: RequestNote;
+  /** Who the request acts for (the tenant of the key it presented). */
+  readonly principal: Principal;
 }
 
 export interface HttpFunctionSpec<R extends RouteSpec> {
@@ -65,8 +68,9 @@ export function httpFunction<R extends RouteSpec>(spec: HttpFunctionSpec<R>, log
         status = 204;
       } else {
         applyCors(req, res, spec.corsOrigins);
-        spec.auth(req);
-        await spec.serve({ req, res, requestId, path, route: match.route as R, params: match.params, gone, startedAt, note });
+        const principal = await spec.auth(req);
+        note.tenant = principal.tenant;
+        await spec.serve({ req, res, requestId, path, route: match.route as R, params: match.params, gone, startedAt, note, principal });
         status = res.statusCode;
       }
     } catch (e) {

@@ -3,6 +3,8 @@
 
 /** What a route adds to its request's line as it learns it. */
 export interface RequestNote {
+  /** The tenant the request acted for (never its key). */
+  tenant?: string;
   model?: string;
   stream?: boolean;
   thinking?: boolean;

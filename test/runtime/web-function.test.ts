@@ -32,7 +32,7 @@ const mod: FunctionModule = {
           { method: 'GET', path: '/v1/items/:id' },
           { method: 'POST', path: '/v1/slow' },
         ],
-        auth: () => undefined,
+        auth: () => ({ tenant: 'local', role: 'admin', limits: {}, budgets: {} }),
         corsOrigins: [],
         async serve({ req, res }) {
           if (req.url === '/v1/slow') {
