@@ -27,9 +27,28 @@ export interface ChatModel extends Base {
   jsonMode: boolean;
   tools: boolean;
   contextTokens: number;
+  /**
+   * The most tokens one answer may have when the request sets no `max_tokens`; reasoning is not included
+   * (`max_tokens` does not cap it: a thinking answer may add up to the thinking budget).
+   */
+  maxOutputTokens: number;
+  /** Figures of this entry the specs do not give or mark UNVERIFIED, beyond the price and limits `unverified` covers. */
+  unverifiedFigures?: readonly ChatFigure[];
   limits: { rpm: number; tpm: number };
-  /** CNY per 1M tokens (lowest tier). */
-  price: { input: number; output: number };
+  /**
+   * CNY per 1M tokens. `input`/`output` are the lowest tier; where the specs give tiers by the request's input
+   * tokens, `tiers` lists them in ascending order (the first equal to input/output, the last open-ended).
+   */
+  price: { input: number; output: number; tiers?: readonly ChatPriceTier[] };
+}
+
+export type ChatFigure = 'maxOutputTokens' | 'maxThinkingBudget';
+
+/** One price tier: applies to a request whose input tokens are at most `maxInputTokens` (and above the tier before). */
+export interface ChatPriceTier {
+  maxInputTokens: number;
+  input: number;
+  output: number;
 }
 
 export interface EmbeddingModel extends Base {
@@ -94,17 +113,29 @@ export const TTS_LANGUAGES = [
 
 const chat = (m: Omit<ChatModel, 'kind'>): ChatModel => ({ kind: 'chat', ...m });
 
+// The specs give no output ceilings: these are DashScope's model pages as last seen, all UNVERIFIED. They bound
+// cost estimates only when a request sets no max_tokens, so each is the larger of the figures seen.
+const MAX_OUTPUT_UNVERIFIED: readonly ChatFigure[] = ['maxOutputTokens'];
+
+// specs/dashscope-api.md §8: 2.5/10 up to 32K input tokens, 4/16 up to 128K, 7/28 up to 256K (K = 1,024, as in
+// the model's 262,144-token context); the tier is chosen by the request's input tokens
+const QWEN3_MAX_TIERS: readonly ChatPriceTier[] = [
+  { maxInputTokens: 32_768, input: 2.5, output: 10 },
+  { maxInputTokens: 131_072, input: 4, output: 16 },
+  { maxInputTokens: 262_144, input: 7, output: 28 },
+];
+
 export const MODELS: readonly Model[] = [
-  chat({ id: 'qwen-turbo', description: 'Fast, cheap Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 1_000_000, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.3, output: 0.6 } }),
-  chat({ id: 'qwen-flash', description: 'Successor of qwen-turbo; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 1_000_000, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.15, output: 1.5 }, unverified: true }),
-  chat({ id: 'qwen-plus', description: 'Balanced Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 0.8, output: 2.0 } }),
-  chat({ id: 'qwen-max', description: 'Strongest Qwen 2.5 model, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 32_768, limits: { rpm: 1_200, tpm: 1_000_000 }, price: { input: 2.4, output: 9.6 } }),
+  chat({ id: 'qwen-turbo', description: 'Fast, cheap Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 1_000_000, maxOutputTokens: 16_384, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.3, output: 0.6 } }),
+  chat({ id: 'qwen-flash', description: 'Successor of qwen-turbo; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 1_000_000, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.15, output: 1.5 }, unverified: true }),
+  chat({ id: 'qwen-plus', description: 'Balanced Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 0.8, output: 2.0 } }),
+  chat({ id: 'qwen-max', description: 'Strongest Qwen 2.5 model, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 32_768, maxOutputTokens: 8_192, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 1_000_000 }, price: { input: 2.4, output: 9.6 } }),
   // price per specs/dashscope-api.md, not the seed article: 2.5/10 at ≤32K
-  chat({ id: 'qwen3-max', description: 'Flagship Qwen3; thinking also answers without streaming', thinking: 'optional', thinkingStreamOnly: false, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 262_144, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 2.5, output: 10 } }),
-  chat({ id: 'qwen3-coder-plus', description: 'Qwen3 coder; tools, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 1_000_000, limits: { rpm: 5_000, tpm: 5_000_000 }, price: { input: 4, output: 16 }, unverified: true }),
-  chat({ id: 'qwen-turbo-longcontext', description: 'Long-context turbo named by the seed article (not a current DashScope id)', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: false, contextTokens: 1_000_000, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.6, output: 2.0 }, unverified: true }),
-  chat({ id: 'qwen3-32b', description: 'Open-source Qwen3; thinks by default, thinking is stream-only', thinking: 'default-on', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 8 }, unverified: true }),
-  chat({ id: 'qwen3-235b-a22b-thinking-2507', description: 'Thinking-only Qwen3; stream-only', thinking: 'always', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: false, tools: true, contextTokens: 131_072, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 20 }, unverified: true }),
+  chat({ id: 'qwen3-max', description: 'Flagship Qwen3; thinking also answers without streaming', thinking: 'optional', thinkingStreamOnly: false, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 262_144, maxOutputTokens: 65_536, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 2.5, output: 10, tiers: QWEN3_MAX_TIERS } }),
+  chat({ id: 'qwen3-coder-plus', description: 'Qwen3 coder; tools, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 1_000_000, maxOutputTokens: 65_536, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 5_000, tpm: 5_000_000 }, price: { input: 4, output: 16 }, unverified: true }),
+  chat({ id: 'qwen-turbo-longcontext', description: 'Long-context turbo named by the seed article (not a current DashScope id)', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: false, contextTokens: 1_000_000, maxOutputTokens: 8_192, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.6, output: 2.0 }, unverified: true }),
+  chat({ id: 'qwen3-32b', description: 'Open-source Qwen3; thinks by default, thinking is stream-only', thinking: 'default-on', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, maxOutputTokens: 16_384, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 8 }, unverified: true }),
+  chat({ id: 'qwen3-235b-a22b-thinking-2507', description: 'Thinking-only Qwen3; stream-only', thinking: 'always', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: false, tools: true, contextTokens: 131_072, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 600, tpm: 1_000_000 }, price: { input: 2, output: 20 }, unverified: true }),
   // per specs/dashscope-api.md, not the seed article: 10 texts per request, 8,192 tokens per text, 0.5/M
   { id: 'text-embedding-v3', kind: 'embedding', description: 'Text embeddings v3', dimensions: [1024, 768, 512], defaultDimensions: 1024, maxBatch: 10, maxTokensPerText: 8_192, limits: { rpm: 1_800, tpm: 1_200_000 }, price: { input: 0.5 } },
   { id: 'text-embedding-v4', kind: 'embedding', description: 'Text embeddings v4', dimensions: [2048, 1536, 1024, 768, 512, 256, 128, 64], defaultDimensions: 1024, maxBatch: 10, maxTokensPerText: 8_192, limits: { rpm: 1_800, tpm: 1_200_000 }, price: { input: 0.5 } },

@@ -45,6 +45,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes CNY_PER_USD as a positive number, 7.2 by default, and names it when it is not', () => {
+    expect(loadConfig({}).CNY_PER_USD).toBe(7.2);
+    expect(loadConfig({ CNY_PER_USD: '7.1' }).CNY_PER_USD).toBe(7.1);
+    for (const bad of ['0', '-7', 'seven', 'Infinity']) expect(() => loadConfig({ CNY_PER_USD: bad }), bad).toThrow(/CNY_PER_USD/);
+  });
+
   it('parses the allowlist as a comma-separated list', () => {
     expect(loadConfig({ RESULT_HOST_ALLOWLIST: 'a.example.com, *.aliyuncs.com ,' }).RESULT_HOST_ALLOWLIST).toEqual(['a.example.com', '*.aliyuncs.com']);
   });

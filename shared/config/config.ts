@@ -44,6 +44,8 @@ export const envSchema = z.object({
   CLIENT_API_KEYS: list
     .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters').regex(/^\S+$/, 'a key cannot contain spaces')).min(1, 'list at least one key'))
     .optional(),
+  /** CNY per USD: the catalogue's prices and the ledger are CNY, budgets and usage reports also speak USD. */
+  CNY_PER_USD: z.coerce.number().positive().max(1_000_000).default(7.2),
   CHAT_SUMMARY_MODEL: z.string().min(1).default('qwen-turbo'),
   CHAT_MAX_BODY_BYTES: intFrom(1_024, 32 * 1024 ** 2).default(8 * 1024 ** 2),
   EMBEDDINGS_MAX_INPUTS: intFrom(1, 100_000).default(2_048),

@@ -25,6 +25,7 @@ function capabilities(m: Model): Record<string, unknown> {
         json_mode: m.jsonMode,
         tools: m.tools,
         context_tokens: m.contextTokens,
+        max_output_tokens: m.maxOutputTokens,
       };
     case 'embedding':
       return { dimensions: m.dimensions, default_dimensions: m.defaultDimensions, max_batch: m.maxBatch, max_tokens_per_text: m.maxTokensPerText };
@@ -41,7 +42,13 @@ function capabilities(m: Model): Record<string, unknown> {
 function price(m: Model): ModelEntry['price'] {
   switch (m.kind) {
     case 'chat':
-      return { currency: 'CNY', unit: '1M tokens', input: m.price.input, output: m.price.output };
+      return {
+        currency: 'CNY',
+        unit: '1M tokens',
+        input: m.price.input,
+        output: m.price.output,
+        ...(m.price.tiers ? { tiers: m.price.tiers.map((t) => ({ max_input_tokens: t.maxInputTokens, input: t.input, output: t.output })) } : {}),
+      };
     case 'embedding':
       return { currency: 'CNY', unit: '1M tokens', input: m.price.input };
     case 'text-to-image':

@@ -1,9 +1,10 @@
 // One poll of a PENDING/RUNNING task: ask DashScope, then reschedule with the type's backoff, or settle it.
 // On SUCCEEDED the manifest is written first and the task marked SUCCEEDED after.
+import { taskCost } from '../../catalog/pricing.ts';
+import { fromMicros } from '../../domain/ledger.ts';
 import { manifestKey } from '../../domain/manifest.ts';
 import type { Task, TaskError } from '../../domain/task.ts';
 import { nextPollAt } from './backoff.ts';
-import { computeCost } from './cost.ts';
 import { buildManifest, putManifest } from './manifest-writer.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import type { Pacer } from './rate-limiter.ts';
@@ -43,7 +44,8 @@ async function succeed(deps: TaskDeps, held: Held, upstream: UpstreamTask, t: Ta
   await putManifest(deps.objects, manifest);
   await step(deps, 'poll:manifest-written', task.id);
 
-  const cost = computeCost(task, usage);
+  const priced = taskCost(task, usage);
+  const cost = priced ? { amount: fromMicros(priced.micros), currency: 'CNY' as const } : undefined;
   const next = await transitionHeld(deps, held, 'SUCCEEDED', {
     outputs,
     ...(usage ? { usage } : {}),
