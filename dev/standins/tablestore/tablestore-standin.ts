@@ -4,7 +4,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { readRow, readVariant, writePrimaryKey, writeRows, PlainBufferError } from './plain-buffer.ts';
+import { readRow, readVariant, writePrimaryKey, writeRows, PlainBufferError, type ParsedRow, type StoredRow } from './plain-buffer.ts';
 import { invalid, OtsServiceError, TableEngine, type ColumnCondition, type ColumnType, type RowExistence, type WriteCondition } from './table-engine.ts';
 
 const require = createRequire(import.meta.url);
@@ -36,6 +36,8 @@ export type Fault = { op?: string } & (
   /** Applies the request, then closes the connection instead of answering: the ambiguous write. */
   | { kind: 'commit-then-drop' }
   | { kind: 'latency'; ms: number }
+  /** BatchWriteRow only: the row at this position (flattened over the tables) is refused with `code`, not applied. */
+  | { kind: 'row'; row: number; code: string; message?: string }
 );
 
 export interface TablestoreStandinOptions {
@@ -139,7 +141,7 @@ export class TablestoreStandin {
         req.socket.destroy();
         return;
       }
-      const out = this.dispatch(op, body, record);
+      const out = this.dispatch(op, body, record, fault?.kind === 'row' ? fault : undefined);
       if (fault?.kind === 'status') throw new OtsServiceError(fault.status, fault.code, fault.message ?? fault.code);
       if (fault?.kind === 'commit-then-drop') {
         record.status = 0;
@@ -176,7 +178,7 @@ export class TablestoreStandin {
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw refuse('Signature mismatch.');
   }
 
-  private dispatch(op: string, body: Buffer, record: StandinRequest): Uint8Array {
+  private dispatch(op: string, body: Buffer, record: StandinRequest, rowFault?: Extract<Fault, { kind: 'row' }>): Uint8Array {
     const consumed = { capacityUnit: { read: 1, write: 1 } };
     const ok = (type: string, m: Msg) => pb[type]!.encode(pb[type]!.create(m)).finish();
     const decode = (type: string): Msg => {
@@ -243,12 +245,52 @@ export class TablestoreStandin {
       case 'PutRow':
       case 'UpdateRow': {
         const put = op === 'PutRow';
-        const m = decode(put ? 'PutRowRequest' : 'UpdateRowRequest') as { tableName: string; row?: Uint8Array; rowChange?: Uint8Array; condition: ConditionMsg };
+        const m = decode(put ? 'PutRowRequest' : 'UpdateRowRequest') as { tableName: string; row?: Uint8Array; rowChange?: Uint8Array; condition: ConditionMsg; returnContent?: ReturnContentMsg };
         record.table = m.tableName;
         const row = readRow(Buffer.from((put ? m.row : m.rowChange) ?? []));
         if (put && row.cells.some((c) => c.op !== 'PUT')) throw invalid('PutRow cells must not carry an operation.');
-        this.engine.write(m.tableName, row.pk, toCondition(m.condition), { replace: put, cells: row.cells });
-        return ok(put ? 'PutRowResponse' : 'UpdateRowResponse', { consumed });
+        const after = this.engine.write(m.tableName, row.pk, toCondition(m.condition), { replace: put, cells: row.cells });
+        const back = returned(row, after, m.returnContent);
+        return ok(put ? 'PutRowResponse' : 'UpdateRowResponse', { consumed, ...(back ? { row: back } : {}) });
+      }
+      case 'BatchWriteRow': {
+        const m = decode('BatchWriteRowRequest') as { tables?: { tableName: string; rows?: BatchRowMsg[] }[] };
+        const tables = m.tables ?? [];
+        record.table = tables.map((t) => t.tableName).join(',');
+        // every row is read before any is applied: a malformed one fails the whole request
+        const parsed = tables.map((t) => ({ table: t.tableName, rows: (t.rows ?? []).map((r) => parseBatchRow(r)) }));
+        const count = parsed.reduce((n, t) => n + t.rows.length, 0);
+        if (count === 0) throw invalid('No row in BatchWriteRow.');
+        if (count > 200) throw invalid(`Rows count exceeds the upper limit: ${count} > 200.`);
+        // a row may take several changes in one batch, but only one when any of them is an atomic counter's
+        const changes = new Map<string, { count: number; counter: boolean }>();
+        for (const t of parsed) {
+          for (const r of t.rows) {
+            const k = `${t.table}\u0000${JSON.stringify(r.row.pk, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+            const c = changes.get(k) ?? { count: 0, counter: false };
+            c.count += 1;
+            c.counter ||= r.row.cells.some((cell) => cell.op === 'INCREMENT');
+            if (c.count > 1 && c.counter) throw invalid(`A row of table ${t.table} with an atomic counter takes only one change in a BatchWriteRow.`);
+            changes.set(k, c);
+          }
+        }
+        let position = 0;
+        const answer = parsed.map((t) => ({
+          tableName: t.table,
+          rows: t.rows.map((r) => {
+            if (rowFault && position++ === rowFault.row) return { isOk: false, error: { code: rowFault.code, message: rowFault.message ?? rowFault.code } };
+            try {
+              const change = r.type === 'DELETE' ? 'delete' : { replace: r.type === 'PUT', cells: r.row.cells };
+              const after = this.engine.write(t.table, r.row.pk, r.condition, change);
+              const back = returned(r.row, after, r.returnContent);
+              return { isOk: true, consumed, ...(back ? { row: back } : {}) };
+            } catch (e) {
+              if (e instanceof OtsServiceError) return { isOk: false, error: { code: e.code, message: e.message } };
+              throw e;
+            }
+          }),
+        }));
+        return ok('BatchWriteRowResponse', { tables: answer });
       }
       case 'DeleteRow': {
         const m = decode('DeleteRowRequest') as { tableName: string; primaryKey: Uint8Array; condition: ConditionMsg };
@@ -270,6 +312,41 @@ export class TablestoreStandin {
         throw new OtsServiceError(400, 'OTSUnsupportOperation', `Unsupported operation: ${op}`);
     }
   }
+}
+
+interface ReturnContentMsg {
+  returnType?: number;
+  returnColumnNames?: string[];
+}
+interface BatchRowMsg {
+  type: number;
+  rowChange: Uint8Array;
+  condition: ConditionMsg;
+  returnContent?: ReturnContentMsg;
+}
+const BATCH_TYPES: Record<number, 'PUT' | 'UPDATE' | 'DELETE'> = { 1: 'PUT', 2: 'UPDATE', 3: 'DELETE' };
+
+function parseBatchRow(r: BatchRowMsg) {
+  const type = BATCH_TYPES[r.type];
+  if (!type) throw invalid(`Unknown operation type ${r.type} in BatchWriteRow.`);
+  const row = readRow(Buffer.from(r.rowChange ?? []));
+  if (type === 'PUT' && row.cells.some((c) => c.op !== 'PUT')) throw invalid('PutRow cells must not carry an operation.');
+  if (type === 'DELETE' && !row.deleteMarker) throw invalid('A delete row change lacks its delete marker.');
+  return { type, row, condition: toCondition(r.condition), ...(r.returnContent ? { returnContent: r.returnContent } : {}) };
+}
+
+/**
+ * The row a ReturnContent asks for: RT_PK the key; RT_AFTER_MODIFY the key and the named atomic counters this change
+ * incremented, with their values after it (other named columns are not returned).
+ */
+function returned(row: ParsedRow, after: StoredRow | undefined, rc: ReturnContentMsg | undefined): Buffer | undefined {
+  const type = rc?.returnType ?? 0;
+  if (type === 0) return undefined;
+  if (type === 1) return writeRows([{ pk: row.pk, attrs: [] }]);
+  if (type !== 2) throw invalid(`Unknown return type ${type}.`);
+  const names = new Set(rc?.returnColumnNames ?? []);
+  const incremented = new Set(row.cells.filter((c) => c.op === 'INCREMENT').map((c) => c.name));
+  return writeRows([{ pk: row.pk, attrs: (after?.attrs ?? []).filter((a) => names.has(a.name) && incremented.has(a.name)) }]);
 }
 
 /** The protobuf enums PrimaryKeyType and DefinedColumnType, by number. */
