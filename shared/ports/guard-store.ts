@@ -15,7 +15,7 @@ export interface CounterValue {
 
 /** One counter an admission charges. */
 export interface CounterCharge {
-  /** The counter's key, its window included, e.g. `rpm|acme|qwen-plus|2026-12-03T15:46`. */
+  /** The counter's key, its window included, e.g. `rpm|acme|qwen-plus|2026-12-03T15:46`; distinct within one admission. */
   key: string;
   /** Integer ≥ 0 added to `held`. */
   amount: number;
