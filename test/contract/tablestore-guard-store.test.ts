@@ -117,6 +117,23 @@ describe('TablestoreGuardStore over the stand-in', () => {
     expect(s.standin.requests.map((r) => [r.op, r.table])).toEqual([['GetRange', 'g_guard_ledger']]);
   });
 
+  it("answers a batch over interleaved tables in the order of its writes, a refused row in its place", async () => {
+    const client = new TablestoreClient({ endpoint: s.standin.endpoint, instance: s.standin.instance, credentials: () => TEST_CREDENTIALS });
+    await client.putRow(s.names.claims, [['id', 'taken']], {}, { row: 'IGNORE' });
+    const results = await client.batchWriteRow([
+      { table: s.names.counters, pk: [['key', 'a']], update: { increment: { held: 2n } }, condition: { row: 'IGNORE' }, returnColumns: ['held'] },
+      { table: s.names.claims, pk: [['id', 'taken']], put: { x: 'y' }, condition: { row: 'EXPECT_NOT_EXIST' } },
+      { table: s.names.counters, pk: [['key', 'b']], update: { increment: { held: 5n } }, condition: { row: 'IGNORE' }, returnColumns: ['held'] },
+      { table: s.names.claims, pk: [['id', 'free']], put: { x: 'z' }, condition: { row: 'EXPECT_NOT_EXIST' } },
+    ]);
+    expect(results.map((r) => [r.ok, r.error?.code, r.row?.key, r.row?.columns])).toEqual([
+      [true, undefined, { key: 'a' }, { held: 2n }],
+      [false, 'OTSConditionCheckFail', undefined, undefined],
+      [true, undefined, { key: 'b' }, { held: 5n }],
+      [true, undefined, undefined, undefined],
+    ]);
+  });
+
   it('gives every table but the counters TTL -1, and the counters a TTL longer than a month', () => {
     const specs = guardTableSpecs(guardTableNames(''));
     expect(specs.map((t) => [t.name, t.timeToLive])).toEqual([
