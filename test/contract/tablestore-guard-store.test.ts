@@ -60,12 +60,6 @@ describe('TablestoreGuardStore over the stand-in', () => {
     expect(await s.standin.engine.getRow('g_guard_reservations', [{ name: 'id', value: { t: 'STRING', v: 'r2' } }], [])).toBeUndefined();
   });
 
-  it('refuses a reservation id already taken, taking its charges back', async () => {
-    await s.store.admit({ charges: [charge('day', 10, 1000, 'under')], reservation: { id: 'dup', keys: ['day'], amount: 10, expiresAt: at(60) } }, at(0));
-    await expect(s.store.admit({ charges: [charge('day', 10, 1000, 'under')], reservation: { id: 'dup', keys: ['day'], amount: 10, expiresAt: at(60) } }, at(0))).rejects.toBeInstanceOf(GuardStoreError);
-    expect(await s.store.read(['day'])).toEqual([{ key: 'day', spent: 0, held: 10 }]);
-  });
-
   it('sends again only the batch row the service turned away (throttled), so the charge counts once', async () => {
     s.standin.inject({ op: 'BatchWriteRow', kind: 'row', row: 1, code: 'OTSServerBusy' });
     expect(await s.store.admit({ charges: [charge('rpm', 1, 5), charge('tpm', 7, 100, 'under')] }, at(0))).toEqual({ admitted: true });

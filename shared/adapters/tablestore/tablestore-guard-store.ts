@@ -25,6 +25,8 @@ import { INF_MIN, OtsError, type BatchWrite, type BatchWriteResult, type Columns
 
 /** Reservations released at once by expireReservations. */
 const RELEASE_CONCURRENCY = 16;
+/** Most rows one GetRange answers. */
+const MAX_RANGE_ROWS = 5000;
 /** Ledger rows read per GetRange when a tenant filter may skip many. */
 const FILTERED_PAGE = 500;
 /** Times a claim whose answer was lost is read back and, if it did not land, sent again. */
@@ -118,7 +120,7 @@ export class TablestoreGuardStore implements GuardStore {
     let start: PrimaryKey | undefined = [['expires_at', INF_MIN], ['id', INF_MIN]];
     while (start && ids.length < n) {
       const page: { rows: Row[]; next?: PrimaryKey } = await this.client
-        .getRange(this.tables.reservationExpiryIndex, { start, end: [['expires_at', BigInt(now.getTime()) + 1n], ['id', INF_MIN]], limit: n - ids.length })
+        .getRange(this.tables.reservationExpiryIndex, { start, end: [['expires_at', BigInt(now.getTime()) + 1n], ['id', INF_MIN]], limit: Math.min(MAX_RANGE_ROWS, n - ids.length) })
         .catch((e: unknown) => Promise.reject(storeError(e, 'listing expired reservations')));
       ids.push(...page.rows.map((row) => String(row.key['id'])));
       start = page.next;
@@ -156,7 +158,7 @@ export class TablestoreGuardStore implements GuardStore {
       let next: string | undefined = start;
       while (next !== undefined && found.length <= n) {
         const page: { rows: Row[]; next?: PrimaryKey } = await this.client
-          .getRange(this.tables.ledger, { start: [['month', monthOf(month)], ['at_id', next]], end: [['month', monthOf(month)], ['at_id', end]], limit: query.tenant ? FILTERED_PAGE : n + 2 })
+          .getRange(this.tables.ledger, { start: [['month', monthOf(month)], ['at_id', next]], end: [['month', monthOf(month)], ['at_id', end]], limit: query.tenant ? FILTERED_PAGE : Math.min(MAX_RANGE_ROWS, n + 2) })
           .catch((e: unknown) => Promise.reject(storeError(e, 'listing the ledger')));
         for (const row of page.rows) {
           if (row.key['at_id'] === afterKey) continue;
