@@ -4,8 +4,10 @@ import { EventBridgeEventBus } from '../adapters/eventbridge/eventbridge-event-b
 import { OssObjectStore } from '../adapters/oss/oss-object-store.ts';
 import { downloadOptionsFromConfig } from '../adapters/result-download/download-options.ts';
 import { HttpResultSource } from '../adapters/result-download/http-result-source.ts';
+import { guardTableNames } from '../adapters/tablestore/guard-tables.ts';
 import { TablestoreClient } from '../adapters/tablestore/tablestore-client.ts';
 import { TablestoreConversationStore } from '../adapters/tablestore/tablestore-conversation-store.ts';
+import { TablestoreGuardStore } from '../adapters/tablestore/tablestore-guard-store.ts';
 import { TablestoreTaskStore } from '../adapters/tablestore/tablestore-task-store.ts';
 import { taskTableNames } from '../adapters/tablestore/task-tables.ts';
 import { ConfigError, type Config } from '../config/config.ts';
@@ -59,6 +61,7 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     dashscope,
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
+    guards: new TablestoreGuardStore(ots, guardTableNames(config.OTS_TABLE_PREFIX)),
     objects: new OssObjectStore({ bucket: config.OSS_BUCKET!, ...oss, credentials: sign }),
     events: new EventBridgeEventBus({ ...bus, busName: config.EVENTBRIDGE_BUS, ...(config.FC_REGION ? { regionId: config.FC_REGION } : {}), credentials: sign }),
     results: new HttpResultSource(downloadOptionsFromConfig(config)),

@@ -7,6 +7,7 @@ import type { TaskStore } from '../ports/task-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
+import type { GuardStore } from '../ports/guard-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
 import type { FcCredentials } from '../runtime/fc-credentials.ts';
@@ -21,6 +22,8 @@ export interface Deps {
   events: EventBus;
   objects: ObjectStore;
   conversations: ConversationStore;
+  /** Rate-limit and budget counters, reservations, the cost ledger and alert claims, shared by every instance. */
+  guards: GuardStore;
   /** DashScope's result URLs, read for persist-to-oss (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES, DOWNLOAD_TIMEOUT_MS). */
   results: ResultSource;
   /** The role credentials the cloud adapters sign with, updated by every invocation (cloud only). */

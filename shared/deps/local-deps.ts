@@ -8,6 +8,7 @@ import { downloadOptionsFromConfig } from '../adapters/result-download/download-
 import { HttpResultSource } from '../adapters/result-download/http-result-source.ts';
 import { openDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteConversationStore } from '../adapters/sqlite/sqlite-conversation-store.ts';
+import { SqliteGuardStore } from '../adapters/sqlite/sqlite-guard-store.ts';
 import { SqliteTaskStore } from '../adapters/sqlite/sqlite-task-store.ts';
 import type { Config } from '../config/config.ts';
 import { createDashScopeClient } from '../dashscope/client.ts';
@@ -46,6 +47,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     dashscope: createDashScopeClient(config),
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
+    guards: new SqliteGuardStore(db),
     events: new LocalEventBus({
       file: join(config.DATA_DIR, 'events.jsonl'),
       onDeliveryError: (error, event) => logger.error('event delivery failed', { eventId: event.id, eventType: event.type, error }),

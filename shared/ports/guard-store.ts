@@ -15,7 +15,7 @@ export interface CounterValue {
 
 /** One counter an admission charges. */
 export interface CounterCharge {
-  /** The counter's key, its window included, e.g. `rpm|acme|qwen-plus|2026-12-03T15:46`. */
+  /** The counter's key, its window included, e.g. `rpm|acme|qwen-plus|2026-12-03T15:46`; distinct within one admission. */
   key: string;
   /** Integer ≥ 0 added to `held`. */
   amount: number;
@@ -65,14 +65,14 @@ export interface Settlement {
   entry?: LedgerEntry;
   /** Counters whose `spent` the entry's cost is added to (the budgets' day and month windows). */
   spendKeys?: { key: string; expiresAt: Date }[];
-  /** Applied only when the entry is recorded now (never twice), e.g. a TPM estimate corrected. */
+  /** Applied only when the entry is recorded now (never twice; a settlement without an entry applies none), e.g. a TPM estimate corrected. */
   adjustments?: CounterAdjustment[];
 }
 
 export interface SettleResult {
   /** True when this call recorded the entry; false when it was recorded before (nothing added again). */
   recorded: boolean;
-  /** The spendKeys' counters after this call (before and after, when recorded now), for threshold alerts. */
+  /** The spendKeys' `spent` before and after this call (equal when nothing was recorded now), for threshold alerts. */
   spend: { key: string; before: number; after: number }[];
 }
 

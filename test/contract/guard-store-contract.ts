@@ -124,6 +124,17 @@ export function runGuardStoreContract(name: string, options: GuardStoreContractO
       expect(await held(budget)).toBe(1100);
     });
 
+    it('refuses a reservation id already taken with GuardStoreError, charging nothing', async () => {
+      const day = u('day');
+      const r = u('res');
+      const admission = { charges: [charge(day, 10, 1000, 'under')], reservation: { id: r, keys: [day], amount: 10, expiresAt: at(60) } };
+      expect(await store.admit(admission, at(0))).toEqual({ admitted: true });
+      await expect(store.admit(admission, at(1))).rejects.toBeInstanceOf(GuardStoreError);
+      expect(await store.read([day])).toEqual([{ key: day, spent: 0, held: 10 }]);
+      expect(await store.expireReservations(at(60), 10)).toBe(1);
+      expect(await held(day)).toBe(0);
+    });
+
     it('never passes a fit limit under 50 concurrent admissions', async () => {
       const rpm = u('rpm');
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => handle(i).admit({ charges: [charge(rpm, 1, 20)] }, at(0))));

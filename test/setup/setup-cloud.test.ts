@@ -88,6 +88,7 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
     expect(dry, dry.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(dry.stdout).toMatch(/Table Store tables/);
     expect(dry.stdout).toMatch(/tasks/);
+    expect(dry.stdout).toContain('create table guard_counters (key STRING)');
     expect(dry.stdout).toMatch(/create bucket/i);
     expect(dry.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
     expect(ots.engine.listTables()).toEqual([]);
@@ -95,7 +96,7 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
 
     const applied = await setup(['--apply'], env);
     expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(ots.engine.listTables().sort()).toEqual(['conversations', 'task_idempotency', 'tasks'].sort());
+    expect(ots.engine.listTables().sort()).toEqual(['conversations', 'guard_claims', 'guard_counters', 'guard_ledger', 'guard_reservations', 'task_idempotency', 'tasks'].sort());
     expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
 
     const again = await setup([], env);

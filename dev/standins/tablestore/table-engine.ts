@@ -183,12 +183,21 @@ export class TableEngine {
     return row && project(row, columns);
   }
 
-  /** Applies a row change under `cond`; `cells` come from a PutRow (all PUT) or an UpdateRow. */
-  write(name: string, pk: { name: string; value: Value }[], cond: WriteCondition, change: { replace: boolean; cells: Cell[] } | 'delete'): void {
+  /**
+   * Applies a row change under `cond`; `cells` come from a PutRow (all PUT) or an UpdateRow. Returns the row as it is
+   * after the change (undefined once deleted), for a ReturnContent.
+   */
+  write(name: string, pk: { name: string; value: Value }[], cond: WriteCondition, change: { replace: boolean; cells: Cell[] } | 'delete'): StoredRow | undefined {
     this.flushIndexes();
     const t = this.mainTable(name);
     const key = keyOf(t.pkValues(pk));
     for (const c of [...pk, ...(change === 'delete' ? [] : change.cells.filter((x) => x.op === 'PUT' || x.op === 'INCREMENT'))]) checkType(t.def, c.name, c.value);
+    if (change !== 'delete') {
+      // an atomic counter takes no other operation in the same change
+      const counters = new Set(change.cells.filter((c) => c.op === 'INCREMENT').map((c) => c.name));
+      const twice = [...counters].find((n) => change.cells.filter((c) => c.name === n).length > 1);
+      if (twice) throw invalid(`Column ${twice} is an atomic counter and cannot be changed again in the same request.`);
+    }
     const before = t.rows.get(key);
     if (cond.row === 'EXPECT_EXIST' && !before) throw conditionFailed();
     if (cond.row === 'EXPECT_NOT_EXIST' && before) throw conditionFailed();
@@ -205,6 +214,8 @@ export class TableEngine {
       this.pending.push({ at: this.now() + this.options.indexLagMs(), table: idx.name, key, after: t.rows.get(key) });
     }
     this.flushIndexes();
+    const after = t.rows.get(key);
+    return after && project(after, []);
   }
 
   getRange(name: string, start: Value[], end: Value[], backward: boolean, limit: number): { rows: StoredRow[]; next?: { name: string; value: Value }[] } {

@@ -93,6 +93,37 @@ describe('TablestoreStandin over the SDK', () => {
     expect([again.code, codeOf(again)]).toEqual([409, 'OTSObjectAlreadyExist']);
   });
 
+  it('applies a BatchWriteRow row by row, answering each row and the counters asked for after an increment', async () => {
+    const ignore = new TS.Condition(TS.RowExistenceExpectation.IGNORE, null);
+    await client.putRow({ tableName: 't', condition: ignore, primaryKey: [{ id: 'a' }], attributeColumns: [{ n: TS.Long.fromNumber(5) }] });
+    for (const id of ['b', 'gone']) await client.putRow({ tableName: 't', condition: ignore, primaryKey: [{ id }], attributeColumns: [] });
+    const r = await client.batchWriteRow({
+      tables: [
+        {
+          tableName: 't',
+          rows: [
+            { type: 'UPDATE', condition: ignore, primaryKey: [{ id: 'a' }], attributeColumns: [{ INCREMENT: [{ n: TS.Long.fromNumber(3) }, { m: TS.Long.fromNumber(0) }] }], returnContent: { returnType: TS.ReturnType.AfterModify, returnColumns: ['n', 'm'] } },
+            { type: 'PUT', condition: new TS.Condition(TS.RowExistenceExpectation.EXPECT_NOT_EXIST, null), primaryKey: [{ id: 'b' }], attributeColumns: [{ s: 'x' }] },
+            { type: 'DELETE', condition: new TS.Condition(TS.RowExistenceExpectation.EXPECT_EXIST, null), primaryKey: [{ id: 'gone' }], attributeColumns: [] },
+          ],
+        },
+      ],
+    });
+    expect(r.tables.map((x: any) => [x.isOk, x.errorCode])).toEqual([
+      [true, null],
+      [false, 'OTSConditionCheckFail'],
+      [true, null],
+    ]);
+    expect(r.tables[0].attributes.map((a: any) => [a.columnName, String(a.columnValue)]).sort()).toEqual([['m', '0'], ['n', '8']]);
+    expect((await client.getRow(row('gone'))).row).toEqual({});
+    // a counter's row twice in one batch is refused whole, before anything is applied
+    const twice = await client
+      .batchWriteRow({ tables: [{ tableName: 't', rows: [0, 1].map(() => ({ type: 'UPDATE', condition: ignore, primaryKey: [{ id: 'a' }], attributeColumns: [{ INCREMENT: [{ n: TS.Long.fromNumber(1) }] }] })) }] })
+      .catch((e: unknown) => e);
+    expect(codeOf(twice)).toBe('OTSParameterInvalid');
+    expect(String((await client.getRow(row('a'))).row.attributes.find((a: any) => a.columnName === 'n').columnValue)).toBe('8');
+  });
+
   it('refuses a request signed with the wrong secret', async () => {
     const wrong = new TS.Client({ accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret', endpoint: standin.endpoint, instancename: standin.instance });
     const e = await wrong.getRow(row('a')).catch((x: unknown) => x);

@@ -4,12 +4,13 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { readRow, readVariant, writePrimaryKey, writeRows, PlainBufferError } from './plain-buffer.ts';
-import { invalid, OtsServiceError, TableEngine, type ColumnCondition, type ColumnType, type RowExistence, type WriteCondition } from './table-engine.ts';
+import { readRow, writePrimaryKey, writeRows, PlainBufferError } from './plain-buffer.ts';
+import { batchWrite, returned, toCondition, type BatchTableMsg, type ConditionMsg, type ReturnContentMsg } from './row-writes.ts';
+import { invalid, OtsServiceError, TableEngine, type ColumnType } from './table-engine.ts';
 
 const require = createRequire(import.meta.url);
 // The SDK's compiled protobuf definitions: what it encodes, we decode with the same schema.
-const compiled = require('tablestore/lib/protocol/tablestore_compiled_proto.js') as { main: { proto: ProtoNs }; filter: { proto: ProtoNs } };
+const compiled = require('tablestore/lib/protocol/tablestore_compiled_proto.js') as { main: { proto: ProtoNs } };
 type Msg = Record<string, unknown>;
 interface ProtoType {
   decode(b: Uint8Array): Msg;
@@ -18,7 +19,6 @@ interface ProtoType {
 }
 type ProtoNs = Record<string, ProtoType>;
 const pb = compiled.main.proto;
-const pbFilter = compiled.filter.proto;
 
 export interface StandinCredentials {
   accessKeyId: string;
@@ -36,6 +36,8 @@ export type Fault = { op?: string } & (
   /** Applies the request, then closes the connection instead of answering: the ambiguous write. */
   | { kind: 'commit-then-drop' }
   | { kind: 'latency'; ms: number }
+  /** BatchWriteRow only: the row at this position (flattened over the tables) is refused with `code`, not applied. */
+  | { kind: 'row'; row: number; code: string; message?: string }
 );
 
 export interface TablestoreStandinOptions {
@@ -139,7 +141,7 @@ export class TablestoreStandin {
         req.socket.destroy();
         return;
       }
-      const out = this.dispatch(op, body, record);
+      const out = this.dispatch(op, body, record, fault?.kind === 'row' ? fault : undefined);
       if (fault?.kind === 'status') throw new OtsServiceError(fault.status, fault.code, fault.message ?? fault.code);
       if (fault?.kind === 'commit-then-drop') {
         record.status = 0;
@@ -176,7 +178,7 @@ export class TablestoreStandin {
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw refuse('Signature mismatch.');
   }
 
-  private dispatch(op: string, body: Buffer, record: StandinRequest): Uint8Array {
+  private dispatch(op: string, body: Buffer, record: StandinRequest, rowFault?: Extract<Fault, { kind: 'row' }>): Uint8Array {
     const consumed = { capacityUnit: { read: 1, write: 1 } };
     const ok = (type: string, m: Msg) => pb[type]!.encode(pb[type]!.create(m)).finish();
     const decode = (type: string): Msg => {
@@ -243,12 +245,18 @@ export class TablestoreStandin {
       case 'PutRow':
       case 'UpdateRow': {
         const put = op === 'PutRow';
-        const m = decode(put ? 'PutRowRequest' : 'UpdateRowRequest') as { tableName: string; row?: Uint8Array; rowChange?: Uint8Array; condition: ConditionMsg };
+        const m = decode(put ? 'PutRowRequest' : 'UpdateRowRequest') as { tableName: string; row?: Uint8Array; rowChange?: Uint8Array; condition: ConditionMsg; returnContent?: ReturnContentMsg };
         record.table = m.tableName;
         const row = readRow(Buffer.from((put ? m.row : m.rowChange) ?? []));
         if (put && row.cells.some((c) => c.op !== 'PUT')) throw invalid('PutRow cells must not carry an operation.');
-        this.engine.write(m.tableName, row.pk, toCondition(m.condition), { replace: put, cells: row.cells });
-        return ok(put ? 'PutRowResponse' : 'UpdateRowResponse', { consumed });
+        const after = this.engine.write(m.tableName, row.pk, toCondition(m.condition), { replace: put, cells: row.cells });
+        const back = returned(row, after, m.returnContent);
+        return ok(put ? 'PutRowResponse' : 'UpdateRowResponse', { consumed, ...(back ? { row: back } : {}) });
+      }
+      case 'BatchWriteRow': {
+        const m = decode('BatchWriteRowRequest') as { tables?: BatchTableMsg[] };
+        record.table = (m.tables ?? []).map((t) => t.tableName).join(',');
+        return ok('BatchWriteRowResponse', { tables: batchWrite(this.engine, m.tables ?? [], consumed, rowFault) });
       }
       case 'DeleteRow': {
         const m = decode('DeleteRowRequest') as { tableName: string; primaryKey: Uint8Array; condition: ConditionMsg };
@@ -276,30 +284,3 @@ export class TablestoreStandin {
 const PK_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'STRING', 3: 'BLOB' };
 const DEFINED_TYPES: Record<number, ColumnType> = { 1: 'INTEGER', 2: 'DOUBLE', 3: 'BOOLEAN', 4: 'STRING', 7: 'BLOB' };
 const numberOf = (types: Record<number, ColumnType>, t: ColumnType | undefined) => Number(Object.entries(types).find(([, v]) => v === t)?.[0] ?? 0);
-
-interface ConditionMsg {
-  rowExistence: number;
-  columnCondition?: Uint8Array;
-}
-const EXISTENCE: RowExistence[] = ['IGNORE', 'EXPECT_EXIST', 'EXPECT_NOT_EXIST'];
-
-function toCondition(m: ConditionMsg): WriteCondition {
-  const row = EXISTENCE[m.rowExistence];
-  if (!row) throw invalid(`Unknown row existence expectation ${m.rowExistence}.`);
-  return { row, ...(m.columnCondition && m.columnCondition.length > 0 ? { column: toColumnCondition(Buffer.from(m.columnCondition)) } : {}) };
-}
-
-function toColumnCondition(bytes: Buffer): ColumnCondition {
-  const f = pbFilter.Filter!.decode(bytes) as { type: number; filter: Uint8Array };
-  if (f.type === 1) {
-    const s = pbFilter.SingleColumnValueFilter!.decode(f.filter) as { comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean };
-    return { kind: 'single', comparator: s.comparator, column: s.columnName, value: readVariant(Buffer.from(s.columnValue)), filterIfMissing: s.filterIfMissing };
-  }
-  if (f.type === 2) {
-    const c = pbFilter.CompositeColumnValueFilter!.decode(f.filter) as { combinator: number; subFilters: Msg[] };
-    const op = ({ 1: 'NOT', 2: 'AND', 3: 'OR' } as const)[c.combinator as 1 | 2 | 3];
-    if (!op) throw invalid(`Unknown logical operator ${c.combinator}.`);
-    return { kind: 'composite', op, subs: c.subFilters.map((sf) => toColumnCondition(Buffer.from(pbFilter.Filter!.encode(sf).finish()))) };
-  }
-  throw invalid(`Unsupported filter type ${f.type}.`);
-}

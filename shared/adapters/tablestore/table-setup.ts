@@ -1,6 +1,7 @@
 // The Table Store step of provisioning: which of the deployment's tables and indexes are missing, and creating
 // them. A table that exists in another shape is reported for the user to fix; nothing is ever dropped or altered.
 import { OtsError, type IndexSpec, type TableDescription, type TablestoreClient, type TableSpec } from './tablestore-client.ts';
+import { guardTableNames, guardTableSpecs } from './guard-tables.ts';
 import { conversationTableName, conversationTableSpec } from './tablestore-conversation-store.ts';
 import { taskTableNames, taskTableSpecs } from './task-tables.ts';
 
@@ -27,7 +28,7 @@ type Action = { kind: 'table'; spec: TableSpec } | { kind: 'index'; table: strin
 
 /** Every table the deployment under `tablePrefix` uses, with its indexes. */
 export function deploymentTables(tablePrefix: string): TableSpec[] {
-  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix))];
+  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), ...guardTableSpecs(guardTableNames(tablePrefix))];
 }
 
 const keyText = (pk: TableSpec['primaryKey']) => pk.map((c) => `${c.name} ${c.type}`).join(', ');

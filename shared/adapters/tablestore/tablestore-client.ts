@@ -4,7 +4,7 @@ import { CloudNetworkError, readAll, sendCloudRequest } from '../cloud-http/clou
 import * as msg from './ots-wire/ots-messages.ts';
 import type { IndexSpec, RangeQuery, TableDescription, TableSpec, WriteCondition } from './ots-wire/ots-messages.ts';
 import { readRows, readRow } from './ots-wire/plain-buffer-reader.ts';
-import { INF_MAX, INF_MIN, PlainBufferError, type CellChange, type KeyValue, type OtsValue, type PrimaryKey } from './ots-wire/plain-buffer.ts';
+import { encodeDeleteRow, encodePutRow, encodeUpdateRow, INF_MAX, INF_MIN, PlainBufferError, type CellChange, type KeyValue, type OtsValue, type PrimaryKey } from './ots-wire/plain-buffer.ts';
 import { ProtoError } from './ots-wire/protobuf.ts';
 import { signedHeaders, type OtsCredentials } from './ots-wire/ots-signer.ts';
 
@@ -64,6 +64,39 @@ export interface Row {
   columns: Columns;
 }
 
+/** One row of a BatchWriteRow: a whole row put, a change, or a delete, each under its own condition. */
+export type BatchWrite = { table: string; pk: PrimaryKey; condition: WriteCondition; returnColumns?: string[] } & (
+  | { put: Columns }
+  /** `returnColumns`: incremented counters to answer with their values after this change. */
+  | { update: RowChange }
+  | { delete: true }
+);
+/** What became of one row of a batch: rows are applied one by one, so some may fail while others land. */
+export interface BatchWriteResult {
+  ok: boolean;
+  /** The service's refusal of this row (e.g. OTSConditionCheckFail). */
+  error?: OtsError;
+  /** The key and the counters named in returnColumns, as they are after the change. */
+  row?: Row;
+}
+
+/** Most rows one BatchWriteRow may carry. */
+export const MAX_BATCH_ROWS = 200;
+
+function cellsOf(change: RowChange): CellChange[] {
+  return [
+    ...Object.entries(change.put ?? {}).map(([name, value]): CellChange => ({ name, op: 'PUT', value })),
+    ...(change.deleteAll ?? []).map((name): CellChange => ({ name, op: 'DELETE_ALL' })),
+    ...Object.entries(change.increment ?? {}).map(([name, value]): CellChange => ({ name, op: 'INCREMENT', value })),
+  ];
+}
+
+function batchRow(w: BatchWrite): msg.BatchRow {
+  const rowChange =
+    'put' in w ? encodePutRow(w.pk, Object.entries(w.put)) : 'update' in w ? encodeUpdateRow(w.pk, cellsOf(w.update)) : encodeDeleteRow(w.pk);
+  return { table: w.table, type: 'put' in w ? 'PUT' : 'update' in w ? 'UPDATE' : 'DELETE', rowChange, condition: w.condition, ...(w.returnColumns ? { returnColumns: w.returnColumns } : {}) };
+}
+
 /** Largest answer read: GetRange stops near 4 MB of rows, so this only guards against a runaway body. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
@@ -95,6 +128,9 @@ function plainValue(v: KeyValue, column: string): OtsValue {
   return v;
 }
 
+/** Jittered exponential pause before attempt `attempt + 1`. */
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+
 const READS = new Set(['GetRow', 'GetRange', 'ListTable', 'DescribeTable']);
 
 export class TablestoreClient {
@@ -112,16 +148,41 @@ export class TablestoreClient {
   }
 
   async updateRow(table: string, pk: PrimaryKey, change: RowChange, condition: WriteCondition): Promise<void> {
-    const cells: CellChange[] = [
-      ...Object.entries(change.put ?? {}).map(([name, value]): CellChange => ({ name, op: 'PUT', value })),
-      ...(change.deleteAll ?? []).map((name): CellChange => ({ name, op: 'DELETE_ALL' })),
-      ...Object.entries(change.increment ?? {}).map(([name, value]): CellChange => ({ name, op: 'INCREMENT', value })),
-    ];
-    await this.call('UpdateRow', msg.updateRowRequest(table, pk, cells, condition), () => undefined);
+    await this.call('UpdateRow', msg.updateRowRequest(table, pk, cellsOf(change), condition), () => undefined);
   }
 
   async deleteRow(table: string, pk: PrimaryKey, condition: WriteCondition): Promise<void> {
     await this.call('DeleteRow', msg.deleteRowRequest(table, pk, condition), () => undefined);
+  }
+
+  /**
+   * Several rows of one or more tables in one round trip, each applied on its own (not a transaction); results in the
+   * order of `writes`. Rows the service turned away without applying them (throttling, busy) are sent again.
+   */
+  async batchWriteRow(writes: BatchWrite[]): Promise<BatchWriteResult[]> {
+    if (writes.length > MAX_BATCH_ROWS) throw new OtsError('ClientError', `a BatchWriteRow carries at most ${MAX_BATCH_ROWS} rows, got ${writes.length}`, undefined, undefined);
+    const results: BatchWriteResult[] = new Array<BatchWriteResult>(writes.length);
+    const attempts = Math.max(1, this.options.maxAttempts ?? 4);
+    let pending = writes.map((_, i) => i);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const rows = pending.map((i) => batchRow(writes[i]!));
+      const answers = await this.call('BatchWriteRow', msg.batchWriteRowRequest(rows), (b) =>
+        msg.decodeBatchWriteRow(b, rows).map((a): BatchWriteResult => ({
+          ok: a.ok,
+          ...(a.ok ? {} : { error: new OtsError(a.error?.code || 'BadResponse', a.error?.message ?? 'a batch row failed without an error', undefined, undefined) }),
+          ...(a.row ? { row: toRow(readRow(a.row)) } : {}),
+        })),
+      );
+      const again: number[] = [];
+      answers.forEach((a, j) => {
+        const i = pending[j]!;
+        if (a.error?.rejected && attempt < attempts) again.push(i);
+        else results[i] = a;
+      });
+      pending = again;
+      if (pending.length > 0) await backoff(attempt);
+    }
+    return results;
   }
 
   /** One page of a range: `next` is the key to start the following page at, absent at the end. */
@@ -167,7 +228,7 @@ export class TablestoreClient {
         // a request the service turned away is sent again; so is a read whose answer was lost. A write that
         // may have been applied goes back to the caller, who settles it by reading the row
         if (!(err.rejected || (READS.has(op) && err.ambiguous)) || attempt >= attempts) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+        await backoff(attempt);
       }
     }
   }

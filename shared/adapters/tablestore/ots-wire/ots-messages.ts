@@ -164,3 +164,73 @@ export function decodeDescribeTable(body: Buffer): TableDescription {
     status: status === undefined ? undefined : STATUS[status - 1],
   };
 }
+
+export type BatchRowType = 'PUT' | 'UPDATE' | 'DELETE';
+const BATCH_TYPE: Record<BatchRowType, number> = { PUT: 1, UPDATE: 2, DELETE: 3 };
+const RT_AFTER_MODIFY = 2;
+
+/** One row of a BatchWriteRow: its PlainBuffer change (a PutRow, UpdateRow or DeleteRow row), condition and return. */
+export interface BatchRow {
+  table: string;
+  type: BatchRowType;
+  rowChange: Buffer;
+  condition: WriteCondition;
+  /** Atomic counters to answer with their values after this change (ReturnContent RT_AFTER_MODIFY). */
+  returnColumns?: string[];
+}
+
+/** ReturnContent{return_type, return_column_names}: the counters' values after the change. */
+function returnAfterModify(columns: string[]): ProtoWriter {
+  const w = new ProtoWriter().int32(1, RT_AFTER_MODIFY);
+  for (const c of columns) w.string(2, c);
+  return w;
+}
+
+/**
+ * BatchWriteRowRequest{tables: TableInBatchWriteRowRequest{table_name, rows}}: one entry per table in the order the
+ * tables first appear, each with its rows in order, as the SDK's encodeBatchWriteRow writes `params.tables`.
+ */
+export function batchWriteRowRequest(rows: BatchRow[]): Buffer {
+  const tables = new Map<string, ProtoWriter>();
+  for (const r of rows) {
+    let t = tables.get(r.table);
+    if (!t) tables.set(r.table, (t = new ProtoWriter().string(1, r.table)));
+    const row = new ProtoWriter().int32(1, BATCH_TYPE[r.type]).bytes(2, r.rowChange).message(3, condition(r.condition));
+    if (r.returnColumns) row.message(4, returnAfterModify(r.returnColumns));
+    t.message(2, row);
+  }
+  const w = new ProtoWriter();
+  for (const t of tables.values()) w.message(1, t);
+  return w.finish();
+}
+
+/** The answer of one batch row: applied, or the service's error; `row` when a return was asked for. */
+export interface BatchRowAnswer {
+  ok: boolean;
+  error?: { code: string; message: string };
+  row?: Buffer;
+}
+
+/**
+ * BatchWriteRowResponse, flattened back into the order of `rows` as batchWriteRowRequest grouped them: the answer
+ * lists the tables in the request's order and each table's rows in order.
+ */
+export function decodeBatchWriteRow(body: Buffer, rows: Pick<BatchRow, 'table'>[]): BatchRowAnswer[] {
+  const tables = ProtoMessage.decode(body).messages(1);
+  const byTable = new Map<string, ProtoMessage[]>();
+  for (const t of tables) byTable.set(t.string(1) ?? '', t.messages(2));
+  const taken = new Map<string, number>();
+  return rows.map((r) => {
+    const i = taken.get(r.table) ?? 0;
+    taken.set(r.table, i + 1);
+    const m = byTable.get(r.table)?.[i];
+    if (!m) throw new ProtoError(`BatchWriteRowResponse lacks row ${i} of table ${r.table}`);
+    const error = m.message(2);
+    const row = m.bytes(4);
+    return {
+      ok: m.int32(1) === 1,
+      ...(error ? { error: { code: error.string(1) ?? '', message: error.string(2) ?? '' } } : {}),
+      ...(row && row.length > 0 ? { row } : {}),
+    };
+  });
+}

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INF_MAX, INF_MIN, TablestoreClient, type KeyValue, type OtsCredentials, type PrimaryKey } from '../tablestore-client.ts';
+import { guardTableNames, guardTableSpecs } from '../guard-tables.ts';
 import { taskTableNames, taskTableSpecs } from '../task-tables.ts';
 import { encodeDeleteRow, encodePrimaryKey, encodePutRow, encodeUpdateRow, encodeVariant, type OtsValue } from './plain-buffer.ts';
 import { signedHeaders } from './ots-signer.ts';
@@ -171,6 +172,41 @@ describe('requests byte for byte as the SDK sends them', () => {
     );
   });
 
+  it('BatchWriteRow over two tables: counters incremented with their values returned, a conditional put and a delete', async () => {
+    const ifAbsent = { row: 'EXPECT_NOT_EXIST' as const };
+    const sdkCounter = (key: string, held: bigint) => ({
+      type: 'UPDATE',
+      condition: cond('IGNORE'),
+      primaryKey: [{ key }],
+      attributeColumns: [{ INCREMENT: [{ held: TS.Long.fromString(held.toString(), 10) }, { spent: TS.Long.fromString('0', 10) }] }],
+      returnContent: { returnType: TS.ReturnType.AfterModify, returnColumns: ['held', 'spent'] },
+    });
+    const pair = await both(
+      KEY,
+      (s) =>
+        s.batchWriteRow({
+          tables: [
+            { tableName: 'counters', rows: [sdkCounter('rpm|a', 1n), sdkCounter('day|a', -250n)] },
+            {
+              tableName: 'reservations',
+              rows: [
+                { type: 'PUT', condition: cond('EXPECT_NOT_EXIST'), primaryKey: [{ id: 'r1' }], attributeColumns: sdkCols([['keys', '["day|a"]'], ['amount', 250n]]) },
+                { type: 'DELETE', condition: cond('EXPECT_EXIST'), primaryKey: [{ id: 'r0' }], attributeColumns: [] },
+              ],
+            },
+          ],
+        }),
+      (c) =>
+        c.batchWriteRow([
+          { table: 'counters', pk: [['key', 'rpm|a']], update: { increment: { held: 1n, spent: 0n } }, condition: { row: 'IGNORE' }, returnColumns: ['held', 'spent'] },
+          { table: 'reservations', pk: [['id', 'r1']], put: { keys: '["day|a"]', amount: 250n }, condition: ifAbsent },
+          { table: 'counters', pk: [['key', 'day|a']], update: { increment: { held: -250n, spent: 0n } }, condition: { row: 'IGNORE' }, returnColumns: ['held', 'spent'] },
+          { table: 'reservations', pk: [['id', 'r0']], delete: true, condition: { row: 'EXPECT_EXIST' } },
+        ]),
+    );
+    expectSameRequest(pair, KEY);
+  });
+
   it('CreateTable with defined columns and global indexes, CreateIndex, ListTable and DescribeTable', async () => {
     const [tasks, idem] = taskTableSpecs(taskTableNames('p_'));
     const sdkTable = (t: typeof tasks) => ({
@@ -183,7 +219,7 @@ describe('requests byte for byte as the SDK sends them', () => {
       tableOptions: { timeToLive: t!.timeToLive, maxVersions: t!.maxVersions },
       ...(t!.indexes ? { indexMetas: t!.indexes.map((i) => ({ name: i.name, primaryKey: i.primaryKey, definedColumn: i.definedColumns })) } : {}),
     });
-    for (const t of [tasks, idem]) expectSameRequest(await both(KEY, (s) => s.createTable(sdkTable(t)), (c) => c.createTable(t!)), KEY);
+    for (const t of [tasks, idem, ...guardTableSpecs(guardTableNames('p_'))]) expectSameRequest(await both(KEY, (s) => s.createTable(sdkTable(t)), (c) => c.createTable(t!)), KEY);
     const index = { name: 'p_tasks_by_due2', primaryKey: ['due_at', 'id'], definedColumns: ['lease_until'] };
     expectSameRequest(
       await both(KEY, (s) => s.createIndex({ mainTableName: 'p_tasks', indexMeta: { ...index, definedColumn: index.definedColumns }, includeBaseData: true }), (c) => c.createIndex('p_tasks', index)),
