@@ -23,10 +23,11 @@ describe('tableSetupStep over the stand-in', () => {
       'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created',
       'create table p_task_idempotency (key STRING)',
       'create table p_conversations (id STRING)',
+      'create table p_client_keys (hash STRING)',
     ]);
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect((await client.listTables()).sort()).toEqual(['p_conversations', 'p_task_idempotency', 'p_tasks']);
+    expect((await client.listTables()).sort()).toEqual(['p_client_keys', 'p_conversations', 'p_task_idempotency', 'p_tasks']);
     const tasks = await client.describeTable('p_tasks');
     expect(tasks?.indexes.map((i) => [i.name, i.primaryKey, i.definedColumns])).toEqual([
       ['p_tasks_by_due', ['due_at', 'id'], ['lease_until']],
@@ -37,7 +38,7 @@ describe('tableSetupStep over the stand-in', () => {
     await step.apply();
     expect(standin.requests.filter((r) => r.op === 'CreateTable' || r.op === 'CreateIndex')).toHaveLength(creates);
     // another deployment's prefix on the same instance still has everything to create
-    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(3);
+    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(4);
   });
 
   it('adds an index missing from an existing table, indexing the rows already there', async () => {
@@ -46,7 +47,7 @@ describe('tableSetupStep over the stand-in', () => {
     await client.createTable({ ...tasks!, indexes: tasks!.indexes!.filter((i) => i.name !== names.dueIndex) });
     await client.putRow(names.tasks, [['id', 't1']], { due_at: 5n, lease_until: 1n }, { row: 'IGNORE' });
     const step = tableSetupStep(client, '');
-    expect(await step.plan()).toEqual([`create index ${names.dueIndex} on ${names.tasks} (due_at, id)`, 'create table task_idempotency (key STRING)', 'create table conversations (id STRING)']);
+    expect(await step.plan()).toEqual([`create index ${names.dueIndex} on ${names.tasks} (due_at, id)`, 'create table task_idempotency (key STRING)', 'create table conversations (id STRING)', 'create table client_keys (hash STRING)']);
     await step.apply();
     expect(await step.plan()).toEqual([]);
     const due = await client.getRange(names.dueIndex, { start: [['due_at', 0n], ['id', '']], end: [['due_at', 10n], ['id', '']], limit: 10 });
@@ -69,7 +70,7 @@ describe('tableSetupStep over the stand-in', () => {
     standin.inject({ op: 'CreateTable', kind: 'status', status: 409, code: 'OTSObjectAlreadyExist', committed: true });
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200]);
+    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200, 200]);
   });
 
   it('waits for each new table to be ACTIVE, and adds an index only to an ACTIVE table', async () => {
@@ -83,7 +84,7 @@ describe('tableSetupStep over the stand-in', () => {
       // the survey's DescribeTable of tasks sees LOADING (1 of 2); the wait sees it once more, then ACTIVE
       const firstIndex = ops.indexOf('CreateIndex tasks');
       expect(ops.slice(0, firstIndex).filter((o) => o === 'DescribeTable tasks')).toHaveLength(3);
-      for (const t of ['task_idempotency', 'conversations']) expect(ops.filter((o) => o === `DescribeTable ${t}`)).toHaveLength(3);
+      for (const t of ['task_idempotency', 'conversations', 'client_keys']) expect(ops.filter((o) => o === `DescribeTable ${t}`)).toHaveLength(3);
       expect(await tableSetupStep(c, '').plan()).toEqual([]);
     } finally {
       await loading.stop();

@@ -2,6 +2,7 @@
 // them. A table that exists in another shape is reported for the user to fix; nothing is ever dropped or altered.
 import { OtsError, type IndexSpec, type TableDescription, type TablestoreClient, type TableSpec } from './tablestore-client.ts';
 import { conversationTableName, conversationTableSpec } from './tablestore-conversation-store.ts';
+import { keyTableName, keyTableSpec } from './tablestore-key-store.ts';
 import { taskTableNames, taskTableSpecs } from './task-tables.ts';
 
 export interface SetupStep {
@@ -27,7 +28,7 @@ type Action = { kind: 'table'; spec: TableSpec } | { kind: 'index'; table: strin
 
 /** Every table the deployment under `tablePrefix` uses, with its indexes. */
 export function deploymentTables(tablePrefix: string): TableSpec[] {
-  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix))];
+  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), keyTableSpec(keyTableName(tablePrefix))];
 }
 
 const keyText = (pk: TableSpec['primaryKey']) => pk.map((c) => `${c.name} ${c.type}`).join(', ');
