@@ -6,6 +6,7 @@ import { OssStandin } from '../standins/oss/oss-standin.ts';
 import { TablestoreStandin } from '../standins/tablestore/tablestore-standin.ts';
 import { TablestoreClient } from '../../shared/adapters/tablestore/tablestore-client.ts';
 import { createConversationTable } from '../../shared/adapters/tablestore/tablestore-conversation-store.ts';
+import { createKeyTable, keyTableName } from '../../shared/adapters/tablestore/tablestore-key-store.ts';
 import { createTaskTables, taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
 import type { CloudCredentials } from '../../shared/runtime/fc-credentials.ts';
 
@@ -53,6 +54,7 @@ export async function startStandins(s: StandinSettings): Promise<Standins> {
     const setup = new TablestoreClient({ endpoint: ots.endpoint, instance: ots.instance, credentials: () => c });
     await createTaskTables(setup, taskTableNames(s.tablePrefix));
     await createConversationTable(setup, `${s.tablePrefix}conversations`);
+    await createKeyTable(setup, keyTableName(s.tablePrefix));
     return { ots, oss, bus, close: () => closeAll(started) };
   } catch (e) {
     await closeAll(started);
