@@ -23,6 +23,7 @@ describe('tableSetupStep over the stand-in', () => {
       'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created',
       'create table p_task_idempotency (key STRING)',
       'create table p_conversations (id STRING)',
+      'create table p_client_keys (hash STRING)',
       'create table p_guard_counters (key STRING)',
       'create table p_guard_reservations (id STRING) with indexes p_guard_reservations_by_expiry',
       'create table p_guard_ledger (month STRING, at_id STRING)',
@@ -30,7 +31,7 @@ describe('tableSetupStep over the stand-in', () => {
     ]);
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect((await client.listTables()).sort()).toEqual(['p_conversations', 'p_guard_claims', 'p_guard_counters', 'p_guard_ledger', 'p_guard_reservations', 'p_task_idempotency', 'p_tasks']);
+    expect((await client.listTables()).sort()).toEqual(['p_client_keys', 'p_conversations', 'p_guard_claims', 'p_guard_counters', 'p_guard_ledger', 'p_guard_reservations', 'p_task_idempotency', 'p_tasks']);
     // the counters expire with the table's TTL; everything else is kept
     expect((await client.describeTable('p_guard_counters'))?.timeToLive).toBe(40 * 86_400);
     expect((await client.describeTable('p_guard_reservations'))?.indexes.map((i) => [i.name, i.primaryKey])).toEqual([['p_guard_reservations_by_expiry', ['expires_at', 'id']]]);
@@ -44,7 +45,7 @@ describe('tableSetupStep over the stand-in', () => {
     await step.apply();
     expect(standin.requests.filter((r) => r.op === 'CreateTable' || r.op === 'CreateIndex')).toHaveLength(creates);
     // another deployment's prefix on the same instance still has everything to create
-    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(7);
+    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(8);
   });
 
   it('adds an index missing from an existing table, indexing the rows already there', async () => {
@@ -53,7 +54,7 @@ describe('tableSetupStep over the stand-in', () => {
     await client.createTable({ ...tasks!, indexes: tasks!.indexes!.filter((i) => i.name !== names.dueIndex) });
     await client.putRow(names.tasks, [['id', 't1']], { due_at: 5n, lease_until: 1n }, { row: 'IGNORE' });
     const step = tableSetupStep(client, '');
-    expect((await step.plan()).slice(0, 3)).toEqual([`create index ${names.dueIndex} on ${names.tasks} (due_at, id)`, 'create table task_idempotency (key STRING)', 'create table conversations (id STRING)']);
+    expect((await step.plan()).slice(0, 4)).toEqual([`create index ${names.dueIndex} on ${names.tasks} (due_at, id)`, 'create table task_idempotency (key STRING)', 'create table conversations (id STRING)', 'create table client_keys (hash STRING)']);
     await step.apply();
     expect(await step.plan()).toEqual([]);
     const due = await client.getRange(names.dueIndex, { start: [['due_at', 0n], ['id', '']], end: [['due_at', 10n], ['id', '']], limit: 10 });
@@ -76,7 +77,7 @@ describe('tableSetupStep over the stand-in', () => {
     standin.inject({ op: 'CreateTable', kind: 'status', status: 409, code: 'OTSObjectAlreadyExist', committed: true });
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200, 200, 200, 200, 200]);
+    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200, 200, 200, 200, 200, 200]);
   });
 
   it('waits for each new table to be ACTIVE, and adds an index only to an ACTIVE table', async () => {
@@ -90,7 +91,7 @@ describe('tableSetupStep over the stand-in', () => {
       // the survey's DescribeTable of tasks sees LOADING (1 of 2); the wait sees it once more, then ACTIVE
       const firstIndex = ops.indexOf('CreateIndex tasks');
       expect(ops.slice(0, firstIndex).filter((o) => o === 'DescribeTable tasks')).toHaveLength(3);
-      for (const t of ['task_idempotency', 'conversations']) expect(ops.filter((o) => o === `DescribeTable ${t}`)).toHaveLength(3);
+      for (const t of ['task_idempotency', 'conversations', 'client_keys']) expect(ops.filter((o) => o === `DescribeTable ${t}`)).toHaveLength(3);
       expect(await tableSetupStep(c, '').plan()).toEqual([]);
     } finally {
       await loading.stop();

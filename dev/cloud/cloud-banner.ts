@@ -24,7 +24,10 @@ export interface CloudDescription {
   fcApi: { origin: string; opsEnv: Record<string, string> };
   functions: readonly FunctionLine[];
   url: string;
+  /** How many CLIENT_API_KEYS the functions have (the key table of the stand-in starts empty). */
   clientKeys: number;
+  /** Whether the functions serve requests without a key (ALLOW_ANONYMOUS=true). */
+  anonymous: boolean;
   routes: readonly RuntimeRoute[];
   timers: readonly TimerHandle[];
   intervalMs: number;
@@ -43,13 +46,15 @@ export function describeCloud(d: CloudDescription): string[] {
   ];
   for (const f of d.functions) lines.push(`function ${f.name.padEnd(15)} pid ${String(f.pid ?? '?').padEnd(8)} ${f.how}`);
   lines.push(
-    d.clientKeys > 0 ? `client keys: enforced (${d.clientKeys}); send one as Authorization: Bearer <key>` : 'client keys: not checked (set CLIENT_API_KEYS to require them)',
+    d.anonymous
+      ? `client keys: ALLOW_ANONYMOUS=true, so requests without a key are served as the tenant 'anonymous'${d.clientKeys > 0 ? `; ${d.clientKeys} CLIENT_API_KEYS checked when sent` : ' (set CLIENT_API_KEYS to require keys)'}`
+      : `client keys: enforced (${d.clientKeys} in CLIENT_API_KEYS); send one as Authorization: Bearer <key>`,
     `HTTP on ${d.url}`,
   );
   const width = Math.max(20, ...d.routes.map((r) => r.path.length));
   for (const r of d.routes) lines.push(`  ${r.method.padEnd(7)}${r.path.padEnd(width + 2)}→ ${r.fn.name}`);
   lines.push(`  ${'GET'.padEnd(7)}${'/healthz'.padEnd(width + 2)}→ rehearsal (health)`);
-  if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) lines.push('try it:', `  ${chatCurl(d.url, d.clientKeys)}`);
+  if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) lines.push('try it:', `  ${chatCurl(d.url, d.anonymous ? 0 : d.clientKeys)}`);
   for (const t of d.timers) lines.push(`timer  ${t.fn}/${t.trigger}: every ${d.intervalMs} ms (cloud schedule: ${t.cron})`);
   for (const o of d.ossTriggers) {
     const { prefix = '', suffix = '' } = o.trigger.triggerConfig.filter.key ?? {};

@@ -7,6 +7,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildFunctions } from '../../scripts/build.ts';
 import { taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
+import { keyTableName } from '../../shared/adapters/tablestore/tablestore-key-store.ts';
 import { loadConfig } from '../../shared/config/config.ts';
 import { serverLimits } from '../../shared/http/server-limits.ts';
 import { createLogger } from '../../shared/log/logger.ts';
@@ -25,7 +26,7 @@ import type { Supervised } from './child-process.ts';
 import { describeCloud, type FunctionLine } from './cloud-banner.ts';
 import { startEventFunction } from './event-function-process.ts';
 import { startRehearsalFcApi } from './fc-api.ts';
-import { cloudTargets, functionEnv } from './function-env.ts';
+import { cloudTargets, functionEnv, rehearsalAllowsAnonymous } from './function-env.ts';
 import { ossNotificationDispatcher } from './oss-events.ts';
 import { REHEARSAL_CREDENTIALS, REHEARSAL_OPERATOR_KEY, startStandins } from './standins.ts';
 import { startWebFunction } from './web-function-process.ts';
@@ -111,7 +112,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       startEmulator({ port: config.EMULATOR_PORT, timeScale: config.EMULATOR_TIME_SCALE, stateDir: join(stateDir, 'emulator'), ...(config.EMULATOR_FAULTS ? { faults: config.EMULATOR_FAULTS } : {}) }),
     );
     undo.push(() => emulator.close());
-    const targets = cloudTargets({ region, accountId: ACCOUNT_ID, bucket, bus: config.EVENTBRIDGE_BUS, tablePrefix: config.OTS_TABLE_PREFIX }, standins, emulator);
+    const targets = cloudTargets({ region, accountId: ACCOUNT_ID, bucket, bus: config.EVENTBRIDGE_BUS, tablePrefix: config.OTS_TABLE_PREFIX }, standins, emulator, o.env);
 
     const procs: Supervised[] = [];
     undo.push(() => Promise.all(procs.map((p) => p.stop())).then(() => undefined));
@@ -169,7 +170,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
     const timers = startTimers(functions, config.LOCAL_TIMER_INTERVAL_MS, invocations);
     const oss = ossRoutes(functions);
     const offOss = standins.oss.onObjectCreated(ossNotificationDispatcher(oss, invocations, bucket));
-    const tables = Object.values(taskTableNames(config.OTS_TABLE_PREFIX)).concat(`${config.OTS_TABLE_PREFIX}conversations`).join(', ');
+    const tables = Object.values(taskTableNames(config.OTS_TABLE_PREFIX)).concat(`${config.OTS_TABLE_PREFIX}conversations`, keyTableName(config.OTS_TABLE_PREFIX)).join(', ');
     const banner = describeCloud({
       sYamlPath,
       stateDir,
@@ -181,6 +182,7 @@ export async function startRehearsal(o: RehearsalOptions): Promise<Rehearsal> {
       functions: started.map((s) => s.line),
       url,
       clientKeys: config.CLIENT_API_KEYS?.length ?? 0,
+      anonymous: rehearsalAllowsAnonymous(o.env),
       routes,
       timers: timers.handles,
       intervalMs: config.LOCAL_TIMER_INTERVAL_MS,

@@ -7,6 +7,7 @@ import { TablestoreStandin } from '../standins/tablestore/tablestore-standin.ts'
 import { TablestoreClient } from '../../shared/adapters/tablestore/tablestore-client.ts';
 import { createConversationTable } from '../../shared/adapters/tablestore/tablestore-conversation-store.ts';
 import { createGuardTables, guardTableNames } from '../../shared/adapters/tablestore/guard-tables.ts';
+import { createKeyTable, keyTableName } from '../../shared/adapters/tablestore/tablestore-key-store.ts';
 import { createTaskTables, taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
 import type { CloudCredentials } from '../../shared/runtime/fc-credentials.ts';
 
@@ -55,6 +56,7 @@ export async function startStandins(s: StandinSettings): Promise<Standins> {
     await createTaskTables(setup, taskTableNames(s.tablePrefix));
     await createConversationTable(setup, `${s.tablePrefix}conversations`);
     await createGuardTables(setup, guardTableNames(s.tablePrefix));
+    await createKeyTable(setup, keyTableName(s.tablePrefix));
     return { ots, oss, bus, close: () => closeAll(started) };
   } catch (e) {
     await closeAll(started);

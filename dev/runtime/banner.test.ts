@@ -6,7 +6,7 @@ const base: RuntimeDescription = {
   dataDir: '.data',
   url: 'http://127.0.0.1:9214',
   dashscopeOrigin: 'https://dashscope.aliyuncs.com',
-  clientKeys: 0,
+  clientKeys: { configured: 0, stored: 0, open: true },
   routes: [{ method: 'POST', path: '/v1/chat/completions', fn: { name: 'chat-stream' } }] as unknown as RuntimeDescription['routes'],
   timers: [],
   intervalMs: 2000,
@@ -16,18 +16,21 @@ const base: RuntimeDescription = {
 };
 
 describe('start banner', () => {
-  it('says client keys are not checked and shows a chat curl without a key against the actual URL', () => {
+  it('says the runtime is open to the local tenant with no key anywhere, and shows a chat curl without a key against the actual URL', () => {
     const lines = describeRuntime(base);
-    expect(lines).toContain('client keys: not checked (set CLIENT_API_KEYS to require Authorization: Bearer <key>)');
+    expect(lines).toContain(
+      "client keys: none (no CLIENT_API_KEYS, none in the key store), so this runtime is open: every request acts as the tenant 'local' (admin). Make one with npm run keys -- create --name NAME",
+    );
     expect(lines).toContain(
       `  curl -s http://127.0.0.1:9214/v1/chat/completions -H 'content-type: application/json' -d '{"model":"qwen-plus","messages":[{"role":"user","content":"Hello"}]}'`,
     );
     expect(lines.join('\n')).not.toContain('Authorization: Bearer $CLIENT_KEY');
   });
 
-  it('says how many client keys are enforced and puts a $CLIENT_KEY placeholder in the curl', () => {
-    const lines = describeRuntime({ ...base, clientKeys: 3 });
-    expect(lines.some((l) => l.startsWith('client keys: enforced (3 keys)'))).toBe(true);
+  it('says how many client keys are enforced, configured and stored, and puts a $CLIENT_KEY placeholder in the curl', () => {
+    const lines = describeRuntime({ ...base, clientKeys: { configured: 1, stored: 2, open: false } });
+    expect(lines).toContain('client keys: enforced (1 in CLIENT_API_KEYS, 2 in the key store); send one as Authorization: Bearer <key>');
+    expect(lines.join('\n')).not.toContain('open');
     expect(lines).toContain(
       `  curl -s http://127.0.0.1:9214/v1/chat/completions -H 'content-type: application/json' -H "Authorization: Bearer $CLIENT_KEY" -d '{"model":"qwen-plus","messages":[{"role":"user","content":"Hello"}]}'`,
     );

@@ -1,4 +1,4 @@
-// What the local runtime prints at start: where DashScope is, whether client keys are checked, a request to
+// What the local runtime prints at start: where DashScope is, whether client keys are checked (or it is open), a request to
 // try, every route, timer, OSS and EventBridge trigger, and anything in s.yaml not served as written.
 import type { EventBridgeHandle } from './eventbridge-triggers.ts';
 import type { OssRoute } from './oss-triggers.ts';
@@ -13,8 +13,11 @@ export interface RuntimeDescription {
   dashscopeOrigin: string;
   /** A loopback DASHSCOPE_BASE_URL origin the runtime added to RESULT_HOST_ALLOWLIST. */
   trustedOrigin?: string;
-  /** How many CLIENT_API_KEYS are configured (0: none, nothing is checked); the keys themselves are never shown. */
-  clientKeys: number;
+  /**
+   * How many CLIENT_API_KEYS are configured and how many usable keys the key store holds (never the keys); `open`:
+   * no key anywhere (none configured, the store empty), so every request acts as the open local tenant.
+   */
+  clientKeys: { configured: number; stored: number; open: boolean };
   routes: readonly RuntimeRoute[];
   timers: readonly TimerHandle[];
   intervalMs: number;
@@ -42,10 +45,11 @@ export function describeRuntime(d: RuntimeDescription): string[] {
   if (d.trustedOrigin) {
     lines.push(`persist-to-oss may download results from ${d.trustedOrigin} (DASHSCOPE_BASE_URL is a loopback address; added to RESULT_HOST_ALLOWLIST)`);
   }
+  const k = d.clientKeys;
   lines.push(
-    d.clientKeys > 0
-      ? `client keys: enforced (${d.clientKeys} ${d.clientKeys === 1 ? 'key' : 'keys'}); send one as Authorization: Bearer <key>`
-      : 'client keys: not checked (set CLIENT_API_KEYS to require Authorization: Bearer <key>)',
+    k.open
+      ? "client keys: none (no CLIENT_API_KEYS, none in the key store), so this runtime is open: every request acts as the tenant 'local' (admin). Make one with npm run keys -- create --name NAME"
+      : `client keys: enforced (${k.configured} in CLIENT_API_KEYS, ${k.stored} in the key store); send one as Authorization: Bearer <key>`,
   );
   lines.push(`HTTP on ${d.url}`);
   const width = Math.max(20, ...d.routes.map((r) => r.path.length));
@@ -53,7 +57,7 @@ export function describeRuntime(d: RuntimeDescription): string[] {
   lines.push(`  ${'GET'.padEnd(7)}${'/healthz'.padEnd(width + 2)}→ runtime (health)`);
   lines.push(`  ${'GET'.padEnd(7)}${'/_oss/<key>'.padEnd(width + 2)}→ runtime (local object URLs)`);
   if (d.routes.some((r) => r.method === 'POST' && r.path === CHAT_PATH)) {
-    lines.push(`try it${d.clientKeys > 0 ? ' (with CLIENT_KEY set to one of the keys)' : ''}:`, `  ${chatCurl(d.url, d.clientKeys)}`);
+    lines.push(`try it${k.open ? '' : ' (with CLIENT_KEY set to one of the keys)'}:`, `  ${chatCurl(d.url, k.open ? 0 : 1)}`);
   }
   for (const t of d.timers) lines.push(`timer  ${t.fn}/${t.trigger}: every ${d.intervalMs} ms locally (cloud schedule: ${t.cron})`);
   for (const o of d.oss) {

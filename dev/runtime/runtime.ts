@@ -144,6 +144,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const oss = ossRoutes(functions);
     const offOss = deps.objects.onObjectCreated(ossDispatcher(oss, invocations, config.OSS_BUCKET ?? 'local', config.OSS_REGION ?? 'local'));
     const bridge = wireEventBridge(functions, deps.events, invocations, config.EVENTBRIDGE_BUS);
+    const stored = await deps.keys.list();
+    const configured = config.CLIENT_API_KEYS?.length ?? 0;
     const banner = describeRuntime({
       sYamlPath,
       dataDir: config.DATA_DIR,
@@ -151,7 +153,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       emulator,
       dashscopeOrigin: effective.dashscopeOrigin,
       ...(trustedOrigin ? { trustedOrigin } : {}),
-      clientKeys: config.CLIENT_API_KEYS?.length ?? 0,
+      clientKeys: { configured, stored: stored.filter((k) => !k.revoked).length, open: configured === 0 && stored.length === 0 },
       routes,
       timers: timers.handles,
       intervalMs: config.LOCAL_TIMER_INTERVAL_MS,

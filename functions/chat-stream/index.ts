@@ -27,7 +27,7 @@ export function createHttpHandler(deps: Deps): HttpHandler {
   return httpFunction<(typeof routes)[number]>(
     {
       routes,
-      auth: clientAuthFor(deps.config, log),
+      auth: clientAuthFor(deps, log),
       corsOrigins: deps.config.CORS_ALLOWED_ORIGINS,
       async serve(call) {
         const json = (body: unknown) => sendJson(call.res, 200, body, { 'x-request-id': call.requestId });

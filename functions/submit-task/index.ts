@@ -1,7 +1,7 @@
 // submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger.
 // A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
-import { clientAuthFor } from '../../shared/http/client-auth.ts';
+import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
@@ -19,11 +19,11 @@ export const routes = [
 ] as const satisfies readonly RouteSpec[];
 
 /** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
-export type SubmitDeps = TaskDeps & { config: TaskDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'mode'> };
+export type SubmitDeps = TaskDeps & Omit<ClientAuthDeps, 'config'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(deps, call) }, log);
+  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(deps, call) }, log);
 }
 
 export function createEventHandler(deps: TaskDeps): EventHandler {

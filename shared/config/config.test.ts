@@ -55,9 +55,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ RESULT_HOST_ALLOWLIST: 'a.example.com, *.aliyuncs.com ,' }).RESULT_HOST_ALLOWLIST).toEqual(['a.example.com', '*.aliyuncs.com']);
   });
 
-  it('takes CLIENT_API_KEYS as a list of one-word keys of 16+ characters, and names the variable, never a key, when one is not', () => {
-    expect(loadConfig({ CLIENT_API_KEYS: 'key-one-0123456789, key-two-0123456789' }).CLIENT_API_KEYS).toEqual(['key-one-0123456789', 'key-two-0123456789']);
-    for (const bad of ['short-key', 'key with spaces 0123456789', ' , ']) {
+  it('takes CLIENT_API_KEYS as name=key entries or bare keys named key-<position>, each its own tenant', () => {
+    expect(loadConfig({ CLIENT_API_KEYS: 'key-one-0123456789, mobile=key-two-0123456789 ,web_2=key-three-0123456789,key-four-0123456789' }).CLIENT_API_KEYS).toEqual([
+      { name: 'key-1', key: 'key-one-0123456789' },
+      { name: 'mobile', key: 'key-two-0123456789' },
+      { name: 'web_2', key: 'key-three-0123456789' },
+      { name: 'key-4', key: 'key-four-0123456789' },
+    ]);
+  });
+
+  it('names the variable and the entry, never a key, when an entry is not a one-word key of 16+ characters under a tenant name', () => {
+    const cases: [string, RegExp][] = [
+      ['short-key', /entry 1: each key must be at least 16 characters/],
+      ['key with spaces 0123456789', /entry 1: a key cannot contain spaces/],
+      [' , ', /list at least one key/],
+      ['ok-key-0123456789,Mobile=key-two-0123456789', /entry 2: the tenant name before '=' must be lower-case/],
+      ['=key-two-0123456789', /entry 1: the tenant name/],
+      ['app=short-key', /entry 1: each key must be at least 16/],
+      ['a=dup-key-0123456789,b=dup-key-0123456789', /entry 2: the same key is listed twice/],
+    ];
+    for (const [bad, expected] of cases) {
       let message = '';
       try {
         loadConfig({ CLIENT_API_KEYS: bad });
@@ -65,9 +82,26 @@ describe('loadConfig', () => {
         message = (e as Error).message;
       }
       expect(message, bad).toContain('CLIENT_API_KEYS');
+      expect(message, bad).toMatch(expected);
       expect(message).not.toContain('0123456789');
       expect(message).not.toContain('short-key');
     }
+  });
+
+  it('takes CLIENT_KEY_SECRET of 32+ characters only, the key cache time (default 5 s, 0 allowed) and ALLOW_ANONYMOUS', () => {
+    expect(loadConfig({})).toMatchObject({ CLIENT_KEY_CACHE_MS: 5_000, ALLOW_ANONYMOUS: false });
+    expect(loadConfig({ CLIENT_KEY_CACHE_MS: '0', ALLOW_ANONYMOUS: 'true' })).toMatchObject({ CLIENT_KEY_CACHE_MS: 0, ALLOW_ANONYMOUS: true });
+    expect(loadConfig({ CLIENT_KEY_SECRET: 'x'.repeat(32) }).CLIENT_KEY_SECRET).toBe('x'.repeat(32));
+    const short = 'too-short-secret-value';
+    let message = '';
+    try {
+      loadConfig({ CLIENT_KEY_SECRET: short });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('CLIENT_KEY_SECRET: must be at least 32 characters');
+    expect(message).not.toContain(short);
+    expect(() => loadConfig({ CLIENT_KEY_CACHE_MS: '-1' })).toThrow(/CLIENT_KEY_CACHE_MS/);
   });
 
   it('bounds our HTTP servers by default (30 s request, 10 s headers, 5 s keep-alive, 1,000 sockets) and takes overrides', () => {

@@ -1,6 +1,7 @@
 // One zod schema over the environment. Read once in a composition root (shared/deps); adapters never touch
 // process.env. A wrong or missing variable fails at start with its name in the message.
 import { z } from 'zod';
+import { TENANT_NAME_PATTERN } from '../domain/tenant.ts';
 
 // zod compiles a parser per object schema (new Function) the first time it parses with it: at a function's
 // cold start those compilations cost 30-40 ms of the first invocation (bench/cold-start), more than the
@@ -18,6 +19,35 @@ const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** One CLIENT_API_KEYS entry: the tenant it acts for and the key. */
+export interface ConfiguredKey {
+  name: string;
+  key: string;
+}
+
+/** `name=key` or a bare key named `key-<position>`; the issues name the entry by position, never by its text. */
+function clientKeyEntries(entries: string[], ctx: z.RefinementCtx): ConfiguredKey[] {
+  const out: ConfiguredKey[] = [];
+  entries.forEach((entry, i) => {
+    const eq = entry.indexOf('=');
+    const name = eq === -1 ? `key-${i + 1}` : entry.slice(0, eq);
+    const key = eq === -1 ? entry : entry.slice(eq + 1);
+    const problem =
+      !TENANT_NAME_PATTERN.test(name)
+        ? "the tenant name before '=' must be lower-case letters, digits, '-' or '_', starting with a letter or digit, at most 63 characters (a key cannot contain '=')"
+        : key.length < 16
+          ? 'each key must be at least 16 characters'
+          : /\s/.test(key)
+            ? 'a key cannot contain spaces'
+            : out.some((o) => o.key === key)
+              ? 'the same key is listed twice'
+              : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: ${problem}` });
+    else out.push({ name, key });
+  });
+  return out;
+}
 
 export const envSchema = z.object({
   DASHSCOPE_API_KEY: z.string().min(1).optional(),
@@ -40,10 +70,15 @@ export const envSchema = z.object({
   RESULT_HOST_ALLOWLIST: list.default(['*.aliyuncs.com']),
   DOWNLOAD_MAX_BYTES: intFrom(1, Number.MAX_SAFE_INTEGER).default(4 * 1024 ** 3),
   DOWNLOAD_TIMEOUT_MS: intFrom(1_000, 3_600_000).default(600_000),
-  // a key is sent as `Authorization: Bearer <key>`: one word, or no client could ever present it
-  CLIENT_API_KEYS: list
-    .pipe(z.array(z.string().min(16, 'each key must be at least 16 characters').regex(/^\S+$/, 'a key cannot contain spaces')).min(1, 'list at least one key'))
-    .optional(),
+  // each entry `name=key` or a bare key (the tenant `key-<its position>`); a key is sent as
+  // `Authorization: Bearer <key>`: one word, or no client could ever present it
+  CLIENT_API_KEYS: list.pipe(z.array(z.string()).min(1, 'list at least one key')).transform(clientKeyEntries).optional(),
+  /** The server secret client keys are stored under (HMAC-SHA256); locally generated into DATA_DIR when unset. */
+  CLIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a process trusts what the key store said about a key (found or not); 0: asks on every request. */
+  CLIENT_KEY_CACHE_MS: intFrom(0, 3_600_000).default(5_000),
+  /** Cloud mode: serve requests without a key as the tenant `anonymous` instead of answering 401. */
+  ALLOW_ANONYMOUS: bool.default(false),
   /** CNY per USD: the catalogue's prices and the ledger are CNY, budgets and usage reports also speak USD. */
   CNY_PER_USD: z.coerce.number().positive().max(1_000_000).default(7.2),
   CHAT_SUMMARY_MODEL: z.string().min(1).default('qwen-turbo'),

@@ -8,6 +8,7 @@ import { guardTableNames } from '../adapters/tablestore/guard-tables.ts';
 import { TablestoreClient } from '../adapters/tablestore/tablestore-client.ts';
 import { TablestoreConversationStore } from '../adapters/tablestore/tablestore-conversation-store.ts';
 import { TablestoreGuardStore } from '../adapters/tablestore/tablestore-guard-store.ts';
+import { keyTableName, TablestoreKeyStore } from '../adapters/tablestore/tablestore-key-store.ts';
 import { TablestoreTaskStore } from '../adapters/tablestore/tablestore-task-store.ts';
 import { taskTableNames } from '../adapters/tablestore/task-tables.ts';
 import { ConfigError, type Config } from '../config/config.ts';
@@ -44,6 +45,17 @@ export function eventBridgeEndpoint(config: Config): { endpoint: string; protoco
   return { protocol: 'https', endpoint: raw };
 }
 
+/** Cloud mode's client key secret: CLIENT_KEY_SECRET, which nothing can stand in for (every function must share it). */
+export function cloudClientKeySecret(config: Pick<Config, 'CLIENT_KEY_SECRET'>): () => string {
+  return () => {
+    if (config.CLIENT_KEY_SECRET) return config.CLIENT_KEY_SECRET;
+    throw new ConfigError(
+      'CLIENT_KEY_SECRET is not set: the client keys of the key store (npm run keys) cannot be checked without it; set it (32+ characters) to the value the keys were made under',
+      ['CLIENT_KEY_SECRET'],
+    );
+  };
+}
+
 export function createCloudDeps(config: Config, options: CloudDepsOptions = {}): Deps {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const credentials = options.credentials ?? new FcCredentials(process.env);
@@ -62,6 +74,8 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
     guards: new TablestoreGuardStore(ots, guardTableNames(config.OTS_TABLE_PREFIX)),
+    keys: new TablestoreKeyStore(ots, keyTableName(config.OTS_TABLE_PREFIX)),
+    clientKeySecret: cloudClientKeySecret(config),
     objects: new OssObjectStore({ bucket: config.OSS_BUCKET!, ...oss, credentials: sign }),
     events: new EventBridgeEventBus({ ...bus, busName: config.EVENTBRIDGE_BUS, ...(config.FC_REGION ? { regionId: config.FC_REGION } : {}), credentials: sign }),
     results: new HttpResultSource(downloadOptionsFromConfig(config)),

@@ -8,6 +8,7 @@ import type { EventBus } from '../ports/event-bus.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
 import type { GuardStore } from '../ports/guard-store.ts';
+import type { KeyStore } from '../ports/key-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
 import type { FcCredentials } from '../runtime/fc-credentials.ts';
@@ -24,6 +25,14 @@ export interface Deps {
   conversations: ConversationStore;
   /** Rate-limit and budget counters, reservations, the cost ledger and alert claims, shared by every instance. */
   guards: GuardStore;
+  /** The client keys (stored as HMAC digests under clientKeySecret). */
+  keys: KeyStore;
+  /**
+   * The server secret client keys are stored under: CLIENT_KEY_SECRET, or locally a secret made once into
+   * DATA_DIR/client-key-secret. Asked when first needed; throws a ConfigError naming CLIENT_KEY_SECRET in cloud
+   * mode when it is not set.
+   */
+  clientKeySecret(): string;
   /** DashScope's result URLs, read for persist-to-oss (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES, DOWNLOAD_TIMEOUT_MS). */
   results: ResultSource;
   /** The role credentials the cloud adapters sign with, updated by every invocation (cloud only). */

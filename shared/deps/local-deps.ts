@@ -6,9 +6,11 @@ import { LocalEventBus } from '../adapters/local-bus/local-event-bus.ts';
 import { LocalFsObjectStore } from '../adapters/local-fs/local-fs-object-store.ts';
 import { downloadOptionsFromConfig } from '../adapters/result-download/download-options.ts';
 import { HttpResultSource } from '../adapters/result-download/http-result-source.ts';
+import { readOrCreateSecretFile } from '../adapters/local-fs/secret-file.ts';
 import { openDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteConversationStore } from '../adapters/sqlite/sqlite-conversation-store.ts';
 import { SqliteGuardStore } from '../adapters/sqlite/sqlite-guard-store.ts';
+import { SqliteKeyStore } from '../adapters/sqlite/sqlite-key-store.ts';
 import { SqliteTaskStore } from '../adapters/sqlite/sqlite-task-store.ts';
 import type { Config } from '../config/config.ts';
 import { createDashScopeClient } from '../dashscope/client.ts';
@@ -30,6 +32,12 @@ export interface LocalDeps extends Deps {
   objects: LocalFsObjectStore;
 }
 
+/** Local mode's client key secret: CLIENT_KEY_SECRET, else DATA_DIR/client-key-secret (made on first use, mode 0600). */
+export function localClientKeySecret(config: Pick<Config, 'CLIENT_KEY_SECRET' | 'DATA_DIR'>): () => string {
+  let secret = config.CLIENT_KEY_SECRET;
+  return () => (secret ??= readOrCreateSecretFile(join(config.DATA_DIR, 'client-key-secret')));
+}
+
 export function createLocalDeps(config: Config, options: LocalDepsOptions = {}): LocalDeps {
   mkdirSync(config.DATA_DIR, { recursive: true });
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -48,6 +56,8 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
     guards: new SqliteGuardStore(db),
+    keys: new SqliteKeyStore(db),
+    clientKeySecret: localClientKeySecret(config),
     events: new LocalEventBus({
       file: join(config.DATA_DIR, 'events.jsonl'),
       onDeliveryError: (error, event) => logger.error('event delivery failed', { eventId: event.id, eventType: event.type, error }),

@@ -6,6 +6,7 @@ import { OssStandin } from '../../dev/standins/oss/oss-standin.ts';
 import { TablestoreStandin } from '../../dev/standins/tablestore/tablestore-standin.ts';
 import { TablestoreClient } from '../../shared/adapters/tablestore/tablestore-client.ts';
 import { createConversationTable } from '../../shared/adapters/tablestore/tablestore-conversation-store.ts';
+import { createKeyTable } from '../../shared/adapters/tablestore/tablestore-key-store.ts';
 import { createTaskTables, taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
 import { ConfigError, loadConfig } from '../../shared/config/config.ts';
 import { createCloudDeps, eventBridgeEndpoint, ossEndpoints } from '../../shared/deps/cloud-deps.ts';
@@ -31,6 +32,7 @@ beforeAll(async () => {
   const setup = new TablestoreClient({ endpoint: ots.endpoint, instance: ots.instance, credentials: () => FIRST });
   await createTaskTables(setup, taskTableNames('t_'));
   await createConversationTable(setup, 't_conversations');
+  await createKeyTable(setup, 't_client_keys');
   env = {
     RUNTIME_MODE: 'cloud',
     DASHSCOPE_API_KEY: 'sk-not-used-here',
@@ -87,6 +89,20 @@ describe('cloud composition root', () => {
     expect(bus.received().map((e) => e.subject)).toContain(task.id);
     const saved = await deps.conversations.put('conv-1', 0, { turns: [] }, new Date());
     expect(saved.version).toBe(1);
+  });
+
+  it('keeps client keys in the deployment\'s key table, and names CLIENT_KEY_SECRET when it is needed and not set', async () => {
+    const credentials = new FcCredentials({});
+    credentials.update(FIRST);
+    const deps = cloudDeps(credentials);
+    const key = { id: 'key_cloud1', name: 'acme', role: 'app' as const, hash: 'a'.repeat(64), limits: {}, budgets: {}, revoked: false, createdAt: '2026-03-01T00:00:00.000Z' };
+    await deps.keys.create(key);
+    expect(await deps.keys.findByHash(key.hash)).toEqual(key);
+    expect(ots.requests.filter((r) => r.op === 'PutRow').at(-1)?.table).toBe('t_client_keys');
+    expect(() => deps.clientKeySecret()).toThrow(ConfigError);
+    expect(() => deps.clientKeySecret()).toThrow(/CLIENT_KEY_SECRET/);
+    const secret = 'cloud-test-secret-0123456789abcdef-xyz';
+    expect(createCloudDeps(loadConfig({ ...env, CLIENT_KEY_SECRET: secret }), { logger: silentLogger, credentials }).clientKeySecret()).toBe(secret);
   });
 
   it('signs with the newest credentials an invocation brought, and with the environment before any came', async () => {

@@ -10,7 +10,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../dev/emulator/server.ts';
 import { startRuntime, type Runtime } from '../../dev/runtime/runtime.ts';
+import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteKeyStore } from '../../shared/adapters/sqlite/sqlite-key-store.ts';
 import { ConfigError } from '../../shared/config/config.ts';
+import { localClientKeySecret } from '../../shared/deps/local-deps.ts';
+import { uuidIds, systemClock } from '../../shared/ports/clock.ts';
+import { createClientKey } from '../../shared/use-cases/tenants/client-keys.ts';
 
 const FUNCTIONS = join(import.meta.dirname, 'fixtures', 'functions');
 const TICKER_ONLY = `
@@ -71,6 +76,34 @@ describe('a port that is already taken', () => {
   });
 });
 
+describe('the client keys line', () => {
+  const OPEN_LINE =
+    "client keys: none (no CLIENT_API_KEYS, none in the key store), so this runtime is open: every request acts as the tenant 'local' (admin). Make one with npm run keys -- create --name NAME";
+  const bannerOf = async (env: NodeJS.ProcessEnv): Promise<string[]> => {
+    const sYamlPath = join(tempDir(), 's.yaml');
+    writeFileSync(sYamlPath, TICKER_ONLY);
+    const out: string[] = [];
+    const rt = await startRuntime({ env: { ...env, PORT: '0', EMULATOR_PORT: '0' }, sYamlPath, functionsRoot: FUNCTIONS, log: (l) => out.push(l) });
+    await rt.close();
+    return out;
+  };
+
+  it('says the runtime is open as the local tenant when no key is configured and the store is empty', async () => {
+    expect(await bannerOf(baseEnv({}))).toContain(OPEN_LINE);
+  });
+
+  it('says keys are enforced once the store under DATA_DIR holds one', async () => {
+    const env = baseEnv({});
+    const config = { DATA_DIR: env.DATA_DIR!, CLIENT_KEY_SECRET: undefined };
+    const db = openDatabase(join(config.DATA_DIR, 'local.db'));
+    await createClientKey({ keys: new SqliteKeyStore(db), clock: systemClock, ids: uuidIds, clientKeySecret: localClientKeySecret(config) }, { name: 'acme' });
+    db.close();
+    const banner = await bannerOf(env);
+    expect(banner).not.toContain(OPEN_LINE);
+    expect(banner).toContain('client keys: enforced (0 in CLIENT_API_KEYS, 1 in the key store); send one as Authorization: Bearer <key>');
+  });
+});
+
 describe('an emulator run on its own, with client keys', () => {
   const keys = ['client-key-aaaaaaaaaaaaaaaa', 'client-key-bbbbbbbbbbbbbbbb'];
   const out: string[] = [];
@@ -94,7 +127,7 @@ describe('an emulator run on its own, with client keys', () => {
 
   it('says client keys are enforced, without a key, and prints a chat curl that works as printed', async () => {
     const banner = out.join('\n');
-    expect(banner).toContain('client keys: enforced (2 keys)');
+    expect(banner).toContain('client keys: enforced (2 in CLIENT_API_KEYS, 0 in the key store); send one as Authorization: Bearer <key>');
     for (const k of keys) expect(banner).not.toContain(k);
     // The curl exactly as printed, with the placeholder filled in by the shell.
     const curl = out.find((l) => l.trim().startsWith('curl '))!.trim();

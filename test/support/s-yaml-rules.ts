@@ -119,7 +119,7 @@ export function sYamlProblems(resources: Record<string, ResolvedResource>, facts
     if (envBytes > 4096) problems.push(`${name}: environment is ${envBytes} bytes (FC allows 4 KB)`);
   }
   // secrets come from the deployer's environment, never the file
-  for (const secret of ['DASHSCOPE_API_KEY', 'CLIENT_API_KEYS']) {
+  for (const secret of ['DASHSCOPE_API_KEY', 'CLIENT_API_KEYS', 'CLIENT_KEY_SECRET']) {
     for (const line of rawText.split('\n').filter((l) => new RegExp(`^\\s*${secret}:`).test(l))) {
       if (!new RegExp(`^\\s*${secret}: \\$\\{env\\('${secret}', ''\\)\\}\\s*$`).test(line)) problems.push(`${secret} is written into s.yaml: ${line.trim().slice(0, 60)}`);
     }

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.ts';
 import { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteKeyStore } from '../../shared/adapters/sqlite/sqlite-key-store.ts';
 import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
 import { loadConfig, type Config } from '../../shared/config/config.ts';
+import { localClientKeySecret } from '../../shared/deps/local-deps.ts';
+import type { Deps } from '../../shared/deps/deps.ts';
 import { silentLogger } from '../../shared/log/logger.ts';
 import { uuidIds, type Clock } from '../../shared/ports/clock.ts';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
@@ -44,7 +47,7 @@ export interface TaskHarness {
   dir: string;
   clock: ManualClock;
   /** With the whole config, so the functions' entry points take it as it is. */
-  deps: TaskDeps & { config: Config };
+  deps: TaskDeps & Pick<Deps, 'keys' | 'clientKeySecret'> & { config: Config };
   tasks: SqliteTaskStore;
   events: LocalEventBus;
   objects: LocalFsObjectStore;
@@ -63,7 +66,7 @@ export function createTaskHarness(dashscope: TaskUpstream, env: Record<string, s
   const tasks = new SqliteTaskStore(db);
   const events = new LocalEventBus({ file: join(dir, 'events.jsonl') });
   const objects = new LocalFsObjectStore({ dataDir: dir, publicBaseUrl: () => 'http://127.0.0.1:9', clock });
-  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects };
+  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects, keys: new SqliteKeyStore(db), clientKeySecret: localClientKeySecret(config) };
   const timings = fastTimings(defaultTimings(config));
   return {
     dir,

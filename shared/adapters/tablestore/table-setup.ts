@@ -3,6 +3,7 @@
 import { OtsError, type IndexSpec, type TableDescription, type TablestoreClient, type TableSpec } from './tablestore-client.ts';
 import { guardTableNames, guardTableSpecs } from './guard-tables.ts';
 import { conversationTableName, conversationTableSpec } from './tablestore-conversation-store.ts';
+import { keyTableName, keyTableSpec } from './tablestore-key-store.ts';
 import { taskTableNames, taskTableSpecs } from './task-tables.ts';
 
 export interface SetupStep {
@@ -28,7 +29,7 @@ type Action = { kind: 'table'; spec: TableSpec } | { kind: 'index'; table: strin
 
 /** Every table the deployment under `tablePrefix` uses, with its indexes. */
 export function deploymentTables(tablePrefix: string): TableSpec[] {
-  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), ...guardTableSpecs(guardTableNames(tablePrefix))];
+  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), keyTableSpec(keyTableName(tablePrefix)), ...guardTableSpecs(guardTableNames(tablePrefix))];
 }
 
 const keyText = (pk: TableSpec['primaryKey']) => pk.map((c) => `${c.name} ${c.type}`).join(', ');
