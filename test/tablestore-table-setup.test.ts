@@ -20,7 +20,7 @@ describe('tableSetupStep over the stand-in', () => {
   it('plans every table on an empty instance, creates them, then plans nothing; a second apply is harmless', async () => {
     const step = tableSetupStep(client, 'p_');
     expect(await step.plan()).toEqual([
-      'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created',
+      'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created, p_tasks_by_tenant_status, p_tasks_by_tenant_created',
       'create table p_task_idempotency (key STRING)',
       'create table p_conversations (id STRING)',
     ]);
@@ -32,6 +32,8 @@ describe('tableSetupStep over the stand-in', () => {
       ['p_tasks_by_due', ['due_at', 'id'], ['lease_until']],
       ['p_tasks_by_status', ['status', 'created_at', 'id'], []],
       ['p_tasks_by_created', ['created_at', 'id'], []],
+      ['p_tasks_by_tenant_status', ['tenant', 'status', 'created_at', 'id'], []],
+      ['p_tasks_by_tenant_created', ['tenant', 'created_at', 'id'], []],
     ]);
     const creates = standin.requests.filter((r) => r.op === 'CreateTable').length;
     await step.apply();
