@@ -42,9 +42,11 @@ async function lease(deps: TaskDeps, id: string, owner: string, viewer: TaskView
 }
 
 /** Cancels the task if `viewer` may see it (its tenant's, or any for an admin). */
-export async function cancelTask(deps: TaskDeps, id: string, requestId: string, viewer: TaskViewer): Promise<Task> {
-  let held = await lease(deps, id, `cancel:${requestId}`, viewer);
-  const log = deps.logger.child({ taskId: id, tenant: held.task.tenant, requestId });
+export async function cancelTask(caller: TaskDeps, id: string, requestId: string, viewer: TaskViewer): Promise<Task> {
+  let held = await lease(caller, id, `cancel:${requestId}`, viewer);
+  // every line about the task says whose it is (an admin may cancel another tenant's)
+  const deps = { ...caller, logger: caller.logger.child({ tenant: held.task.tenant }) };
+  const log = deps.logger.child({ taskId: id, requestId });
   try {
     if (held.task.status === 'PENDING') {
       try {

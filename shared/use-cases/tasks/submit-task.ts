@@ -71,10 +71,12 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
     if (existing) return { kind: 'replayed', task: existing };
     throw e;
   }
-  deps.logger.info('task queued', { taskId, tenant, type: row.type, model: row.model });
+  // every line about the task from here on says whose it is
+  const tenantDeps = { ...deps, logger: deps.logger.child({ tenant }) };
+  tenantDeps.logger.info('task queued', { taskId, type: row.type, model: row.model });
   await step(deps, 'submit:row-written', taskId);
 
-  const outcome = await sendCreate(deps, { task: row, owner, published: true }, timings);
+  const outcome = await sendCreate(tenantDeps, { task: row, owner, published: true }, timings);
   return { kind: outcome.kind, task: outcome.held.task, outcome };
 }
 
