@@ -55,6 +55,38 @@ describe('tableSetupStep over the stand-in', () => {
     expect(due.rows.map((r) => [r.key, r.columns])).toEqual([[{ due_at: 5n, id: 't1' }, { lease_until: 1n }]]);
   });
 
+  it('upgrades a tasks table from before tasks had owners: declares the tenant column, then adds the tenant indexes over the rows already there', async () => {
+    const [tasks] = deploymentTables('');
+    const names = taskTableNames('');
+    const tenantIndexes = [names.tenantStatusIndex, names.tenantCreatedIndex];
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.filter((c) => c.name !== 'tenant'), indexes: tasks!.indexes!.filter((i) => !tenantIndexes.includes(i.name)) });
+    // a row written before the column was declared, and one without a tenant at all
+    await client.putRow(names.tasks, [['id', 't1']], { tenant: 'acme', status: 'PENDING', created_at: 5n }, { row: 'IGNORE' });
+    await client.putRow(names.tasks, [['id', 't0']], { status: 'PENDING', created_at: 4n }, { row: 'IGNORE' });
+    const step = tableSetupStep(client, '');
+    expect((await step.plan()).slice(0, 3)).toEqual([
+      `add defined column tenant STRING to ${names.tasks}`,
+      `create index ${names.tenantStatusIndex} on ${names.tasks} (tenant, status, created_at, id)`,
+      `create index ${names.tenantCreatedIndex} on ${names.tasks} (tenant, created_at, id)`,
+    ]);
+    await step.apply();
+    expect(await step.plan()).toEqual([]);
+    expect((await client.describeTable(names.tasks))?.definedColumns).toContainEqual({ name: 'tenant', type: 'STRING' });
+    const ops = standin.requests.map((r) => r.op);
+    expect(ops.indexOf('AddDefinedColumn')).toBeLessThan(ops.indexOf('CreateIndex'));
+    const mine = await client.getRange(names.tenantCreatedIndex, { start: [['tenant', 'acme'], ['created_at', 0n], ['id', '']], end: [['tenant', 'acme'], ['created_at', 10n], ['id', '']], limit: 10 });
+    expect(mine.rows.map((r) => r.key)).toEqual([{ tenant: 'acme', created_at: 5n, id: 't1' }]);
+  });
+
+  it('reports a defined column declared with another type, and adds nothing', async () => {
+    const [tasks] = deploymentTables('');
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.map((c) => (c.name === 'tenant' ? { ...c, type: 'INTEGER' as const } : c)), indexes: [] });
+    const step = tableSetupStep(client, '');
+    expect(await step.plan()).toContain('problem: table tasks declares tenant as INTEGER, expected STRING; it is left as it is: change or remove it by hand');
+    await expect(step.apply()).rejects.toBeInstanceOf(TableSetupError);
+    expect(standin.requests.filter((r) => r.op === 'AddDefinedColumn' || r.op === 'CreateIndex')).toEqual([]);
+  });
+
   it('reports a table whose primary key differs, and refuses to apply anything until it is fixed', async () => {
     await client.createTable({ name: 'conversations', primaryKey: [{ name: 'id', type: 'INTEGER' }], timeToLive: -1, maxVersions: 1 });
     const step = tableSetupStep(client, '');
