@@ -1,5 +1,6 @@
 // The Table Store provisioning step over the stand-in: it lists what is missing, creates it, then has nothing left
 // to do; a table already there in another shape is reported and left alone.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TablestoreClient } from '../shared/adapters/tablestore/tablestore-client.ts';
 import { deploymentTables, TableSetupError, tableSetupStep } from '../shared/adapters/tablestore/table-setup.ts';
@@ -76,6 +77,18 @@ describe('tableSetupStep over the stand-in', () => {
     expect(ops.indexOf('AddDefinedColumn')).toBeLessThan(ops.indexOf('CreateIndex'));
     const mine = await client.getRange(names.tenantCreatedIndex, { start: [['tenant', 'acme'], ['created_at', 0n], ['id', '']], end: [['tenant', 'acme'], ['created_at', 10n], ['id', '']], limit: 10 });
     expect(mine.rows.map((r) => r.key)).toEqual([{ tenant: 'acme', created_at: 5n, id: 't1' }]);
+  });
+
+  it("sends only operations the operator's policy (deploy/operator-policy.json) allows, upgrading a table as much as creating one", async () => {
+    const [tasks] = deploymentTables('u_');
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.filter((c) => c.name !== 'tenant'), indexes: [] });
+    await tableSetupStep(client, 'u_').apply();
+    await tableSetupStep(client, 'n_').apply();
+    const policy = JSON.parse(readFileSync(new URL('../deploy/operator-policy.json', import.meta.url), 'utf8')) as { Statement: { Action: string[] }[] };
+    const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
+    const sent = new Set(standin.requests.map((r) => `ots:${r.op}`));
+    expect(sent).toContain('ots:AddDefinedColumn');
+    for (const op of sent) expect(allowed, op).toContain(op);
   });
 
   it('reports a defined column declared with another type, and adds nothing', async () => {
