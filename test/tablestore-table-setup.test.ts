@@ -1,5 +1,6 @@
 // The Table Store provisioning step over the stand-in: it lists what is missing, creates it, then has nothing left
 // to do; a table already there in another shape is reported and left alone.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TablestoreClient } from '../shared/adapters/tablestore/tablestore-client.ts';
 import { deploymentTables, TableSetupError, tableSetupStep } from '../shared/adapters/tablestore/table-setup.ts';
@@ -20,7 +21,7 @@ describe('tableSetupStep over the stand-in', () => {
   it('plans every table on an empty instance, creates them, then plans nothing; a second apply is harmless', async () => {
     const step = tableSetupStep(client, 'p_');
     expect(await step.plan()).toEqual([
-      'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created',
+      'create table p_tasks (id STRING) with indexes p_tasks_by_due, p_tasks_by_status, p_tasks_by_created, p_tasks_by_tenant_status, p_tasks_by_tenant_created',
       'create table p_task_idempotency (key STRING)',
       'create table p_conversations (id STRING)',
       'create table p_client_keys (hash STRING)',
@@ -40,6 +41,8 @@ describe('tableSetupStep over the stand-in', () => {
       ['p_tasks_by_due', ['due_at', 'id'], ['lease_until']],
       ['p_tasks_by_status', ['status', 'created_at', 'id'], []],
       ['p_tasks_by_created', ['created_at', 'id'], []],
+      ['p_tasks_by_tenant_status', ['tenant', 'status', 'created_at', 'id'], []],
+      ['p_tasks_by_tenant_created', ['tenant', 'created_at', 'id'], []],
     ]);
     const creates = standin.requests.filter((r) => r.op === 'CreateTable').length;
     await step.apply();
@@ -59,6 +62,50 @@ describe('tableSetupStep over the stand-in', () => {
     expect(await step.plan()).toEqual([]);
     const due = await client.getRange(names.dueIndex, { start: [['due_at', 0n], ['id', '']], end: [['due_at', 10n], ['id', '']], limit: 10 });
     expect(due.rows.map((r) => [r.key, r.columns])).toEqual([[{ due_at: 5n, id: 't1' }, { lease_until: 1n }]]);
+  });
+
+  it('upgrades a tasks table from before tasks had owners: declares the tenant column, then adds the tenant indexes over the rows already there', async () => {
+    const [tasks] = deploymentTables('');
+    const names = taskTableNames('');
+    const tenantIndexes = [names.tenantStatusIndex, names.tenantCreatedIndex];
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.filter((c) => c.name !== 'tenant'), indexes: tasks!.indexes!.filter((i) => !tenantIndexes.includes(i.name)) });
+    // a row written before the column was declared, and one without a tenant at all
+    await client.putRow(names.tasks, [['id', 't1']], { tenant: 'acme', status: 'PENDING', created_at: 5n }, { row: 'IGNORE' });
+    await client.putRow(names.tasks, [['id', 't0']], { status: 'PENDING', created_at: 4n }, { row: 'IGNORE' });
+    const step = tableSetupStep(client, '');
+    expect((await step.plan()).slice(0, 3)).toEqual([
+      `add defined column tenant STRING to ${names.tasks}`,
+      `create index ${names.tenantStatusIndex} on ${names.tasks} (tenant, status, created_at, id)`,
+      `create index ${names.tenantCreatedIndex} on ${names.tasks} (tenant, created_at, id)`,
+    ]);
+    await step.apply();
+    expect(await step.plan()).toEqual([]);
+    expect((await client.describeTable(names.tasks))?.definedColumns).toContainEqual({ name: 'tenant', type: 'STRING' });
+    const ops = standin.requests.map((r) => r.op);
+    expect(ops.indexOf('AddDefinedColumn')).toBeLessThan(ops.indexOf('CreateIndex'));
+    const mine = await client.getRange(names.tenantCreatedIndex, { start: [['tenant', 'acme'], ['created_at', 0n], ['id', '']], end: [['tenant', 'acme'], ['created_at', 10n], ['id', '']], limit: 10 });
+    expect(mine.rows.map((r) => r.key)).toEqual([{ tenant: 'acme', created_at: 5n, id: 't1' }]);
+  });
+
+  it("sends only operations the operator's policy (deploy/operator-policy.json) allows, upgrading a table as much as creating one", async () => {
+    const [tasks] = deploymentTables('u_');
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.filter((c) => c.name !== 'tenant'), indexes: [] });
+    await tableSetupStep(client, 'u_').apply();
+    await tableSetupStep(client, 'n_').apply();
+    const policy = JSON.parse(readFileSync(new URL('../deploy/operator-policy.json', import.meta.url), 'utf8')) as { Statement: { Action: string[] }[] };
+    const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
+    const sent = new Set(standin.requests.map((r) => `ots:${r.op}`));
+    expect(sent).toContain('ots:AddDefinedColumn');
+    for (const op of sent) expect(allowed, op).toContain(op);
+  });
+
+  it('reports a defined column declared with another type, and adds nothing', async () => {
+    const [tasks] = deploymentTables('');
+    await client.createTable({ ...tasks!, definedColumns: tasks!.definedColumns!.map((c) => (c.name === 'tenant' ? { ...c, type: 'INTEGER' as const } : c)), indexes: [] });
+    const step = tableSetupStep(client, '');
+    expect(await step.plan()).toContain('problem: table tasks declares tenant as INTEGER, expected STRING; it is left as it is: change or remove it by hand');
+    await expect(step.apply()).rejects.toBeInstanceOf(TableSetupError);
+    expect(standin.requests.filter((r) => r.op === 'AddDefinedColumn' || r.op === 'CreateIndex')).toEqual([]);
   });
 
   it('reports a table whose primary key differs, and refuses to apply anything until it is fixed', async () => {

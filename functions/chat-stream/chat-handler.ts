@@ -35,7 +35,7 @@ export async function handleChat(deps: Deps, call: HttpCall): Promise<ChatOutcom
   if (conversationId) headers['x-conversation-id'] = conversationId;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
-    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink });
+    const outcome = await createChatCompletion(deps, body, { tenant: call.principal.tenant, signal: call.gone, startedAt: call.startedAt, conversationId, sink });
     if (outcome.completion && !res.headersSent && !call.gone.aborted) {
       if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
       sendJson(res, 200, outcome.completion, headers);

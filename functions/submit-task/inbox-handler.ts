@@ -13,7 +13,7 @@ export function createInboxHandler(deps: TaskDeps, log: Logger): EventHandler {
     const handled = await handleCreatedObjects(event, log.child({ requestId: context.requestId }), isInbox, async (key, logger) => {
       const r = await submitFromInbox({ ...deps, logger }, key);
       if (r.kind === 'invalid') logger.warn('inbox request refused', { code: r.code, message: r.message });
-      return r.kind === 'submitted' ? { outcome: r.result.kind, taskId: r.result.task.id } : { outcome: r.kind };
+      return r.kind === 'submitted' ? { outcome: r.result.kind, taskId: r.result.task.id, tenant: r.tenant } : { outcome: r.kind };
     });
     return { handled: handled.map((h) => ({ key: h.key, ...h.result })) };
   };

@@ -1,5 +1,6 @@
-// The four task routes: parse the request, call one use case, answer its result. A create DashScope refused
-// is thrown as the use case's refusal (the task exists, FAILED); the error table says how it is answered.
+// The four task routes: parse the request, call one use case for the caller's tenant, answer its result. A
+// create DashScope refused is thrown as the use case's refusal (the task exists, FAILED); the error table
+// says how it is answered.
 import type { IncomingMessage } from 'node:http';
 import { readJson } from '../../shared/http/body.ts';
 import { sendJson } from '../../shared/http/respond.ts';
@@ -28,7 +29,7 @@ function idempotencyKeyOf(req: IncomingMessage): string | undefined {
 }
 
 export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>): Promise<void> {
-  const { req, res, requestId, route, params, note } = call;
+  const { req, res, requestId, route, params, note, principal } = call;
   const ttl = deps.config.SIGNED_URL_TTL_S;
   const reply = async (status: number, task: Parameters<typeof toTaskView>[0], headers: Record<string, string> = {}) =>
     sendJson(res, status, await toTaskView(task, deps.objects, ttl), { 'x-request-id': requestId, ...headers });
@@ -38,7 +39,7 @@ export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>)
     const request = parseTaskRequest(await readJson(req, TASK_MAX_BODY_BYTES));
     note.type = request.type;
     note.model = request.model;
-    const result = await submitTask(deps, { request, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+    const result = await submitTask(deps, { request, tenant: principal.tenant, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
     note.taskId = result.task.id;
     note.outcome = result.kind;
     const refused = createRefusal(result);
@@ -48,13 +49,13 @@ export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>)
   if (route.method === 'DELETE') {
     const id = params.id ?? '';
     note.taskId = clip(id, TASK_ID_MAX_CHARS);
-    return reply(200, await cancelTask(deps, id, requestId));
+    return reply(200, await cancelTask(deps, id, requestId, principal));
   }
   if (route.path === '/v1/tasks/:id') {
     note.taskId = clip(params.id ?? '', TASK_ID_MAX_CHARS);
-    return reply(200, await getTaskOr404(deps.tasks, params.id ?? ''));
+    return reply(200, await getTaskOr404(deps.tasks, params.id ?? '', principal));
   }
-  const page = await listTasks(deps.tasks, parseListQuery(queryOf(req)));
+  const page = await listTasks(deps.tasks, parseListQuery(queryOf(req)), principal);
   const data = await Promise.all(page.tasks.map((t) => toTaskView(t, deps.objects, ttl)));
   sendJson(res, 200, { object: 'list', data, ...(page.next ? { next: page.next } : {}) }, { 'x-request-id': requestId });
 }

@@ -13,6 +13,7 @@ const errorSchema = z.object({ code: z.string(), message: z.string() });
  */
 export const storedTaskSchema: z.ZodType<Task> = z.object({
   id: z.string(),
+  tenant: z.string().optional(),
   type: z.enum(TASK_TYPES),
   model: z.string(),
   status: z.enum(TASK_STATUSES),

@@ -52,6 +52,11 @@ export interface TaskOutput {
 
 export interface Task {
   id: string;
+  /**
+   * The tenant that submitted it (see tenant.ts): only that tenant and admins see it. Absent on rows written
+   * before tasks had owners; those are seen by admins only.
+   */
+  tenant?: string;
   type: TaskType;
   model: string;
   status: TaskStatus;

@@ -26,8 +26,8 @@ export class TaskNotFoundError extends TaskStoreError {
   }
 }
 
-/** Fields a conditional update may change (id, createdAt and version are managed by the store). */
-export type TaskPatch = Partial<Omit<Task, 'id' | 'createdAt' | 'version' | 'updatedAt'>>;
+/** Fields a conditional update may change (id, createdAt and version are managed by the store; the tenant never changes). */
+export type TaskPatch = Partial<Omit<Task, 'id' | 'tenant' | 'createdAt' | 'version' | 'updatedAt'>>;
 
 export interface IdempotencyRecord {
   key: string;
@@ -73,8 +73,10 @@ export interface TaskStore {
    * broken by id. `cursor` is the `next` of the previous page of the same listing; a cursor the store did not
    * hand out, or one from the other order, throws TaskStoreError. Served by an index in either order; like
    * listDue's, that index may trail the rows by a moment (a task created just now may be missing for it).
+   * With `tenant`, only that tenant's tasks, from an index led by the tenant (cost grows with the tenant's
+   * tasks, not everyone's); without, every task, including those written before tasks had owners.
    */
-  listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order?: ListOrder): Promise<TaskPage>;
+  listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order?: ListOrder, tenant?: string): Promise<TaskPage>;
   /**
    * Records an idempotency key once. Returns undefined when this call created it, or the record that was
    * there first (same key, maybe another request).

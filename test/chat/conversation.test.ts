@@ -46,7 +46,7 @@ describe('conversations', () => {
     expect(lastMessages.at(-1)).toEqual({ role: 'user', content: 'Turn 25: tell me one fact.' });
     expect(lastMessages.at(-3)).toEqual({ role: 'user', content: 'Turn 24: tell me one fact.' });
 
-    const stored = await stack.deps.conversations.get('conv-25-turns');
+    const stored = await stack.deps.conversations.get('local/conv-25-turns');
     expect(stored?.summary?.length).toBeGreaterThan(0);
     expect(stored?.turns.map((t) => t.messages[0]?.content)).toEqual(Array.from({ length: 10 }, (_, i) => `Turn ${i + 16}: tell me one fact.`));
     expect(stored?.turns.every((t) => t.messages[1]?.role === 'assistant' && typeof t.messages[1].content === 'string')).toBe(true);
@@ -65,7 +65,7 @@ describe('conversations', () => {
       expect(r.headers.get('x-conversation-id')).toBe('conv-parallel');
       await r.text();
     }
-    const stored = await stack.deps.conversations.get('conv-parallel');
+    const stored = await stack.deps.conversations.get('local/conv-parallel');
     expect(stored?.turns.map((t) => t.messages[0]?.content).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `parallel ${i}`));
   });
 

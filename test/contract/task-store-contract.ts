@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Task, TaskStatus } from '../../shared/domain/task.ts';
 import { itKeepsLeasesExclusiveUnderALaggingIndex } from './task-store-lag-case.ts';
+import { itListsByTenant } from './task-store-tenant-cases.ts';
 import { TaskAlreadyExistsError, TaskConflictError, TaskNotFoundError, TaskStoreError, type ListOrder, type TaskStore } from '../../shared/ports/task-store.ts';
 
 export interface TaskStoreSubject {
@@ -180,6 +181,7 @@ export function runTaskStoreContract(name: string, options: TaskStoreContractOpt
     });
 
     itKeepsLeasesExclusiveUnderALaggingIndex(() => subject, at);
+    itListsByTenant(() => subject);
 
     it('returns undefined from tryLease for an unknown id', async () => {
       expect(await store.tryLease('task_missing', 'o', at(2), at(1))).toBeUndefined();

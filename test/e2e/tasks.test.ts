@@ -88,7 +88,8 @@ describe('async media tasks end to end', () => {
     await rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' }, parameters: { size: '512*512' } })), { contentType: 'application/json' });
     let id: string | undefined;
     for (let i = 0; i < 100 && !id; i++) {
-      const { tasks } = await rt.deps.tasks.listByStatus(undefined, 100);
+      // the key's second segment names the tenant that owns the task
+      const { tasks } = await rt.deps.tasks.listByStatus(undefined, 100, undefined, 'asc', 'e2e');
       id = tasks.find((t) => t.metadata?.inboxKey === key)?.id;
       if (!id) await sleep(100);
     }
@@ -96,6 +97,22 @@ describe('async media tasks end to end', () => {
     const view = await untilSettled(id!);
     expect(view.status).toBe('PERSISTED');
     expect(view.outputs[0]?.contentType).toBe('image/png');
+    expect((await rt.deps.tasks.get(id!))?.tenant).toBe('e2e');
+  });
+
+  it('refuses an upload under inbox/ that names no tenant, with its error object beside the others, and submits nothing', async () => {
+    const key = 'inbox/order-2.json';
+    await rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' } })), { contentType: 'application/json' });
+    let report: { key?: string; error?: { code?: string } } | undefined;
+    for (let i = 0; i < 100 && !report; i++) {
+      if (await rt.deps.objects.head('inbox-errors/order-2.json.error.json')) {
+        const chunks: Buffer[] = [];
+        for await (const c of (await rt.deps.objects.get('inbox-errors/order-2.json.error.json')).body) chunks.push(c as Buffer);
+        report = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof report;
+      } else await sleep(100);
+    }
+    expect(report).toMatchObject({ key, error: { code: 'invalid_inbox_key' } });
+    expect((await rt.deps.tasks.listByStatus(undefined, 100)).tasks.filter((t) => t.metadata?.inboxKey === key)).toEqual([]);
   });
 
   it('creates nothing for a bad request', async () => {

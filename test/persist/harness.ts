@@ -77,6 +77,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       const now = clock.now().toISOString();
       const task: Task = {
         id: taskId,
+        tenant: 'acme',
         type: 'text-to-image',
         model: 'wanx2.1-t2i-turbo',
         status: o.status ?? 'SUCCEEDED',

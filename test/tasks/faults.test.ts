@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 const submit = async (req: TaskRequest, hooks?: Parameters<EmulatorHarness['taskDeps']>[0]) =>
-  submitTask(h.taskDeps(hooks), { request: req, requestId: `req-${++seq}` }, h.timings);
+  submitTask(h.taskDeps(hooks), { request: req, tenant: 'acme', requestId: `req-${++seq}` }, h.timings);
 
 /** PERSISTED, every output copied with the emulator's exact bytes, and each lifecycle event once. */
 async function expectPersistedOnce(task: Task): Promise<void> {

@@ -32,12 +32,41 @@ describe('submit-task inbox trigger', () => {
     expect(task).toMatchObject({ status: 'PENDING', metadata: { order: '7', inboxKey: 'inbox/app/req-1.json' } });
   });
 
+  it('makes the task the tenant named by the key prefix, and keeps one tenant\'s upload apart from the same name under another', async () => {
+    const body = JSON.stringify({ type: 'text-to-image', input: { prompt: 'a fox' } });
+    await upload('inbox/acme/orders/1.json', body);
+    await upload('inbox/globex/orders/1.json', body);
+    const r = (await handle(Buffer.from(JSON.stringify({ events: ['inbox/acme/orders/1.json', 'inbox/globex/orders/1.json'].map((key) => ({ eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key } } })) })), ctx)) as {
+      handled: { outcome: string; taskId: string; tenant: string }[];
+    };
+    expect(r.handled.map((x) => [x.outcome, x.tenant])).toEqual([['submitted', 'acme'], ['submitted', 'globex']]);
+    expect((await h.tasks.get(r.handled[0]!.taskId))?.tenant).toBe('acme');
+    expect((await h.tasks.get(r.handled[1]!.taskId))?.tenant).toBe('globex');
+    expect((await h.tasks.listByStatus(undefined, 10, undefined, 'asc', 'acme')).tasks.map((t) => t.id)).toEqual([r.handled[0]!.taskId]);
+    expect(ds.creates).toHaveLength(2);
+  });
+
+  it('refuses a key that names no valid tenant, writes why beside the others under inbox-errors/, and submits nothing', async () => {
+    const body = JSON.stringify({ type: 'text-to-image', input: { prompt: 'a fox' } });
+    const keys = ['inbox/req.json', 'inbox/Acme/req.json', 'inbox/-x/req.json', 'inbox/ac.me/req.json', `inbox/${'a'.repeat(64)}/req.json`];
+    for (const key of keys) await upload(key, body);
+    const r = (await handle(Buffer.from(JSON.stringify({ events: keys.map((key) => ({ eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key } } })) })), ctx)) as { handled: { outcome: string }[] };
+    expect(r.handled.map((x) => x.outcome)).toEqual(keys.map(() => 'invalid'));
+    const { body: report } = await h.objects.get('inbox-errors/req.json.error.json');
+    const chunks: Buffer[] = [];
+    for await (const c of report) chunks.push(c as Buffer);
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ key: 'inbox/req.json', error: { code: 'invalid_inbox_key', message: expect.stringContaining('inbox/<tenant>/') } });
+    for (const key of keys) expect(await h.objects.head(`inbox-errors/${key.slice('inbox/'.length)}.error.json`)).toBeDefined();
+    expect((await h.tasks.listByStatus(undefined, 10)).tasks).toEqual([]);
+    expect(ds.creates).toEqual([]);
+  });
+
   it('refuses a request that can never be valid without failing the invocation, and writes why under inbox-errors/', async () => {
-    await upload('inbox/bad.json', '{"type": "text-to-image"');
-    await upload('inbox/invalid.json', JSON.stringify({ type: 'text-to-image', input: {} }));
+    await upload('inbox/app/bad.json', '{"type": "text-to-image"');
+    await upload('inbox/app/invalid.json', JSON.stringify({ type: 'text-to-image', input: {} }));
     const r = (await handle(Buffer.from(JSON.stringify({ events: [
-      { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'inbox/bad.json' } } },
-      { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'inbox/invalid.json' } } },
+      { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'inbox/app/bad.json' } } },
+      { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'inbox/app/invalid.json' } } },
       { eventName: 'ObjectCreated:PutObject', oss: { bucket: { name: 'b' }, object: { key: 'results/manifests/x.json' } } },
     ] })), ctx)) as { handled: { outcome: string }[] };
     expect(r.handled.map((x) => x.outcome)).toEqual(['invalid', 'invalid']);
@@ -47,18 +76,18 @@ describe('submit-task inbox trigger', () => {
       for await (const c of body) chunks.push(c as Buffer);
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key: string; error: { code: string; message: string } };
     };
-    expect(await report('inbox-errors/bad.json.error.json')).toMatchObject({ key: 'inbox/bad.json', error: { code: 'invalid_json' } });
-    expect(await report('inbox-errors/invalid.json.error.json')).toMatchObject({ key: 'inbox/invalid.json', error: { code: 'invalid_request', message: expect.stringContaining('prompt') } });
+    expect(await report('inbox-errors/app/bad.json.error.json')).toMatchObject({ key: 'inbox/app/bad.json', error: { code: 'invalid_json' } });
+    expect(await report('inbox-errors/app/invalid.json.error.json')).toMatchObject({ key: 'inbox/app/invalid.json', error: { code: 'invalid_request', message: expect.stringContaining('prompt') } });
     expect((await h.tasks.listByStatus(undefined, 10)).tasks).toEqual([]);
     expect(ds.creates).toEqual([]);
   });
 
   it('refuses an upload nested 5,000 deep as json_too_deep, writes why under inbox-errors/ and creates nothing', async () => {
     const body = JSON.stringify({ type: 'text-to-image', input: { prompt: 'a fox' }, metadata: { a: 'x' } }).replace('"x"', '['.repeat(5_000) + ']'.repeat(5_000));
-    await upload('inbox/deep.json', body);
-    const r = (await handle(ossEvent('inbox/deep.json'), ctx)) as { handled: { outcome: string }[] };
+    await upload('inbox/app/deep.json', body);
+    const r = (await handle(ossEvent('inbox/app/deep.json'), ctx)) as { handled: { outcome: string }[] };
     expect(r.handled.map((x) => x.outcome)).toEqual(['invalid']);
-    const { body: report } = await h.objects.get('inbox-errors/deep.json.error.json');
+    const { body: report } = await h.objects.get('inbox-errors/app/deep.json.error.json');
     const chunks: Buffer[] = [];
     for await (const c of report) chunks.push(c as Buffer);
     const error = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error: { code: string; message: string } }).error;
@@ -68,10 +97,10 @@ describe('submit-task inbox trigger', () => {
   });
 
   it('fails the invocation when the store cannot be reached, so the event is delivered again', async () => {
-    await upload('inbox/req-2.json', JSON.stringify({ type: 'text-to-image', input: { prompt: 'x' } }));
+    await upload('inbox/app/req-2.json', JSON.stringify({ type: 'text-to-image', input: { prompt: 'x' } }));
     h.tasks.putIdempotencyKey = async () => {
       throw new Error('database is locked');
     };
-    await expect(handle(ossEvent('inbox/req-2.json'), ctx)).rejects.toThrow('database is locked');
+    await expect(handle(ossEvent('inbox/app/req-2.json'), ctx)).rejects.toThrow('database is locked');
   });
 });

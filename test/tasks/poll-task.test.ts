@@ -23,7 +23,7 @@ describe('pollDueTasks', () => {
   });
   afterEach(() => h.close());
 
-  const submit = async (req: TaskRequest) => (await submitTask(h.deps, { request: req, requestId: `r-${Math.random()}` }, h.timings)).task;
+  const submit = async (req: TaskRequest) => (await submitTask(h.deps, { request: req, tenant: 'acme', requestId: `r-${Math.random()}` }, h.timings)).task;
   const poll = (o = {}) => pollDueTasks(h.deps, { requestId: `p-${Math.random()}` }, h.pollOptions(o));
 
   it('follows an image task to SUCCEEDED and writes the manifest first, with URLs, expiry and usage', async () => {

@@ -23,7 +23,7 @@ describe('submitTask', () => {
       const { tasks } = await h.tasks.listByStatus('QUEUED', 10);
       seen.push(...tasks.map((t) => ({ status: t.status, attempted: typeof t.submitAttemptedAt })));
     };
-    const r = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const r = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     expect(seen).toEqual([{ status: 'QUEUED', attempted: 'string' }]);
     expect(r.kind).toBe('submitted');
     const stored = await h.tasks.get(r.task.id);
@@ -34,17 +34,17 @@ describe('submitTask', () => {
   });
 
   it('returns the same task for a repeated request under one Idempotency-Key and sends one create', async () => {
-    const a = await submitTask(h.deps, { request: image, idempotencyKey: 'k-1', requestId: 'r1' }, h.timings);
-    const b = await submitTask(h.deps, { request: image, idempotencyKey: 'k-1', requestId: 'r2' }, h.timings);
+    const a = await submitTask(h.deps, { request: image, tenant: 'acme', idempotencyKey: 'k-1', requestId: 'r1' }, h.timings);
+    const b = await submitTask(h.deps, { request: image, tenant: 'acme', idempotencyKey: 'k-1', requestId: 'r2' }, h.timings);
     expect(b.kind).toBe('replayed');
     expect(b.task.id).toBe(a.task.id);
     expect(ds.creates).toHaveLength(1);
   });
 
   it('refuses a different request under a used Idempotency-Key with 422 and creates nothing', async () => {
-    await submitTask(h.deps, { request: image, idempotencyKey: 'k-2', requestId: 'r1' }, h.timings);
+    await submitTask(h.deps, { request: image, tenant: 'acme', idempotencyKey: 'k-2', requestId: 'r1' }, h.timings);
     const other = parseTaskRequest({ type: 'text-to-image', input: { prompt: 'a wolf' } });
-    const e = await submitTask(h.deps, { request: other, idempotencyKey: 'k-2', requestId: 'r2' }, h.timings).catch((x: unknown) => x);
+    const e = await submitTask(h.deps, { request: other, tenant: 'acme', idempotencyKey: 'k-2', requestId: 'r2' }, h.timings).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(IdempotencyKeyReusedError);
     expect(ds.creates).toHaveLength(1);
     expect((await h.tasks.listByStatus(undefined, 10)).tasks).toHaveLength(1);
@@ -52,8 +52,8 @@ describe('submitTask', () => {
 
   it('sends one create when the same key arrives twice at once', async () => {
     const [a, b] = await Promise.all([
-      submitTask(h.deps, { request: image, idempotencyKey: 'k-3', requestId: 'r1' }, h.timings),
-      submitTask(h.deps, { request: image, idempotencyKey: 'k-3', requestId: 'r2' }, h.timings),
+      submitTask(h.deps, { request: image, tenant: 'acme', idempotencyKey: 'k-3', requestId: 'r1' }, h.timings),
+      submitTask(h.deps, { request: image, tenant: 'acme', idempotencyKey: 'k-3', requestId: 'r2' }, h.timings),
     ]);
     expect(a.task.id).toBe(b.task.id);
     expect(ds.creates).toHaveLength(1);
@@ -61,7 +61,7 @@ describe('submitTask', () => {
 
   it('marks the task FAILED with DashScope code and message when DashScope rejects the create', async () => {
     ds.createFaults = ['reject'];
-    const r = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const r = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     expect(r.kind).toBe('rejected');
     expect(await h.tasks.get(r.task.id)).toMatchObject({ status: 'FAILED', error: { code: 'InvalidParameter', message: 'Model not exist.' } });
     expect((await h.tasks.get(r.task.id))?.dueAt).toBeUndefined();
@@ -70,7 +70,7 @@ describe('submitTask', () => {
 
   it('leaves a throttled create QUEUED without an attempt, and poll-task submits it later', async () => {
     ds.createFaults = ['throttle'];
-    const r = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const r = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     expect(r.kind).toBe('deferred');
     expect(await h.tasks.get(r.task.id)).toMatchObject({ status: 'QUEUED', pollCount: 1 });
     expect((await h.tasks.get(r.task.id))?.submitAttemptedAt).toBeUndefined();
@@ -81,7 +81,7 @@ describe('submitTask', () => {
 
   it('never re-sends an ambiguous create: the task stays QUEUED until it is reconciled', async () => {
     ds.createFaults = ['ambiguous'];
-    const r = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const r = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     expect(r.kind).toBe('ambiguous');
     const queued = await h.tasks.get(r.task.id);
     expect(queued).toMatchObject({ status: 'QUEUED' });
@@ -99,7 +99,7 @@ describe('submitTask', () => {
 
   it('fails an ambiguous create as SubmissionAmbiguous when two upstream tasks could be it', async () => {
     ds.createFaults = ['ambiguous'];
-    const r = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const r = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     // Another client made a task of the same model at the same moment (not claimed by any task of ours).
     await ds.createTask('text2image', { model: image.model, input: { prompt: 'other' }, parameters: {} });
     h.clock.advance(h.timings.reconcileAfterMs);
@@ -111,10 +111,10 @@ describe('submitTask', () => {
   });
 
   it('does not adopt an upstream task another task already owns', async () => {
-    const owner = await submitTask(h.deps, { request: image, requestId: 'r0' }, h.timings);
+    const owner = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r0' }, h.timings);
     // The ambiguous create never landed: only the first task's upstream task is listed.
     ds.createFaults = ['ambiguous-lost'];
-    const lost = await submitTask(h.deps, { request: image, requestId: 'r1' }, h.timings);
+    const lost = await submitTask(h.deps, { request: image, tenant: 'acme', requestId: 'r1' }, h.timings);
     expect(lost.kind).toBe('ambiguous');
     const queued = (await h.tasks.listByStatus('QUEUED', 10)).tasks[0]!;
     h.clock.advance(h.timings.reconcileAfterMs + 60_000);

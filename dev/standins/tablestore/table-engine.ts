@@ -129,6 +129,15 @@ export class TableEngine {
     for (const idx of def.indexes) this.addIndex(def.name, idx, false);
   }
 
+  /** Declares more attribute columns on an existing table; one already declared is refused. */
+  addDefinedColumns(main: string, columns: { name: string; type: ColumnType }[]): void {
+    const t = this.mainTable(main);
+    const types = (t.def.types ??= {});
+    const taken = columns.find((c) => types[c.name] !== undefined);
+    if (taken) throw invalid(`Column ${taken.name} already exists.`);
+    for (const c of columns) types[c.name] = c.type;
+  }
+
   /** Adds a global index to an existing table; with `includeBaseData` the rows already there enter it at once. */
   createIndex(main: string, idx: IndexDef, includeBaseData: boolean): void {
     this.flushIndexes();

@@ -1,5 +1,5 @@
 // TaskStore on SQLite (local mode): one row per task, the task as JSON plus the indexed columns the queries
-// need (due_at, lease_until, status, created_at, as epoch ms). Writes are conditional on the version column.
+// need (due_at, lease_until, status, tenant, created_at, as epoch ms). Writes are conditional on the version column.
 import { decodePageCursor, encodePageCursor, storedTaskSchema } from '../stored-rows.ts';
 import type { Task, TaskStatus } from '../../domain/task.ts';
 import {
@@ -14,8 +14,6 @@ import {
   type TaskStore,
 } from '../../ports/task-store.ts';
 import { isConstraintError, type Database } from './database.ts';
-
-/** created_at and id of the last task of a page, and its order (`d`; cursors without it are from 'asc'). */
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tasks (
@@ -37,6 +35,12 @@ CREATE TABLE IF NOT EXISTS idempotency (
   request_hash TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
+`;
+
+// after the tenant column exists (a database from before it gets it added first); rows from then keep NULL
+const TENANT_INDEXES = `
+CREATE INDEX IF NOT EXISTS tasks_tenant_status ON tasks (tenant, status, created_at, id);
+CREATE INDEX IF NOT EXISTS tasks_tenant_created ON tasks (tenant, created_at, id);
 `;
 
 interface Row {
@@ -70,13 +74,18 @@ function applyPatch(task: Task, patch: TaskPatch): Task {
 export class SqliteTaskStore implements TaskStore {
   constructor(private readonly db: Database) {
     db.exec(SCHEMA);
+    db.transaction(() => {
+      const columns = db.prepare('PRAGMA table_info(tasks)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'tenant')) db.exec('ALTER TABLE tasks ADD COLUMN tenant TEXT');
+      db.exec(TENANT_INDEXES);
+    }).immediate();
   }
 
   async create(task: Task): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO tasks (id, version, status, due_at, lease_until, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(task.id, task.version, task.status, ms(task.dueAt, 'dueAt'), ms(task.leaseUntil, 'leaseUntil'), ms(task.createdAt, 'createdAt'), JSON.stringify(task));
+        .prepare('INSERT INTO tasks (id, version, status, tenant, due_at, lease_until, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(task.id, task.version, task.status, task.tenant ?? null, ms(task.dueAt, 'dueAt'), ms(task.leaseUntil, 'leaseUntil'), ms(task.createdAt, 'createdAt'), JSON.stringify(task));
     } catch (e) {
       if (isConstraintError(e)) throw new TaskAlreadyExistsError(task.id);
       throw e;
@@ -124,19 +133,24 @@ export class SqliteTaskStore implements TaskStore {
     }).immediate();
   }
 
-  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc'): Promise<TaskPage> {
+  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc', tenant?: string): Promise<TaskPage> {
     const after = cursor === undefined ? undefined : decodePageCursor(cursor, order);
     const n = Math.max(1, Math.floor(limit));
-    // Each clause present only when used, so SQLite walks tasks_status or tasks_created (forwards or
-    // backwards) from the cursor instead of scanning: an `@x IS NULL OR …` condition defeats the index.
+    // Each clause present only when used, so SQLite walks tasks_status, tasks_created or their tenant-led
+    // twins (forwards or backwards) from the cursor instead of scanning: an `@x IS NULL OR …` condition
+    // defeats the index.
     const desc = order === 'desc';
-    const where = [status !== undefined ? 'status = @status' : '', after ? `(created_at, id) ${desc ? '<' : '>'} (@c, @i)` : ''].filter(Boolean);
+    const where = [
+      tenant !== undefined ? 'tenant = @tenant' : '',
+      status !== undefined ? 'status = @status' : '',
+      after ? `(created_at, id) ${desc ? '<' : '>'} (@c, @i)` : '',
+    ].filter(Boolean);
     const rows = this.db
       .prepare(
         `SELECT data, created_at, id FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT @n`,
       )
-      .all({ ...(status !== undefined ? { status } : {}), ...(after ? { c: after.c, i: after.i } : {}), n: n + 1 }) as (Row & { created_at: number; id: string })[];
+      .all({ ...(tenant !== undefined ? { tenant } : {}), ...(status !== undefined ? { status } : {}), ...(after ? { c: after.c, i: after.i } : {}), n: n + 1 }) as (Row & { created_at: number; id: string })[];
     const page = rows.slice(0, n);
     const last = page[page.length - 1];
     return { tasks: page.map(parseRow), ...(rows.length > n && last ? { next: encodePageCursor(last.created_at, last.id, order) } : {}) };

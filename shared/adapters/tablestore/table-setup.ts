@@ -1,5 +1,6 @@
-// The Table Store step of provisioning: which of the deployment's tables and indexes are missing, and creating
-// them. A table that exists in another shape is reported for the user to fix; nothing is ever dropped or altered.
+// The Table Store step of provisioning: which of the deployment's tables, defined columns and indexes are
+// missing, and creating them. A table that exists in another shape is reported for the user to fix; nothing is
+// ever dropped or changed, only added.
 import { OtsError, type IndexSpec, type TableDescription, type TablestoreClient, type TableSpec } from './tablestore-client.ts';
 import { guardTableNames, guardTableSpecs } from './guard-tables.ts';
 import { conversationTableName, conversationTableSpec } from './tablestore-conversation-store.ts';
@@ -25,7 +26,11 @@ export interface TableSetupOptions {
   pollMs?: number;
 }
 
-type Action = { kind: 'table'; spec: TableSpec } | { kind: 'index'; table: string; index: IndexSpec } | { kind: 'problem'; text: string };
+type Action =
+  | { kind: 'table'; spec: TableSpec }
+  | { kind: 'columns'; table: string; columns: NonNullable<TableSpec['definedColumns']> }
+  | { kind: 'index'; table: string; index: IndexSpec }
+  | { kind: 'problem'; text: string };
 
 /** Every table the deployment under `tablePrefix` uses, with its indexes. */
 export function deploymentTables(tablePrefix: string): TableSpec[] {
@@ -35,15 +40,20 @@ export function deploymentTables(tablePrefix: string): TableSpec[] {
 const keyText = (pk: TableSpec['primaryKey']) => pk.map((c) => `${c.name} ${c.type}`).join(', ');
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** What stands between an existing table and its spec: missing indexes to add, or problems. */
+/** What stands between an existing table and its spec: defined columns and indexes to add, or problems. */
 function compare(spec: TableSpec, found: TableDescription): Action[] {
   const problem = (text: string): Action => ({ kind: 'problem', text: `problem: table ${spec.name} ${text}; it is left as it is: change or remove it by hand` });
   if (keyText(found.primaryKey) !== keyText(spec.primaryKey)) return [problem(`has primary key (${keyText(found.primaryKey)}), expected (${keyText(spec.primaryKey)})`)];
   const out: Action[] = [];
+  const missing: NonNullable<TableSpec['definedColumns']> = [];
   for (const want of spec.definedColumns ?? []) {
     const have = found.definedColumns.find((d) => d.name === want.name);
-    if (have?.type !== want.type) out.push(problem(have ? `declares ${want.name} as ${have.type}, expected ${want.type}` : `lacks the defined column ${want.name} ${want.type}`));
+    // a column added since the table was made (tasks' tenant) is declared; one of another type needs a person
+    if (!have) missing.push(want);
+    else if (have.type !== want.type) out.push(problem(`declares ${want.name} as ${have.type}, expected ${want.type}`));
   }
+  // before the indexes: an index may only be built from declared columns
+  if (missing.length) out.push({ kind: 'columns', table: spec.name, columns: missing });
   if (found.timeToLive !== spec.timeToLive) out.push(problem(`keeps cells ${found.timeToLive} s, expected ${spec.timeToLive}`));
   if (found.maxVersions !== spec.maxVersions) out.push(problem(`keeps ${found.maxVersions} versions, expected ${spec.maxVersions}`));
   for (const index of spec.indexes ?? []) {
@@ -58,6 +68,7 @@ function compare(spec: TableSpec, found: TableDescription): Action[] {
 
 function lineOf(a: Action): string {
   if (a.kind === 'problem') return a.text;
+  if (a.kind === 'columns') return `add defined column${a.columns.length > 1 ? 's' : ''} ${a.columns.map((c) => `${c.name} ${c.type}`).join(', ')} to ${a.table}`;
   if (a.kind === 'index') return `create index ${a.index.name} on ${a.table} (${a.index.primaryKey.join(', ')})`;
   const indexes = (a.spec.indexes ?? []).map((i) => i.name);
   return `create table ${a.spec.name} (${keyText(a.spec.primaryKey)})${indexes.length ? ` with indexes ${indexes.join(', ')}` : ''}`;
@@ -98,6 +109,10 @@ export function tableSetupStep(client: TablestoreClient, tablePrefix: string, op
       for (const a of actions) {
         // another run (or a retried request) may have created it first: what exists is what was wanted
         if (a.kind === 'table') await client.createTable(a.spec).catch((e: unknown) => (alreadyExists(e) ? undefined : Promise.reject(e)));
+        if (a.kind === 'columns') {
+          await waitActive(a.table);
+          await client.addDefinedColumns(a.table, a.columns);
+        }
         if (a.kind === 'index') {
           await waitActive(a.table);
           await client.createIndex(a.table, a.index, { includeBaseData: true }).catch((e: unknown) => (alreadyExists(e) ? undefined : Promise.reject(e)));

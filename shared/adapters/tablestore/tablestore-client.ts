@@ -2,7 +2,7 @@
 // them (ots-wire/), signed with credentials asked for per call (STS rotates), retried by one policy of ours.
 import { CloudNetworkError, readAll, sendCloudRequest } from '../cloud-http/cloud-http.ts';
 import * as msg from './ots-wire/ots-messages.ts';
-import type { IndexSpec, RangeQuery, TableDescription, TableSpec, WriteCondition } from './ots-wire/ots-messages.ts';
+import type { DefinedColumnType, IndexSpec, RangeQuery, TableDescription, TableSpec, WriteCondition } from './ots-wire/ots-messages.ts';
 import { readRows, readRow } from './ots-wire/plain-buffer-reader.ts';
 import { encodeDeleteRow, encodePutRow, encodeUpdateRow, INF_MAX, INF_MIN, PlainBufferError, type CellChange, type KeyValue, type OtsValue, type PrimaryKey } from './ots-wire/plain-buffer.ts';
 import { ProtoError } from './ots-wire/protobuf.ts';
@@ -197,6 +197,11 @@ export class TablestoreClient {
   /** Creates a table with its indexes (set-up and tests; the stores never create tables). */
   async createTable(spec: TableSpec): Promise<void> {
     await this.call('CreateTable', msg.createTableRequest(spec), () => undefined);
+  }
+
+  /** Declares more attribute columns on an existing table (set-up: what a new index is built from). */
+  async addDefinedColumns(table: string, columns: { name: string; type: DefinedColumnType }[]): Promise<void> {
+    await this.call('AddDefinedColumn', msg.addDefinedColumnRequest(table, columns), () => undefined);
   }
 
   /** Adds a global index to an existing table; `includeBaseData` indexes the rows already there too. */

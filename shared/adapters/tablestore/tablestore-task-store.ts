@@ -125,17 +125,20 @@ export class TablestoreTaskStore implements TaskStore {
     return (await this.replace(next, current.version)) === 'applied' ? next : undefined;
   }
 
-  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc'): Promise<TaskPage> {
+  async listByStatus(status: TaskStatus | undefined, limit: number, cursor?: string, order: ListOrder = 'asc', tenant?: string): Promise<TaskPage> {
     const after = cursor === undefined ? undefined : decodeCursor(cursor, order);
     const n = Math.max(1, Math.floor(limit));
     const desc = order === 'desc';
-    const prefix: PrimaryKey = status !== undefined ? [['status', status]] : [];
+    const prefix: PrimaryKey = [];
+    if (tenant !== undefined) prefix.push(['tenant', tenant]);
+    if (status !== undefined) prefix.push(['status', status]);
+    const index = tenant !== undefined ? (status !== undefined ? this.tables.tenantStatusIndex : this.tables.tenantCreatedIndex) : status !== undefined ? this.tables.statusIndex : this.tables.createdIndex;
     const low: PrimaryKey = [...prefix, ['created_at', INF_MIN], ['id', INF_MIN]];
     const high: PrimaryKey = [...prefix, ['created_at', INF_MAX], ['id', INF_MAX]];
     let start: PrimaryKey | undefined = after ? [...prefix, ['created_at', after.c], ['id', after.i]] : desc ? high : low;
     const entries: Row[] = [];
     while (start && entries.length <= n) {
-      const page = await this.range(status !== undefined ? this.tables.statusIndex : this.tables.createdIndex, { start, end: desc ? low : high, backward: desc, limit: Math.min(INDEX_PAGE, n + 2) });
+      const page = await this.range(index, { start, end: desc ? low : high, backward: desc, limit: Math.min(INDEX_PAGE, n + 2) });
       // the cursor's own entry is where the range starts (inclusive); it was on the previous page
       entries.push(...page.rows.filter((r) => !(after && r.key['created_at'] === after.c && r.key['id'] === after.i)));
       start = page.next;
@@ -144,7 +147,7 @@ export class TablestoreTaskStore implements TaskStore {
     const last = pageEntries[pageEntries.length - 1];
     // the index trails the table: read each task from the table and drop entries that no longer match
     const tasks = (await mapLimited(pageEntries, READ_CONCURRENCY, (r) => this.get(String(r.key['id'])))).filter(
-      (t): t is Task => t !== undefined && (status === undefined || t.status === status),
+      (t): t is Task => t !== undefined && (status === undefined || t.status === status) && (tenant === undefined || t.tenant === tenant),
     );
     return { tasks, ...(entries.length > n && last ? { next: encodeCursor(last.key['created_at'], last.key['id'], order) } : {}) };
   }

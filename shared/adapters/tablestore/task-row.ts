@@ -13,12 +13,13 @@ export function epochMs(iso: string, field: string): bigint {
   return BigInt(t);
 }
 
-/** Every column of the row for `task`; due_at and lease_until are absent when the task has none. */
+/** Every column of the row for `task`; tenant, due_at and lease_until are absent when the task has none. */
 export function taskColumns(task: Task): Columns {
   return {
     data: JSON.stringify(task),
     version: BigInt(task.version),
     status: task.status,
+    ...(task.tenant !== undefined ? { tenant: task.tenant } : {}),
     created_at: epochMs(task.createdAt, 'createdAt'),
     ...(task.dueAt !== undefined ? { due_at: epochMs(task.dueAt, 'dueAt') } : {}),
     ...(task.leaseUntil !== undefined ? { lease_until: epochMs(task.leaseUntil, 'leaseUntil') } : {}),

@@ -1,5 +1,6 @@
-// The Table Store tables behind TaskStore: `tasks` (pk id) with three asynchronous global indexes (due time,
-// status by creation, creation), and the idempotency keys. One definition for set-up scripts and tests.
+// The Table Store tables behind TaskStore: `tasks` (pk id) with five asynchronous global indexes (due time;
+// status by creation; creation; each of the last two led by the tenant), and the idempotency keys. One
+// definition for set-up scripts and tests.
 import type { TablestoreClient, TableSpec } from './tablestore-client.ts';
 
 export interface TaskTableNames {
@@ -11,6 +12,10 @@ export interface TaskTableNames {
   statusIndex: string;
   /** Index on (created_at, id): listByStatus of every status. */
   createdIndex: string;
+  /** Index on (tenant, status, created_at, id): listByStatus of one tenant's tasks of one status. */
+  tenantStatusIndex: string;
+  /** Index on (tenant, created_at, id): listByStatus of one tenant's tasks of every status. */
+  tenantCreatedIndex: string;
 }
 
 /** Table names with an optional prefix, so several deployments (or test runs) can share an instance. */
@@ -21,6 +26,8 @@ export function taskTableNames(prefix = ''): TaskTableNames {
     dueIndex: `${prefix}tasks_by_due`,
     statusIndex: `${prefix}tasks_by_status`,
     createdIndex: `${prefix}tasks_by_created`,
+    tenantStatusIndex: `${prefix}tasks_by_tenant_status`,
+    tenantCreatedIndex: `${prefix}tasks_by_tenant_created`,
   };
 }
 
@@ -34,6 +41,7 @@ export function taskTableSpecs(names: TaskTableNames): TableSpec[] {
       definedColumns: [
         { name: 'version', type: 'INTEGER' },
         { name: 'status', type: 'STRING' },
+        { name: 'tenant', type: 'STRING' },
         { name: 'created_at', type: 'INTEGER' },
         { name: 'due_at', type: 'INTEGER' },
         { name: 'lease_until', type: 'INTEGER' },
@@ -42,6 +50,9 @@ export function taskTableSpecs(names: TaskTableNames): TableSpec[] {
         { name: names.dueIndex, primaryKey: ['due_at', 'id'], definedColumns: ['lease_until'] },
         { name: names.statusIndex, primaryKey: ['status', 'created_at', 'id'] },
         { name: names.createdIndex, primaryKey: ['created_at', 'id'] },
+        // rows without a tenant (written before tasks had owners) are in neither: admins list those
+        { name: names.tenantStatusIndex, primaryKey: ['tenant', 'status', 'created_at', 'id'] },
+        { name: names.tenantCreatedIndex, primaryKey: ['tenant', 'created_at', 'id'] },
       ],
       ...common,
     },

@@ -52,10 +52,10 @@ describe('openConversation', () => {
   it('puts the system prompt, the history and the new message in order, and appends the answer as one turn', async () => {
     const s = setup();
     close = s.close;
-    const first = await openConversation(s.deps, 'c1', [{ role: 'system', content: 'be brief' }, user('one')], signal);
+    const first = await openConversation(s.deps, { tenant: 't', id: 'c1' }, [{ role: 'system', content: 'be brief' }, user('one')], signal);
     expect(first.messages).toEqual([{ role: 'system', content: 'be brief' }, user('one')]);
     await first.save({ role: 'assistant', content: 'answer one' });
-    const second = await openConversation(s.deps, 'c1', [{ role: 'system', content: 'be brief' }, user('two')], signal);
+    const second = await openConversation(s.deps, { tenant: 't', id: 'c1' }, [{ role: 'system', content: 'be brief' }, user('two')], signal);
     expect(second.messages).toEqual([{ role: 'system', content: 'be brief' }, user('one'), { role: 'assistant', content: 'answer one' }, user('two')]);
     expect(second.historyTurns).toBe(1);
   });
@@ -65,7 +65,7 @@ describe('openConversation', () => {
     close = s.close;
     const sizes: number[] = [];
     for (let i = 1; i <= 25; i++) {
-      const session = await openConversation(s.deps, 'long', [user(`question ${i}`)], signal);
+      const session = await openConversation(s.deps, { tenant: 't', id: 'long' }, [user(`question ${i}`)], signal);
       sizes.push(session.messages.length);
       await session.save({ role: 'assistant', content: `answer ${i}` });
     }
@@ -78,19 +78,19 @@ describe('openConversation', () => {
     expect(Math.max(...sizes)).toBe(2 * MAX_TURNS + 1);
     // request 22 found 21 turns: 15 folded into the summary, 6 kept
     expect(sizes[21]).toBe(1 + 2 * 6 + 1);
-    const stored = await s.deps.conversations.get('long');
+    const stored = await s.deps.conversations.get('t/long');
     expect(stored?.summary).toBe('summary of 15 user lines');
     expect(stored?.turns.map((t) => t.messages[0]!.content)).toEqual(Array.from({ length: 10 }, (_, i) => `question ${i + 16}`));
-    const last = await openConversation(s.deps, 'long', [user('question 26')], signal);
+    const last = await openConversation(s.deps, { tenant: 't', id: 'long' }, [user('question 26')], signal);
     expect(last.messages[0]).toEqual({ role: 'system', content: 'Summary of the earlier part of this conversation:\nsummary of 15 user lines' });
   });
 
   it('loses no turn when many requests on one conversation save at once', async () => {
     const s = setup();
     close = s.close;
-    const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) => openConversation(s.deps, 'busy', [user(`q${i}`)], signal)));
+    const sessions = await Promise.all(Array.from({ length: 6 }, (_, i) => openConversation(s.deps, { tenant: 't', id: 'busy' }, [user(`q${i}`)], signal)));
     await Promise.all(sessions.map((x, i) => x.save({ role: 'assistant', content: `a${i}` })));
-    const stored = await s.deps.conversations.get('busy');
+    const stored = await s.deps.conversations.get('t/busy');
     expect(stored?.turns.map((t) => t.messages[0]!.content).sort()).toEqual(['q0', 'q1', 'q2', 'q3', 'q4', 'q5']);
     expect(stored?.turns.every((t) => t.messages.length === 2)).toBe(true);
   });
@@ -101,10 +101,10 @@ describe('openConversation', () => {
     });
     close = s.close;
     for (let i = 1; i <= MAX_TURNS + 1; i++) {
-      const session = await openConversation(s.deps, 'sturdy', [user(`q${i}`)], signal);
+      const session = await openConversation(s.deps, { tenant: 't', id: 'sturdy' }, [user(`q${i}`)], signal);
       await session.save({ role: 'assistant', content: `a${i}` });
     }
-    const next = await openConversation(s.deps, 'sturdy', [user('next')], signal);
+    const next = await openConversation(s.deps, { tenant: 't', id: 'sturdy' }, [user('next')], signal);
     expect(next.historyTurns).toBe(MAX_TURNS + 1);
     expect(s.logs.some((l) => l.includes('conversation summary failed'))).toBe(true);
   });
@@ -113,13 +113,13 @@ describe('openConversation', () => {
     const s = setup();
     close = s.close;
     for (let i = 1; i <= MAX_TURNS + 1; i++) {
-      const session = await openConversation(s.deps, 'race', [user(`q${i}`)], signal);
+      const session = await openConversation(s.deps, { tenant: 't', id: 'race' }, [user(`q${i}`)], signal);
       await session.save({ role: 'assistant', content: `a${i}` });
     }
-    const [a, b] = await Promise.all([openConversation(s.deps, 'race', [user('x')], signal), openConversation(s.deps, 'race', [user('y')], signal)]);
+    const [a, b] = await Promise.all([openConversation(s.deps, { tenant: 't', id: 'race' }, [user('x')], signal), openConversation(s.deps, { tenant: 't', id: 'race' }, [user('y')], signal)]);
     expect(a.historyTurns).toBe(MAX_TURNS + 1 - SUMMARISED_TURNS);
     expect(b.historyTurns).toBe(MAX_TURNS + 1 - SUMMARISED_TURNS);
-    const stored = await s.deps.conversations.get('race');
+    const stored = await s.deps.conversations.get('t/race');
     expect(stored?.turns.map((t) => t.messages[0]!.content)).toEqual(['q16', 'q17', 'q18', 'q19', 'q20', 'q21']);
   });
 });

@@ -1,5 +1,6 @@
 // Server-side multi-turn chat: the app sends only the new messages and names the conversation; its history
-// goes in front of them, and the answer is appended once the model finished.
+// goes in front of them, and the answer is appended once the model finished. A conversation id names a
+// conversation of the caller's tenant only: another tenant naming the same id has a conversation of its own.
 import type { ChatDeps } from './chat-deps.ts';
 import type { Conversation, ConversationTurn, StoredMessage } from '../../ports/conversation-store.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
@@ -16,7 +17,20 @@ export const SUMMARISED_TURNS = 15;
 
 type ConversationDeps = Pick<ChatDeps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'>;
 
+/** A conversation as a request names it: the id the app chose, within the caller's tenant. */
+export interface ConversationRef {
+  tenant: string;
+  id: string;
+}
+
+/**
+ * Where the conversation is stored: `<tenant>/<id>`. Tenant names hold no `/` (TENANT_NAME_PATTERN), so two
+ * tenants' keys never meet, and none meets a key from before conversations had tenants (ids hold no `/`).
+ */
+export const conversationKey = (ref: ConversationRef): string => `${ref.tenant}/${ref.id}`;
+
 export interface ConversationSession {
+  /** The id the app chose (not the store key). */
   id: string;
   /** What goes upstream: the request's system messages, the summary, the kept turns, the new messages. */
   messages: ChatMessage[];
@@ -76,11 +90,12 @@ async function compact(deps: ConversationDeps, conv: Conversation, signal: Calle
 
 export async function openConversation(
   deps: ConversationDeps,
-  id: string,
+  ref: ConversationRef,
   requestMessages: readonly ChatMessage[],
   signal: CallerSignal,
 ): Promise<ConversationSession> {
-  let conv = await deps.conversations.get(id);
+  const key = conversationKey(ref);
+  let conv = await deps.conversations.get(key);
   if (conv && conv.turns.length > MAX_TURNS) conv = await compact(deps, conv, signal);
   const fresh = requestMessages.filter((m) => !isSystem(m));
   const history = conv?.turns ?? [];
@@ -92,14 +107,14 @@ export async function openConversation(
   ];
   const known = conv ?? null;
   return {
-    id,
+    id: ref.id,
     messages,
     historyTurns: history.length,
     save: async (answer) => {
       const stored: StoredMessage = { role: 'assistant', content: answer.content };
       if (answer.tool_calls?.length) stored.tool_calls = answer.tool_calls;
       const turn: ConversationTurn = { id: deps.ids.next('turn'), at: deps.clock.now().toISOString(), messages: [...fresh.map(toStored), stored] };
-      await updateConversation(deps, id, (cur) => ({ ...(cur?.summary ? { summary: cur.summary } : {}), turns: [...(cur?.turns ?? []), turn] }), known);
+      await updateConversation(deps, key, (cur) => ({ ...(cur?.summary ? { summary: cur.summary } : {}), turns: [...(cur?.turns ?? []), turn] }), known);
     },
   };
 }

@@ -60,7 +60,7 @@ function recordingSink() {
 
 const streamReq = (over: Record<string, unknown> = {}) =>
   chatRequestSchema.parse({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }], stream: true, ...over });
-const ctx = (sink: ChatStreamSink, conversationId?: string) => ({ signal: new AbortController().signal, startedAt: performance.now(), sink, conversationId });
+const ctx = (sink: ChatStreamSink, conversationId?: string) => ({ tenant: 'acme', signal: new AbortController().signal, startedAt: performance.now(), sink, conversationId });
 
 describe('createChatCompletion (streamed)', () => {
   it('relays the chunks and ends with done when upstream finishes', async () => {
@@ -144,7 +144,7 @@ describe('createChatCompletion (streamed)', () => {
     });
     const { sink } = recordingSink();
     await createChatCompletion(deps, streamReq(), ctx(sink, 'conv-fail'));
-    expect(await deps.conversations.get('conv-fail')).toBeUndefined();
+    expect(await deps.conversations.get('acme/conv-fail')).toBeUndefined();
   });
 
   it('saves the turn before telling the client the stream is done', async () => {
@@ -158,12 +158,12 @@ describe('createChatCompletion (streamed)', () => {
       forward: () => undefined,
       send: () => undefined,
       flush: () => undefined,
-      done: () => void (turnsAtDone = deps.conversations.get('conv-ok').then((c) => c?.turns.length ?? 0)),
+      done: () => void (turnsAtDone = deps.conversations.get('acme/conv-ok').then((c) => c?.turns.length ?? 0)),
       fail: () => undefined,
     };
     await createChatCompletion(deps, streamReq(), ctx(sink, 'conv-ok'));
     expect(await turnsAtDone).toBe(1);
-    expect((await deps.conversations.get('conv-ok'))?.turns[0]?.messages).toEqual([
+    expect((await deps.conversations.get('acme/conv-ok'))?.turns[0]?.messages).toEqual([
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'Hi' },
     ]);

@@ -14,6 +14,8 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 
 
 export interface ChatContext {
+  /** The caller's tenant: a named conversation is looked up among its conversations only. */
+  tenant: string;
   /** Fires when the client goes away: every upstream call is cancelled. */
   signal: CallerSignal;
   /** performance.now() when the request arrived. */
@@ -47,7 +49,7 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   const model = requireModel(req.model, 'chat');
   const plan = planChat(model, req);
   const conversationId = req.conversation_id ?? ctx.conversationId;
-  const session = conversationId ? await openConversation(deps, conversationId, req.messages, ctx.signal) : undefined;
+  const session = conversationId ? await openConversation(deps, { tenant: ctx.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
   const messages = session?.messages ?? req.messages;
   // one outcome object, filled in as things become known (no spreads per request on the hot path)
   const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };

@@ -37,8 +37,8 @@ const NOT_YET_SUCCEEDED = new Set(['QUEUED', 'PENDING', 'RUNNING']);
  */
 export async function persistResult(deps: PersistDeps, manifestKey: string, signal?: AbortSignal): Promise<PersistOutcome> {
   const manifest = await readManifest(deps.objects, manifestKey);
-  const log = deps.logger.child({ taskId: manifest.taskId });
   let task = await readySucceeded(deps, manifest.taskId, signal);
+  const log = deps.logger.child({ taskId: manifest.taskId, tenant: task.tenant });
   if (task.status !== 'SUCCEEDED') return settled(deps, task, log);
 
   const results: OutputResult[] = [];

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Task } from '../../domain/task.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import { TaskNotCancelableError, TaskUpstreamError } from './task-errors.ts';
-import { getTaskOr404 } from './task-queries.ts';
+import { getTaskOr404, type TaskViewer } from './task-queries.ts';
 import type { TaskDeps } from './task-deps.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
 import { isAccountFailure } from '../upstream-account.ts';
@@ -23,10 +23,11 @@ function check(task: Task): void {
   if (task.status === 'QUEUED' && task.submitAttemptedAt) throw notCancelable(task, 'and being sent to DashScope, with the outcome not known yet; try again shortly');
 }
 
-async function lease(deps: TaskDeps, id: string, owner: string): Promise<Held> {
+async function lease(deps: TaskDeps, id: string, owner: string, viewer: TaskViewer): Promise<Held> {
   let task: Task | undefined;
   for (let i = 0; i < LEASE_TRIES; i++) {
-    task = await getTaskOr404(deps.tasks, id);
+    // another tenant's task is unknown here, before anything is leased or changed
+    task = await getTaskOr404(deps.tasks, id, viewer);
     check(task);
     const now = deps.clock.now();
     const leased = await deps.tasks.tryLease(id, owner, new Date(now.getTime() + CANCEL_LEASE_MS), now);
@@ -40,9 +41,12 @@ async function lease(deps: TaskDeps, id: string, owner: string): Promise<Held> {
   throw notCancelable(task!, 'and being worked on; try again shortly');
 }
 
-export async function cancelTask(deps: TaskDeps, id: string, requestId: string): Promise<Task> {
+/** Cancels the task if `viewer` may see it (its tenant's, or any for an admin). */
+export async function cancelTask(caller: TaskDeps, id: string, requestId: string, viewer: TaskViewer): Promise<Task> {
+  let held = await lease(caller, id, `cancel:${requestId}`, viewer);
+  // every line about the task says whose it is (an admin may cancel another tenant's)
+  const deps = { ...caller, logger: caller.logger.child({ tenant: held.task.tenant }) };
   const log = deps.logger.child({ taskId: id, requestId });
-  let held = await lease(deps, id, `cancel:${requestId}`);
   try {
     if (held.task.status === 'PENDING') {
       try {

@@ -84,7 +84,9 @@ export async function pollDueTasks(deps: TaskDeps, run: PollRun, overrides: Part
   let crash: StepCrash | undefined;
 
   const start = (previous: Task, leased: Task) => {
-    const work = processClaimed(deps, previous, leased, { owner, timings: t, pacer, queryTimeoutMs: o.queryTimeoutMs, signal: hardStop.signal })
+    // every line about the task says whose it is (the tenant's name, never a key)
+    const taskDeps = { ...deps, logger: deps.logger.child({ tenant: leased.tenant }) };
+    const work = processClaimed(taskDeps, previous, leased, { owner, timings: t, pacer, queryTimeoutMs: o.queryTimeoutMs, signal: hardStop.signal })
       .then((outcome) => {
         summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
       })
@@ -94,9 +96,9 @@ export async function pollDueTasks(deps: TaskDeps, run: PollRun, overrides: Part
           return;
         }
         summary.errors++;
-        log.error('task processing failed; it will be retried', { taskId: leased.id, err: e });
+        log.error('task processing failed; it will be retried', { taskId: leased.id, tenant: leased.tenant, err: e });
         const retryAt = new Date(deps.clock.now().getTime() + retryDelayMs(t.retryBaseMs, 1, 60_000, t.random));
-        await releaseAfterError(deps, leased.id, owner, retryAt).catch((err: unknown) => log.warn('could not release the lease; it will expire', { taskId: leased.id, err }));
+        await releaseAfterError(deps, leased.id, owner, retryAt).catch((err: unknown) => log.warn('could not release the lease; it will expire', { taskId: leased.id, tenant: leased.tenant, err }));
       })
       .finally(() => inflight.delete(leased.id));
     inflight.set(leased.id, work);

@@ -1,5 +1,6 @@
-// submitFromInbox: a task request uploaded as JSON under `inbox/` (by an app that cannot call HTTP) is
-// submitted with the object key as its idempotency key, so a redelivered event finds the same task.
+// submitFromInbox: a task request uploaded as JSON under `inbox/<tenant>/` (by an app that cannot call HTTP)
+// is submitted for that tenant with the object key as its idempotency key, so a redelivered event finds the same task.
+import { TENANT_NAME_PATTERN } from '../../domain/tenant.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
@@ -13,8 +14,21 @@ export const INBOX_ERRORS_PREFIX = 'inbox-errors/';
 /** Where the error report of a refused upload goes: `inbox/a/b.json` → `inbox-errors/a/b.json.error.json`. */
 export const inboxErrorKey = (key: string): string => `${INBOX_ERRORS_PREFIX}${key.slice(INBOX_PREFIX.length)}.error.json`;
 
+/**
+ * The tenant an inbox key names: `inbox/<tenant>/<name>`, the tenant a valid tenant name and the name not
+ * empty; undefined for any other key.
+ */
+export function inboxTenant(key: string): string | undefined {
+  if (!key.startsWith(INBOX_PREFIX)) return undefined;
+  const rest = key.slice(INBOX_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash === -1 || slash === rest.length - 1) return undefined;
+  const tenant = rest.slice(0, slash);
+  return TENANT_NAME_PATTERN.test(tenant) ? tenant : undefined;
+}
+
 export type InboxOutcome =
-  | { kind: 'submitted'; result: SubmitResult }
+  | { kind: 'submitted'; tenant: string; result: SubmitResult }
   /** Gone before it was read (deleted): nothing to do. */
   | { kind: 'missing' }
   /** Never valid: not JSON, too large, or not a task request. */
@@ -47,6 +61,11 @@ export async function submitFromInbox(deps: TaskDeps, key: string, timings: Task
 }
 
 async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): Promise<InboxOutcome> {
+  // the prefix is the only thing that says whose task it would be: without a tenant there is no owner
+  const tenant = inboxTenant(key);
+  if (tenant === undefined) {
+    return { kind: 'invalid', code: 'invalid_inbox_key', message: `the object key must name its tenant: ${INBOX_PREFIX}<tenant>/<name>.json, the tenant 1-63 lower-case letters, digits, - or _` };
+  }
   const raw = await readSmall(deps, key);
   if (raw === undefined) return { kind: 'missing' };
   if (raw === 'too-large') return { kind: 'invalid', code: 'request_too_large', message: `the request exceeds ${TASK_MAX_BODY_BYTES} bytes` };
@@ -61,8 +80,8 @@ async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): 
     const parsed = parseTaskRequest(json);
     // The app finds its task (and its events) by the key it uploaded.
     const request = { ...parsed, metadata: { ...parsed.metadata, inboxKey: key.slice(0, 512) } };
-    const result = await submitTask(deps, { request, idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
-    return { kind: 'submitted', result };
+    const result = await submitTask(deps, { request, tenant, idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
+    return { kind: 'submitted', tenant, result };
   } catch (e) {
     // The request (or an overwrite of it under the same key) can never be accepted as it is.
     if (e instanceof InvalidRequestError || e instanceof IdempotencyKeyReusedError) return { kind: 'invalid', code: e.code, message: e.message };

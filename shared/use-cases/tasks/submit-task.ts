@@ -1,5 +1,5 @@
-// submitTask: an app's validated request becomes a QUEUED row (written before DashScope is called), then is
-// sent once. The Idempotency-Key is recorded before the row, so a repeat finds the same task.
+// submitTask: an app's validated request becomes a QUEUED row owned by its tenant (written before DashScope is
+// called), then is sent once. The Idempotency-Key is recorded (per tenant) before the row, so a repeat finds the same task.
 import type { Task } from '../../domain/task.ts';
 import { TaskAlreadyExistsError } from '../../ports/task-store.ts';
 import { requestHash, type TaskRequest } from './task-request.ts';
@@ -9,6 +9,8 @@ import { defaultTimings, requestKey, step, type TaskDeps, type TaskTimings } fro
 
 export interface SubmitInput {
   request: TaskRequest;
+  /** Who owns the task: its tenant alone (and admins) will see it. */
+  tenant: string;
   idempotencyKey?: string;
   /** Names the lease owner (the HTTP request id, or the inbox object key). */
   requestId: string;
@@ -21,13 +23,13 @@ export type SubmitResult =
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: TaskTimings = defaultTimings(deps.config)): Promise<SubmitResult> {
-  const { request, idempotencyKey } = input;
+  const { request, idempotencyKey, tenant } = input;
   const now = deps.clock.now();
   let taskId = deps.ids.next('task');
 
   if (idempotencyKey !== undefined) {
     const hash = requestHash(request);
-    const first = await deps.tasks.putIdempotencyKey({ key: requestKey(idempotencyKey), taskId, requestHash: hash, createdAt: now.toISOString() });
+    const first = await deps.tasks.putIdempotencyKey({ key: requestKey(tenant, idempotencyKey), taskId, requestHash: hash, createdAt: now.toISOString() });
     if (first) {
       if (first.requestHash !== hash) {
         throw new IdempotencyKeyReusedError();
@@ -43,6 +45,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
   const leaseUntil = new Date(now.getTime() + timings.submitLeaseMs).toISOString();
   const row: Task = {
     id: taskId,
+    tenant,
     type: request.type,
     model: request.model,
     status: 'QUEUED',
@@ -68,10 +71,12 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
     if (existing) return { kind: 'replayed', task: existing };
     throw e;
   }
-  deps.logger.info('task queued', { taskId, type: row.type, model: row.model });
+  // every line about the task from here on says whose it is
+  const tenantDeps = { ...deps, logger: deps.logger.child({ tenant }) };
+  tenantDeps.logger.info('task queued', { taskId, type: row.type, model: row.model });
   await step(deps, 'submit:row-written', taskId);
 
-  const outcome = await sendCreate(deps, { task: row, owner, published: true }, timings);
+  const outcome = await sendCreate(tenantDeps, { task: row, owner, published: true }, timings);
   return { kind: outcome.kind, task: outcome.held.task, outcome };
 }
 

@@ -104,5 +104,5 @@ export function defaultTimings(config: TaskDeps['config']): TaskTimings {
 /** The idempotency record that ties a DashScope task id to the one task that owns it. */
 export const upstreamClaimKey = (dashscopeTaskId: string): string => `dashscope-task:${dashscopeTaskId}`;
 export const UPSTREAM_CLAIM_HASH = 'upstream-claim';
-/** The idempotency record of an app's `Idempotency-Key`. */
-export const requestKey = (key: string): string => `task-request:${key}`;
+/** The idempotency record of a tenant's `Idempotency-Key`: the same key from two tenants is two requests. */
+export const requestKey = (tenant: string, key: string): string => `task-request:${tenant}:${key}`;

@@ -1,6 +1,8 @@
 // Reading tasks for apps: one by id, or a page of them by status, newest first unless asked otherwise (the
-// store's cursor, passed through). Query parameters are parsed strictly and named as such in every error.
+// store's cursor, passed through), each only as its tenant (or an admin) may see it. Query parameters are
+// parsed strictly and named as such in every error.
 import { TASK_STATUSES, type Task, type TaskStatus } from '../../domain/task.ts';
+import { canSee, type Principal } from '../../domain/tenant.ts';
 import { TaskStoreError, type ListOrder, type TaskStore } from '../../ports/task-store.ts';
 import { clip } from '../../text/clip.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
@@ -9,12 +11,19 @@ import { UnknownTaskError } from './task-errors.ts';
 /** Task ids are ours (`task_` + 32 hex); anything longer than this is refused before a lookup. */
 export const TASK_ID_MAX_CHARS = 128;
 
-export async function getTaskOr404(tasks: Pick<TaskStore, 'get'>, id: string): Promise<Task> {
+/** Who is asking: a tenant sees its own tasks, an admin every task. */
+export type TaskViewer = Pick<Principal, 'tenant' | 'role'>;
+
+/**
+ * The task, if `viewer` may see it. Another tenant's task is refused exactly as an id that does not exist
+ * (same error, same words), so an id says nothing about whether someone else has it.
+ */
+export async function getTaskOr404(tasks: Pick<TaskStore, 'get'>, id: string, viewer: TaskViewer): Promise<Task> {
   if (id.length > TASK_ID_MAX_CHARS) {
     throw new InvalidRequestError('invalid_task_id', `task id in the path: must be at most ${TASK_ID_MAX_CHARS} characters`, 'id');
   }
   const task = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await tasks.get(id) : undefined;
-  if (!task) throw new UnknownTaskError(id);
+  if (!task || !canSee(viewer, task.tenant)) throw new UnknownTaskError(id);
   return task;
 }
 
@@ -72,9 +81,10 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
   };
 }
 
-export async function listTasks(tasks: Pick<TaskStore, 'listByStatus'>, q: ListQuery): Promise<{ tasks: Task[]; next?: string }> {
+/** A page of the tasks `viewer` may see: its tenant's, or every task for an admin. */
+export async function listTasks(tasks: Pick<TaskStore, 'listByStatus'>, q: ListQuery, viewer: TaskViewer): Promise<{ tasks: Task[]; next?: string }> {
   try {
-    return await tasks.listByStatus(q.status, q.limit, q.cursor, q.order);
+    return await tasks.listByStatus(q.status, q.limit, q.cursor, q.order, viewer.role === 'admin' ? undefined : viewer.tenant);
   } catch (e) {
     // A cursor the store cannot read is the caller's mistake, not ours.
     if (q.cursor && e instanceof TaskStoreError) {

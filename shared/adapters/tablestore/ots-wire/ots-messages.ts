@@ -83,6 +83,13 @@ export function createTableRequest(t: TableSpec): Buffer {
   return w.finish();
 }
 
+/** AddDefinedColumnRequest {table_name = 1; repeated DefinedColumnSchema columns = 2} (not in the Node SDK's proto). */
+export function addDefinedColumnRequest(table: string, columns: { name: string; type: DefinedColumnType }[]): Buffer {
+  const w = new ProtoWriter().string(1, table);
+  for (const c of columns) w.message(2, new ProtoWriter().string(1, c.name).int32(2, DEFINED_TYPE[c.type]));
+  return w.finish();
+}
+
 export function createIndexRequest(table: string, index: IndexSpec, includeBaseData: boolean): Buffer {
   return new ProtoWriter().string(1, table).message(2, indexMeta(index)).bool(3, includeBaseData).finish();
 }
