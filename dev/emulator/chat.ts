@@ -12,6 +12,8 @@ export async function handleChat(ctx: RequestContext, env: EmulatorEnv): Promise
   env.limits.admit(plan.model, plan.promptTokens);
   const answer = composeAnswer(plan, env.options.replyTokens);
   env.limits.charge(plan.model, answer.usage.completion_tokens);
+  const u = answer.usage;
+  ctx.entry.usage = { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens, ...(u.reasoningTokens ? { reasoning_tokens: u.reasoningTokens } : {}) };
   const id = `chatcmpl-${ctx.requestId}`;
   const created = Math.floor(env.clock.nowMs() / 1000);
   if (!plan.stream) {

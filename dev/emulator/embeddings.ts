@@ -60,6 +60,7 @@ export function handleCompatEmbeddings(ctx: RequestContext, env: EmulatorEnv): v
   const texts = typeof b.input === 'string' ? [b.input] : b.input;
   const { model, dims, tokens } = checkRequest(env, b.model, texts, b.dimensions);
   const base64 = b.encoding_format === 'base64';
+  ctx.entry.usage = { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens };
   sendJson(ctx, 200, {
     data: texts.map((t, index) => {
       const v = embed(t, dims);
@@ -78,6 +79,7 @@ export function handleNativeEmbeddings(ctx: RequestContext, env: EmulatorEnv): v
   const texts = b.input.texts;
   const { dims, tokens } = checkRequest(env, b.model, texts, b.parameters?.dimension);
   const type = b.parameters?.output_type ?? 'dense';
+  ctx.entry.usage = { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens };
   sendJson(ctx, 200, {
     output: {
       embeddings: texts.map((t, text_index) => ({

@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   abortedAt: number | null;
   /** Kinds of the faults applied to this request. */
   faults: string[];
+  /** The usage the answer reported (chat, embeddings), as billed upstream; null when none. */
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; reasoning_tokens?: number } | null;
 }
 
 export class RequestLog {
@@ -33,7 +35,7 @@ export class RequestLog {
   start(requestId: string, method: string, path: string): RequestLogEntry {
     const entry: RequestLogEntry = {
       id: this.nextId++, requestId, method, path, model: null, status: null,
-      startedAt: Date.now(), endedAt: null, aborted: false, abortedAt: null, faults: [],
+      startedAt: Date.now(), endedAt: null, aborted: false, abortedAt: null, faults: [], usage: null,
     };
     if (!this.enabled) return entry;
     this.entries.push(entry);

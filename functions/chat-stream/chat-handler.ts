@@ -2,6 +2,7 @@
 // client streams, answer JSON otherwise. Returns what the request log records.
 import type { IncomingMessage } from 'node:http';
 import type { Deps } from '../../shared/deps/deps.ts';
+import type { ChatDeps } from '../../shared/use-cases/chat/chat-deps.ts';
 import { readJson } from '../../shared/http/body.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
@@ -20,7 +21,7 @@ function headerConversationId(req: IncomingMessage): string | undefined {
   return r.data;
 }
 
-export async function handleChat(deps: Deps, call: HttpCall): Promise<ChatOutcome | undefined> {
+export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: HttpCall): Promise<ChatOutcome | undefined> {
   const { req, res } = call;
   const fromHeader = headerConversationId(req);
   const raw = await readJson(req, deps.config.CHAT_MAX_BODY_BYTES);
@@ -35,7 +36,7 @@ export async function handleChat(deps: Deps, call: HttpCall): Promise<ChatOutcom
   if (conversationId) headers['x-conversation-id'] = conversationId;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
-    const outcome = await createChatCompletion(deps, body, { tenant: call.principal.tenant, signal: call.gone, startedAt: call.startedAt, conversationId, sink });
+    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId });
     if (outcome.completion && !res.headersSent && !call.gone.aborted) {
       if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
       sendJson(res, 200, outcome.completion, headers);

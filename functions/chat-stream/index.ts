@@ -1,6 +1,7 @@
 // chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, models).
 // A web function: FC runs our HTTP server (server.ts, with /healthz); the local runtime mounts this handler.
 import type { Deps } from '../../shared/deps/deps.ts';
+import { guardOf } from '../../shared/deps/guard-of.ts';
 import { readJson } from '../../shared/http/body.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
@@ -22,7 +23,8 @@ export const routes = [
 ] as const satisfies readonly RouteSpec[];
 
 export function createHttpHandler(deps: Deps): HttpHandler {
-  const embed = createEmbedder(deps);
+  const chatDeps = { ...deps, guard: guardOf(deps) };
+  const embed = createEmbedder(chatDeps);
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   return httpFunction<(typeof routes)[number]>(
     {
@@ -37,12 +39,12 @@ export function createHttpHandler(deps: Deps): HttpHandler {
           case '/v1/embeddings': {
             const body = validate(embedRequestSchema, await readJson(call.req, deps.config.CHAT_MAX_BODY_BYTES));
             call.note.model = body.model;
-            const outcome = await embed(body, call.gone.abortSignal);
+            const outcome = await embed(body, call.gone.abortSignal, { principal: call.principal, requestId: call.requestId });
             Object.assign(call.note, embedFields(outcome));
             return json(outcome.response);
           }
           case '/v1/chat/completions': {
-            const outcome = await handleChat(deps, call);
+            const outcome = await handleChat(chatDeps, call);
             if (outcome) Object.assign(call.note, chatFields(outcome));
             return;
           }

@@ -1,6 +1,7 @@
 // persist-to-oss, the OSS trigger on `results/manifests/`: runs persistResult for every created manifest the
 // event names (other keys are ignored); any failure fails the invocation, so FC delivers the event again.
 import type { Deps } from '../../shared/deps/deps.ts';
+import { guardOf } from '../../shared/deps/guard-of.ts';
 import { taskIdFromManifestKey } from '../../shared/domain/manifest.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
@@ -22,6 +23,8 @@ export function createEventHandler(deps: Deps): EventHandler {
     clock: deps.clock,
     objects: deps.objects,
     results: deps.results,
+    // the PERSISTED transition settles the task's cost again: recorded once, whichever step got there first
+    guard: guardOf(deps),
   };
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   return async (event, context) => {

@@ -2,6 +2,7 @@
 // until nothing falls due within its time budget or the budget ends (the platform's deadline, minus a margin).
 // It is also the failure destination of the other event functions: any other event is kept as a dead letter.
 import type { Deps } from '../../shared/deps/deps.ts';
+import { guardOf } from '../../shared/deps/guard-of.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import { parseJson } from '../../shared/json/parse-json.ts';
 import { timerEventSchema, type EventHandler, type TimerEvent } from '../../shared/runtime/fc.ts';
@@ -23,7 +24,7 @@ function timerEvent(event: Buffer | string): TimerEvent | undefined {
 }
 
 export function createEventHandler(deps: Deps): EventHandler {
-  const taskDeps: TaskDeps = { ...deps, logger: deps.logger.child({ fn: FUNCTION_NAME }) };
+  const taskDeps: TaskDeps = { ...deps, logger: deps.logger.child({ fn: FUNCTION_NAME }), guard: guardOf(deps) };
   return async (event, context) => {
     const timer = timerEvent(event);
     if (!timer) {
@@ -32,7 +33,12 @@ export function createEventHandler(deps: Deps): EventHandler {
     }
     const deadlineMs = invocationBudgetMs(context);
     const summary = await pollDueTasks(taskDeps, { requestId: context.requestId, ...(deadlineMs !== undefined ? { deadlineMs } : {}) });
-    return { trigger: timer.triggerName, ...summary };
+    // reservations whose calls never settled (an instance that died mid-call) give their budget back
+    const expiredReservations = await taskDeps.guard!.expire().catch((error: unknown) => {
+      taskDeps.logger.error('expired reservations not released', { error });
+      return 0;
+    });
+    return { trigger: timer.triggerName, ...summary, expiredReservations };
   };
 }
 

@@ -1,6 +1,9 @@
 // submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger.
 // A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
+import type { Deps } from '../../shared/deps/deps.ts';
+import { guardOf } from '../../shared/deps/guard-of.ts';
+import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
@@ -19,15 +22,21 @@ export const routes = [
 ] as const satisfies readonly RouteSpec[];
 
 /** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
-export type SubmitDeps = TaskDeps & Omit<ClientAuthDeps, 'config'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
+export type SubmitDeps = TaskDeps &
+  Omit<ClientAuthDeps, 'config'> &
+  Pick<Deps, 'guards'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & GuardConfig & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
+
+/** What the inbox trigger needs: the task use cases' deps and the guards' store. */
+export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & { config: TaskDeps['config'] & GuardConfig };
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(deps, call) }, log);
+  const taskDeps = { ...deps, guard: guardOf(deps) };
+  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(taskDeps, call) }, log);
 }
 
-export function createEventHandler(deps: TaskDeps): EventHandler {
-  return createInboxHandler(deps, deps.logger.child({ fn: FUNCTION_NAME }));
+export function createEventHandler(deps: InboxDeps): EventHandler {
+  return createInboxHandler({ ...deps, guard: guardOf(deps) }, deps.logger.child({ fn: FUNCTION_NAME }));
 }
 
 /** FC event entry (the OSS `inbox/` trigger). */

@@ -39,7 +39,7 @@ export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>)
     const request = parseTaskRequest(await readJson(req, TASK_MAX_BODY_BYTES));
     note.type = request.type;
     note.model = request.model;
-    const result = await submitTask(deps, { request, tenant: principal.tenant, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+    const result = await submitTask(deps, { request, tenant: principal.tenant, principal, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
     note.taskId = result.task.id;
     note.outcome = result.kind;
     const refused = createRefusal(result);

@@ -109,6 +109,15 @@ export const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: intFrom(100, 3_600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: intFrom(100, 3_600_000).default(5_000),
   HTTP_MAX_CONNECTIONS: intFrom(1, 1_000_000).default(1_000),
+  // Guards (shared/use-cases/guards): `off` admits everything and records no cost (measurements, emergencies).
+  GUARDS: z.enum(['on', 'off']).default('on'),
+  /** This service's spending limits in USD per UTC day and month, all tenants together; unset: none. */
+  BUDGET_DAILY_USD: z.coerce.number().positive().optional(),
+  BUDGET_MONTHLY_USD: z.coerce.number().positive().optional(),
+  /** `block`: a spent budget answers 402 budget_exceeded; `alert`: only the budget.threshold events. */
+  BUDGET_ENFORCEMENT: z.enum(['block', 'alert']).default('block'),
+  /** How long a call may wait for the DashScope account's per-second limit before it is answered 429. */
+  ACCOUNT_LIMIT_WAIT_MS: intFrom(0, 600_000).default(5_000),
   /** Origins browsers may call the HTTP functions from (CORS): exact origins, or `*`. Empty: no CORS headers. */
   CORS_ALLOWED_ORIGINS: list
     .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin)])))

@@ -1,3 +1,4 @@
+import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard-errors.ts';
 import { describe, expect, it } from 'vitest';
 import { UnknownModelError, WrongModelKindError } from '../catalog/catalog.ts';
 import {
@@ -66,6 +67,14 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
     ],
   ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
+  [
+    RateLimitedError,
+    [
+      { error: new RateLimitedError('tenant-rpm', 17, 'rate limit reached'), status: 429, code: 'rate_limit_exceeded', shown: true, headers: { 'retry-after': '17' } },
+      { error: new RateLimitedError('account', 1, "the account's limit"), status: 429, code: 'rate_limit_exceeded', shown: true, headers: { 'retry-after': '1' } },
+    ],
+  ],
+  [BudgetExceededError, [{ error: new BudgetExceededError('tenant', 'month', '2027-01-01T00:00:00.000Z', 'spent'), status: 402, code: 'budget_exceeded', shown: true }]],
   [IdempotencyKeyReusedError, [{ error: new IdempotencyKeyReusedError(), status: 422, code: 'idempotency_key_reused', shown: true, param: 'Idempotency-Key' }]],
   [TaskNotCancelableError, [{ error: new TaskNotCancelableError('task_1', 'RUNNING'), status: 409, code: 'task_not_cancelable', shown: true }]],
   [
@@ -132,5 +141,7 @@ describe('the HTTP error table', () => {
     expect(toErrorResponse(new UnknownTaskError('t'), 'r').body.error.type).toBe('not_found_error');
     expect(toErrorResponse(new UpstreamError('throttled', 'x', 'y', undefined, true, 429), 'r').body.error.type).toBe('rate_limit_error');
     expect(toErrorResponse(toUpstreamError(new DashScopeApiError(503, 'x', 'y')), 'r').body.error.type).toBe('api_error');
+    expect(toErrorResponse(new RateLimitedError('tenant-tpm', 3, 'x'), 'r').body.error.type).toBe('rate_limit_error');
+    expect(toErrorResponse(new BudgetExceededError('global', 'day', 'x', 'y'), 'r').body.error.type).toBe('insufficient_quota');
   });
 });

@@ -6,6 +6,7 @@ import { ConversationBusyError, UpstreamError, type UpstreamProblem } from '../u
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
 import { upstreamAccountFailure } from '../use-cases/upstream-account.ts';
+import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { HttpError } from './errors.ts';
 
@@ -70,6 +71,8 @@ export const ERROR_TABLE: readonly Row<Error>[] = [
   row(WrongModelKindError, (e) => ({ status: 400, code: e.code, message: e.message, expose: true })),
   row(ConversationBusyError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true, param: e.param })),
   row(UpstreamError, upstreamAnswer),
+  row(RateLimitedError, (e) => ({ status: 429, code: e.code, message: e.message, expose: true, headers: { 'retry-after': String(e.retryAfterS) } })),
+  row(BudgetExceededError, (e) => ({ status: 402, code: e.code, message: e.message, expose: true, type: 'insufficient_quota' })),
   row(UnknownTaskError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(IdempotencyKeyReusedError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param })),
   row(TaskNotCancelableError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true })),

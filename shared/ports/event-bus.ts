@@ -8,7 +8,8 @@ export type DomainEventType =
   | 'task.failed'
   | 'task.canceled'
   | 'task.expired'
-  | 'task.persisted';
+  | 'task.persisted'
+  | 'budget.threshold';
 
 export interface DomainEvent<T = Record<string, unknown>> {
   specversion: '1.0';
@@ -16,7 +17,7 @@ export interface DomainEvent<T = Record<string, unknown>> {
   id: string;
   source: typeof EVENT_SOURCE;
   type: DomainEventType;
-  /** The task id. */
+  /** What it is about: the task id, or the budget (`global`, `tenant:<name>`). */
   subject: string;
   time: string;
   datacontenttype: 'application/json';

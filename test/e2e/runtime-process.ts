@@ -29,11 +29,13 @@ const alive = (child: ChildProcess) => child.exitCode === null && child.signalCo
 
 /**
  * Starts the runtime (`script`: dev/start.ts, or dev/cloud/start-cloud.ts for the cloud rehearsal) with `env`
- * (DASHSCOPE_* and cloud variables removed) and waits until it serves HTTP.
+ * (this process's DASHSCOPE_* and cloud variables removed unless `env` sets them) and waits until it serves HTTP.
  */
 export async function startRuntimeProcess(env: Record<string, string>, port: number, readyTimeoutMs: number, script = 'dev/start.ts'): Promise<RuntimeProcess> {
-  const full: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
+  // this process's DashScope and cloud settings never leak in; what `env` names explicitly is kept
+  const full: NodeJS.ProcessEnv = { ...process.env };
   for (const k of ['DASHSCOPE_API_KEY', 'DASHSCOPE_BASE_URL', 'RUNTIME_MODE', 'FC_FUNCTION_NAME', 'PUBLIC_BASE_URL']) delete full[k];
+  Object.assign(full, env, { PORT: String(port) });
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repo, env: full, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

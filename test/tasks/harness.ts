@@ -7,6 +7,8 @@ import { LocalEventBus } from '../../shared/adapters/local-bus/local-event-bus.t
 import { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs-object-store.ts';
 import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
 import { SqliteKeyStore } from '../../shared/adapters/sqlite/sqlite-key-store.ts';
+import { SqliteGuardStore } from '../../shared/adapters/sqlite/sqlite-guard-store.ts';
+import { createGuard } from '../../shared/use-cases/guards/guard.ts';
 import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
 import { loadConfig, type Config } from '../../shared/config/config.ts';
 import { localClientKeySecret } from '../../shared/deps/local-deps.ts';
@@ -47,8 +49,10 @@ export interface TaskHarness {
   dir: string;
   clock: ManualClock;
   /** With the whole config, so the functions' entry points take it as it is. */
-  deps: TaskDeps & Pick<Deps, 'keys' | 'clientKeySecret'> & { config: Config };
+  deps: TaskDeps & Pick<Deps, 'keys' | 'clientKeySecret' | 'guards'> & { config: Config };
   tasks: SqliteTaskStore;
+  /** The cost ledger, counters and reservations the task use cases bill through (deps.guard). */
+  guards: SqliteGuardStore;
   events: LocalEventBus;
   objects: LocalFsObjectStore;
   timings: TaskTimings;
@@ -66,13 +70,16 @@ export function createTaskHarness(dashscope: TaskUpstream, env: Record<string, s
   const tasks = new SqliteTaskStore(db);
   const events = new LocalEventBus({ file: join(dir, 'events.jsonl') });
   const objects = new LocalFsObjectStore({ dataDir: dir, publicBaseUrl: () => 'http://127.0.0.1:9', clock });
-  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects, keys: new SqliteKeyStore(db), clientKeySecret: localClientKeySecret(config) };
+  const guards = new SqliteGuardStore(db);
+  const guard = createGuard({ guards, events, clock, logger: silentLogger, config });
+  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects, keys: new SqliteKeyStore(db), clientKeySecret: localClientKeySecret(config), guards, guard };
   const timings = fastTimings(defaultTimings(config));
   return {
     dir,
     clock,
     deps,
     tasks,
+    guards,
     events,
     objects,
     timings,

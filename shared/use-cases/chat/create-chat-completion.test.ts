@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { SqliteConversationStore } from '../../adapters/sqlite/sqlite-conversation-store.ts';
 import { loadConfig } from '../../config/config.ts';
+import { SqliteGuardStore } from '../../adapters/sqlite/sqlite-guard-store.ts';
+import type { Principal } from '../../domain/tenant.ts';
+import { createGuard } from '../guards/guard.ts';
 import { RelayChunk, type RelayStream } from '../../dashscope/chat-chunks.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import { silentLogger } from '../../log/logger.ts';
@@ -33,15 +36,23 @@ const relaying = (stream: RelayStream): ChatUpstream => ({ chat: notCalled, embe
 
 function depsStreaming(script: () => AsyncGenerator<ChatChunk>) {
   const dashscope = relaying(scripted(script));
+  const db = new Database(':memory:');
+  const guards = new SqliteGuardStore(db);
+  const config = loadConfig({});
+  const guard = createGuard({ guards, events: { publish: async () => {} }, clock: systemClock, logger: silentLogger, config });
   return {
     dashscope,
-    conversations: new SqliteConversationStore(new Database(':memory:')),
+    conversations: new SqliteConversationStore(db),
+    guards,
+    guard,
     clock: systemClock,
     ids: uuidIds,
     logger: silentLogger,
-    config: loadConfig({}),
+    config,
   };
 }
+
+const ledger = async (deps: ReturnType<typeof depsStreaming>) => (await deps.guards.listLedger({ from: new Date(0), to: new Date(Date.now() + 60_000), limit: 10 })).entries;
 
 const contentOf = (c: { choices: { delta?: { content?: string | null } | null }[] }) => c.choices[0]?.delta?.content ?? '';
 
@@ -60,7 +71,9 @@ function recordingSink() {
 
 const streamReq = (over: Record<string, unknown> = {}) =>
   chatRequestSchema.parse({ model: 'qwen-plus', messages: [{ role: 'user', content: 'hi' }], stream: true, ...over });
-const ctx = (sink: ChatStreamSink, conversationId?: string) => ({ tenant: 'acme', signal: new AbortController().signal, startedAt: performance.now(), sink, conversationId });
+const acme: Principal = { tenant: 'acme', role: 'app', limits: {}, budgets: {} };
+let requests = 0;
+const ctx = (sink: ChatStreamSink, conversationId?: string) => ({ principal: acme, requestId: `req-${++requests}`, signal: new AbortController().signal, startedAt: performance.now(), sink, conversationId });
 
 describe('createChatCompletion (streamed)', () => {
   it('relays the chunks and ends with done when upstream finishes', async () => {
@@ -167,5 +180,29 @@ describe('createChatCompletion (streamed)', () => {
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'Hi' },
     ]);
+  });
+
+  it('bills the call from the usage DashScope reported before the client hears the stream is done', async () => {
+    const deps = depsStreaming(async function* () {
+      yield chunk({ role: 'assistant', content: 'Hi' });
+      yield chunk({}, 'stop');
+      yield { ...chunk({}), choices: [], usage: { prompt_tokens: 1_000, completion_tokens: 500, total_tokens: 1_500 } };
+    });
+    let billedAtDone: Promise<unknown[]> | undefined;
+    const { sink } = recordingSink();
+    const c = ctx({ ...sink, done: () => void (billedAtDone = ledger(deps)) });
+    await createChatCompletion(deps, streamReq(), c);
+    // qwen-plus: 1,000 × 0.8 + 500 × 2.0 micro-CNY
+    expect(await billedAtDone).toEqual([expect.objectContaining({ id: `chat:${c.requestId}`, tenant: 'acme', model: 'qwen-plus', kind: 'chat', costMicros: 1_800, ref: 'rid-1' })]);
+  });
+
+  it('bills nothing for a call DashScope refused before answering', async () => {
+    const deps = depsStreaming(async function* () {
+      yield* [];
+      throw new DashScopeStreamError('stream_interrupted', 'broke', {});
+    });
+    const { sink } = recordingSink();
+    await createChatCompletion(deps, streamReq(), ctx(sink)).catch(() => undefined);
+    expect(await ledger(deps)).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 // The chat use case: check the request against the model, put a named conversation's history in front,
 // then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream.
-import { requireModel } from '../../catalog/catalog.ts';
+import { requireModel, type ChatModel } from '../../catalog/catalog.ts';
+import type { Principal } from '../../domain/tenant.ts';
+import type { Admission } from '../guards/guard.ts';
+import { chatBill, chatDemand } from './chat-billing.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { ChatCompletion, ChatUsage, CompletionMessage } from '../../ports/chat-upstream.ts';
@@ -14,8 +17,6 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 
 
 export interface ChatContext {
-  /** The caller's tenant: a named conversation is looked up among its conversations only. */
-  tenant: string;
   /** Fires when the client goes away: every upstream call is cancelled. */
   signal: CallerSignal;
   /** performance.now() when the request arrived. */
@@ -24,6 +25,10 @@ export interface ChatContext {
   conversationId?: string;
   /** Where a streamed answer goes; required when the request asks for `stream: true`. */
   sink?: ChatStreamSink;
+  /** Who the call acts for: its limits and budgets apply, its ledger entry names it, a named conversation is its own. */
+  principal: Principal;
+  /** The request's id: the call's ledger entry is `chat:<requestId>`. */
+  requestId: string;
 }
 
 export interface ChatOutcome {
@@ -45,11 +50,14 @@ export interface ChatOutcome {
 const truncated = (rid: string | undefined) =>
   new UpstreamError('broken', 'stream_truncated', `DashScope ended the stream before the answer was complete${rid ? ` (DashScope request id ${rid})` : ''}`, rid, true);
 
+/** Longest a chat's reservation may stay unsettled: every attempt's deadline and a minute more. */
+const holdMs = (deps: ChatDeps) => deps.config.DASHSCOPE_TIMEOUT_MS * (deps.config.DASHSCOPE_MAX_RETRIES + 1) + 60_000;
+
 export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx: ChatContext): Promise<ChatOutcome> {
   const model = requireModel(req.model, 'chat');
   const plan = planChat(model, req);
   const conversationId = req.conversation_id ?? ctx.conversationId;
-  const session = conversationId ? await openConversation(deps, { tenant: ctx.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
+  const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
   const messages = session?.messages ?? req.messages;
   // one outcome object, filled in as things become known (no spreads per request on the hot path)
   const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };
@@ -57,6 +65,42 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     out.conversationId = session.id;
     out.historyTurns = session.historyTurns;
   }
+  const demand = chatDemand(ctx.principal, model, req, plan, messages, `chat:${ctx.requestId}`, holdMs(deps), ctx.signal);
+  const admission = await deps.guard.admit(demand);
+  let served: ChatOutcome;
+  try {
+    served = await serve(deps, req, ctx, model, plan, messages, session, out);
+  } catch (e) {
+    await bill(deps, admission, model, out, demand.tokens);
+    throw e;
+  }
+  await bill(deps, admission, model, out, demand.tokens);
+  // the stream's end is sent once the call is billed: an instance may be frozen as soon as the answer is complete
+  if (req.stream && served.end === 'completed') ctx.sink?.done();
+  return served;
+}
+
+/** Records what DashScope reported (or, for a stream cut off without usage, its prompt); releases when nothing reached DashScope's answer. */
+async function bill(deps: ChatDeps, admission: Admission, model: ChatModel, out: ChatOutcome, promptEstimate: number): Promise<void> {
+  try {
+    if (out.usage || (out.end === 'aborted' && out.dashscopeRequestId)) await admission.settle(chatBill(model, out.usage, promptEstimate, out.dashscopeRequestId));
+    else await admission.release();
+  } catch (e) {
+    // the client's answer stands; an unsettled reservation expires, and the line says what was not recorded
+    deps.logger.error('chat cost not recorded', { model: model.id, dashscopeRequestId: out.dashscopeRequestId, usage: out.usage, error: e });
+  }
+}
+
+async function serve(
+  deps: ChatDeps,
+  req: ChatRequest,
+  ctx: ChatContext,
+  model: ChatModel,
+  plan: ReturnType<typeof planChat>,
+  messages: ChatRequest['messages'],
+  session: ConversationSession | undefined,
+  out: ChatOutcome,
+): Promise<ChatOutcome> {
 
   if (req.stream) {
     const sink = ctx.sink;
@@ -74,7 +118,6 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
       if (saved) return fail(sink, out, saved);
     }
     if (error) return fail(sink, out, error);
-    sink.done();
     return out;
   }
 

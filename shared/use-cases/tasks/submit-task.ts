@@ -6,11 +6,32 @@ import { requestHash, type TaskRequest } from './task-request.ts';
 import { sendCreate, type CreateOutcome } from './send-create.ts';
 import { IdempotencyKeyReusedError, TaskUpstreamError } from './task-errors.ts';
 import { defaultTimings, requestKey, step, type TaskDeps, type TaskTimings } from './task-deps.ts';
+import { requireModel } from '../../catalog/catalog.ts';
+import { estimateTaskCost } from '../../catalog/pricing.ts';
+import type { Principal } from '../../domain/tenant.ts';
+import type { Demand } from '../guards/guard.ts';
+
+/** What a task asks of the guards: a request of its tenant to its model, and the most it can cost. */
+function taskDemand(principal: Principal, request: TaskRequest, taskId: string, timings: TaskTimings): Demand {
+  const model = requireModel(request.model);
+  return {
+    principal,
+    model,
+    ref: `task:${taskId}`,
+    upstreamRequests: 0,
+    tokens: 0,
+    costMicros: estimateTaskCost(request.type, model.id, request.parameters).micros,
+    // a task is settled when DashScope finishes it, at the latest when it is given up
+    holdMs: timings.maxUpstreamAgeMs + 3_600_000,
+  };
+}
 
 export interface SubmitInput {
   request: TaskRequest;
   /** Who owns the task: its tenant alone (and admins) will see it. */
   tenant: string;
+  /** The submitter's limits and budgets (absent: the tenant's own are unknown, so only the global ones apply). */
+  principal?: Principal;
   idempotencyKey?: string;
   /** Names the lease owner (the HTTP request id, or the inbox object key). */
   requestId: string;
@@ -41,6 +62,11 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
     }
   }
 
+  // admitted before the row is written: a task refused by a limit or a budget leaves nothing behind. Admission
+  // is idempotent per task id, so the rare retry of a request that died before its row holds nothing twice.
+  const principal = input.principal ?? { tenant: input.tenant, role: 'app', limits: {}, budgets: {} };
+  const admission = deps.guard ? await deps.guard.admit(taskDemand(principal, request, taskId, timings)) : undefined;
+
   const owner = `submit:${input.requestId}`;
   const leaseUntil = new Date(now.getTime() + timings.submitLeaseMs).toISOString();
   const row: Task = {
@@ -66,7 +92,10 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
   try {
     await deps.tasks.create(row);
   } catch (e) {
-    if (!(e instanceof TaskAlreadyExistsError)) throw e;
+    if (!(e instanceof TaskAlreadyExistsError)) {
+      await admission?.release().catch(() => undefined);
+      throw e;
+    }
     const existing = await deps.tasks.get(taskId);
     if (existing) return { kind: 'replayed', task: existing };
     throw e;

@@ -9,6 +9,7 @@ import type { Config } from '../../config/config.ts';
 import type { TaskUpstream } from '../../ports/task-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
+import type { Guard } from '../guards/guard.ts';
 
 export type StepName =
   | 'submit:row-written'
@@ -36,6 +37,8 @@ export interface TaskDeps {
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;
+  /** Rate limits, budgets and the ledger (absent: tasks are neither limited nor billed). */
+  guard?: Guard;
   hooks?: StepHooks;
 }
 
