@@ -2,7 +2,7 @@
 // A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
-import { guardOf } from '../../shared/deps/guard-of.ts';
+import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
 import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
@@ -27,7 +27,7 @@ export type SubmitDeps = TaskDeps &
   Pick<Deps, 'guards'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & GuardConfig & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
 
 /** What the inbox trigger needs: the task use cases' deps and the guards' store. */
-export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & { config: TaskDeps['config'] & GuardConfig };
+export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & Partial<Pick<Deps, 'keys'>> & { config: TaskDeps['config'] & GuardConfig };
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
@@ -36,7 +36,7 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {
-  return createInboxHandler({ ...deps, guard: guardOf(deps) }, deps.logger.child({ fn: FUNCTION_NAME }));
+  return createInboxHandler({ ...deps, guard: guardOf(deps), ...(deps.keys ? { tenants: tenantsOf({ keys: deps.keys }) } : {}) }, deps.logger.child({ fn: FUNCTION_NAME }));
 }
 
 /** FC event entry (the OSS `inbox/` trigger). */

@@ -4,6 +4,7 @@ import { TENANT_NAME_PATTERN } from '../../domain/tenant.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { submitTask, type SubmitResult } from './submit-task.ts';
+import { BudgetExceededError } from '../guards/guard-errors.ts';
 import { IdempotencyKeyReusedError } from './task-errors.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { parseTaskRequest, TASK_MAX_BODY_BYTES } from './task-request.ts';
@@ -80,11 +81,15 @@ async function submitUpload(deps: TaskDeps, key: string, timings: TaskTimings): 
     const parsed = parseTaskRequest(json);
     // The app finds its task (and its events) by the key it uploaded.
     const request = { ...parsed, metadata: { ...parsed.metadata, inboxKey: key.slice(0, 512) } };
-    const result = await submitTask(deps, { request, tenant, idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
+    // the tenant's own limits and budgets apply as they would to its key (a rate limit fails the invocation,
+    // so the trigger delivers it again later)
+    const principal = deps.tenants ? await deps.tenants.principal(tenant) : undefined;
+    const result = await submitTask(deps, { request, tenant, ...(principal ? { principal } : {}), idempotencyKey: `oss:${key}`, requestId: `inbox:${key}` }, timings);
     return { kind: 'submitted', tenant, result };
   } catch (e) {
-    // The request (or an overwrite of it under the same key) can never be accepted as it is.
-    if (e instanceof InvalidRequestError || e instanceof IdempotencyKeyReusedError) return { kind: 'invalid', code: e.code, message: e.message };
+    // The request (or an overwrite of it under the same key) can never be accepted as it is; a spent budget
+    // is said in the error object too, rather than retried until the event is too old.
+    if (e instanceof InvalidRequestError || e instanceof IdempotencyKeyReusedError || e instanceof BudgetExceededError) return { kind: 'invalid', code: e.code, message: e.message };
     throw e;
   }
 }

@@ -10,6 +10,7 @@ import type { TaskUpstream } from '../../ports/task-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
 import type { Guard } from '../guards/guard.ts';
+import type { TenantDirectory } from '../tenants/tenant-directory.ts';
 
 export type StepName =
   | 'submit:row-written'
@@ -39,6 +40,8 @@ export interface TaskDeps {
   objects: ObjectStore;
   /** Rate limits, budgets and the ledger (absent: tasks are neither limited nor billed). */
   guard?: Guard;
+  /** Tenants by name, for work that arrives without a key (inbox uploads): their limits and budgets apply. */
+  tenants?: Pick<TenantDirectory, 'principal'>;
   hooks?: StepHooks;
 }
 
