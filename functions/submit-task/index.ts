@@ -1,5 +1,5 @@
-// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger.
-// A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the usage report, and the OSS
+// `inbox/` trigger. A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
 import { clientAuthFor } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
@@ -8,6 +8,7 @@ import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
 
 export const FUNCTION_NAME = 'submit-task';
 
@@ -16,14 +17,16 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks' },
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
+  { method: 'GET', path: '/v1/usage' },
 ] as const satisfies readonly RouteSpec[];
 
-/** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
-export type SubmitDeps = TaskDeps & { config: TaskDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'mode'> };
+/** What submit-task needs of a process's Deps: the task use cases' deps, the ledger for usage, and who may call. */
+export type SubmitDeps = TaskDeps &
+  Pick<UsageRouteDeps, 'guards'> & { config: TaskDeps['config'] & UsageRouteDeps['config'] & Pick<Config, 'CLIENT_API_KEYS' | 'CORS_ALLOWED_ORIGINS' | 'mode'> };
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(deps, call) }, log);
+  return httpFunction({ routes, auth: clientAuthFor(deps.config, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => (call.route.path === '/v1/usage' ? handleUsageRoute(deps, call) : handleTaskRoute(deps, call)) }, log);
 }
 
 export function createEventHandler(deps: TaskDeps): EventHandler {

@@ -8,6 +8,7 @@ import type { EventBus } from '../ports/event-bus.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
+import type { GuardStore } from '../ports/guard-store.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
 import type { FcCredentials } from '../runtime/fc-credentials.ts';
 
@@ -23,6 +24,8 @@ export interface Deps {
   conversations: ConversationStore;
   /** DashScope's result URLs, read for persist-to-oss (RESULT_HOST_ALLOWLIST, DOWNLOAD_MAX_BYTES, DOWNLOAD_TIMEOUT_MS). */
   results: ResultSource;
+  /** Rate limits, budgets and the cost ledger; optional until both composition roots build one. */
+  guards?: GuardStore;
   /** The role credentials the cloud adapters sign with, updated by every invocation (cloud only). */
   credentials?: FcCredentials;
   /** Releases what the root opened (database handles, sockets). */
