@@ -24,6 +24,8 @@ export interface Cost {
 export interface ChatUsage {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
+  /** Not read: prompt + completion, which the cost is made of. */
+  total_tokens?: number | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
 }
