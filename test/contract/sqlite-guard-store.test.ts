@@ -1,0 +1,116 @@
+// Runs the GuardStore contract against SQLite (a second connection on the same file as the peer), plus what only
+// the SQLite store promises: separate processes on one file never pass a limit together, expired counters go.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
+import { SqliteGuardStore } from '../../shared/adapters/sqlite/sqlite-guard-store.ts';
+import { GuardStoreError } from '../../shared/ports/guard-store.ts';
+import { runGuardStoreContract } from './guard-store-contract.ts';
+
+const tempFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guard-store-'));
+  return { dir, file: join(dir, 'local.db') };
+};
+
+runGuardStoreContract('SqliteGuardStore', {
+  create: async () => {
+    const { dir, file } = tempFile();
+    const db = openDatabase(file);
+    const peerDb = openDatabase(file);
+    return {
+      store: new SqliteGuardStore(db),
+      peer: new SqliteGuardStore(peerDb),
+      close: async () => {
+        db.close();
+        peerDb.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const script = fileURLToPath(new URL('./fixtures/guard-admit-process.ts', import.meta.url));
+
+/** Starts one admitting process and resolves with it once it has opened the database. */
+function startAdmitter(file: string, key: string, limit: number, attempts: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, file, key, String(limit), String(attempts)], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => out.includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`admitter exited ${code} before it was ready: ${err.slice(0, 500)}`)));
+  });
+  const done = new Promise<number>((resolve, reject) =>
+    child.once('exit', (code) => {
+      const m = /admitted (\d+)/.exec(out);
+      if (code === 0 && m) resolve(Number(m[1]));
+      else reject(new Error(`admitter exited ${code}: ${err.slice(0, 500)}`));
+    }),
+  );
+  return { ready, done, go: () => child.stdin.end('go\n') };
+}
+
+describe('SqliteGuardStore', () => {
+  it('never passes a fit limit when four OS processes admit on the same file at once', async () => {
+    const { dir, file } = tempFile();
+    const db = openDatabase(file);
+    try {
+      const store = new SqliteGuardStore(db); // creates the tables before the processes race
+      const admitters = Array.from({ length: 4 }, () => startAdmitter(file, 'rpm|acme|qwen-plus|w', 37, 30));
+      await Promise.all(admitters.map((a) => a.ready));
+      for (const a of admitters) a.go();
+      const admitted = await Promise.all(admitters.map((a) => a.done));
+      expect(admitted.reduce((a, b) => a + b, 0)).toBe(37);
+      expect(admitted.filter((n) => n > 0).length).toBeGreaterThan(1);
+      expect(await store.read(['rpm|acme|qwen-plus|w'])).toEqual([{ key: 'rpm|acme|qwen-plus|w', spent: 0, held: 37 }]);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('drops counter rows whose window has ended as admissions come', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const store = new SqliteGuardStore(db);
+      const t = Date.parse('2030-01-01T00:00:00Z');
+      await store.admit({ charges: [{ key: 'rpm|old', amount: 1, limit: 5, rule: 'fit', expiresAt: new Date(t + 60_000) }] }, new Date(t));
+      await store.admit({ charges: [{ key: 'rpm|new', amount: 1, limit: 5, rule: 'fit', expiresAt: new Date(t + 180_000) }] }, new Date(t + 120_000));
+      const keys = (db.prepare('SELECT key FROM guard_counters ORDER BY key').all() as { key: string }[]).map((r) => r.key);
+      expect(keys).toEqual(['rpm|new']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('fails loudly on a ledger row that no longer matches its schema', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const store = new SqliteGuardStore(db);
+      const at = '2030-01-01T00:00:00.000Z';
+      await store.settle({ entry: { id: 'chat:1', tenant: 'acme', model: 'qwen-plus', kind: 'chat', at, costMicros: 5, units: {} } }, new Date(at));
+      db.prepare('UPDATE guard_ledger SET data = ?').run(JSON.stringify({ id: 'chat:1', costMicros: 'five' }));
+      await expect(store.listLedger({ from: new Date(at), to: new Date(Date.parse(at) + 1), limit: 5 })).rejects.toBeInstanceOf(GuardStoreError);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('serves a tenant ledger query from the tenant index rather than a scan', () => {
+    const db = openDatabase(':memory:');
+    try {
+      new SqliteGuardStore(db);
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id, at_ms, data FROM guard_ledger WHERE at_ms >= 0 AND at_ms < 9 AND tenant = ? ORDER BY at_ms, id LIMIT 5').all('a') as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING (COVERING )?INDEX guard_ledger_tenant/);
+    } finally {
+      db.close();
+    }
+  });
+});
