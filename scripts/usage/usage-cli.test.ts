@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeLedger, ledgerEntry } from '../../test/support/fake-ledger.ts';
 import type { UsageReport } from '../../shared/use-cases/usage/usage-report.ts';
 import { formatUsageTable, parseUsageArgs, runUsage, UsageArgsError, type UsageCliDeps } from './usage-cli.ts';
-import { wantsCloud } from './usage-wiring.ts';
+import { usageStoreFromEnv, wantsCloud } from './usage-wiring.ts';
 
 describe('parseUsageArgs', () => {
   it('takes --flag value and --flag=value, and --json', () => {
@@ -116,5 +116,18 @@ describe('wantsCloud', () => {
     expect(wantsCloud({ RUNTIME_MODE: 'cloud' })).toBe(true);
     expect(wantsCloud({ FC_FUNCTION_NAME: 'x' })).toBe(true);
     expect(wantsCloud({ FC_FUNCTION_NAME: 'x', RUNTIME_MODE: 'local' })).toBe(false);
+  });
+});
+
+describe('usageStoreFromEnv', () => {
+  it('names what the cloud store needs when it is missing, without opening anything before it is asked', async () => {
+    const store = usageStoreFromEnv({ RUNTIME_MODE: 'cloud' });
+    expect(() => store.guards()).toThrow(/OTS_ENDPOINT/);
+    await store.close();
+  });
+
+  it('reads CNY_PER_USD as the functions do', () => {
+    expect(usageStoreFromEnv({ CNY_PER_USD: '7.1' }).cnyPerUsd()).toBe(7.1);
+    expect(() => usageStoreFromEnv({ CNY_PER_USD: '-1' }).cnyPerUsd()).toThrow(/CNY_PER_USD/);
   });
 });
