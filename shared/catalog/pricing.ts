@@ -225,12 +225,15 @@ export function estimateTaskCost(type: Task['type'], modelId: string, parameters
 
 // ---- currencies ----
 
+const MICROS_PER_USD = 1_000_000;
+
 /** Micro-CNY in USD at `cnyPerUsd` (CNY_PER_USD), rounded to the micro-dollar. */
 export function toUsd(micros: number, cnyPerUsd: number): number {
-  return Math.round(micros / cnyPerUsd) / MICROS_PER_CNY;
+  return Math.round(micros / cnyPerUsd) / MICROS_PER_USD;
 }
 
 /** A USD amount (a budget) in micro-CNY at `cnyPerUsd`, rounded down: a budget is never raised by rounding. */
 export function usdToMicros(usd: number, cnyPerUsd: number): number {
+  // to a thousandth of a micro-CNY first, so 0.1 × 7.2 (0.7200000000000001 in binary) is not floored below 720,000
   return Math.floor(Math.round(usd * cnyPerUsd * MICROS_PER_CNY * 1_000) / 1_000);
 }
