@@ -261,6 +261,8 @@ describe('currencies', () => {
   it('converts a USD budget to micro-CNY without raising it by rounding', () => {
     expect(usdToMicros(10, 7.2)).toBe(72_000_000);
     expect(usdToMicros(0.1, 7.2)).toBe(720_000);
+    expect(usdToMicros(2.3, 7.2)).toBe(16_560_000);
+    expect(usdToMicros(4.35, 7.2)).toBe(31_320_000);
     expect(usdToMicros(1 / 3, 7)).toBe(2_333_333);
   });
 });

@@ -234,6 +234,6 @@ export function toUsd(micros: number, cnyPerUsd: number): number {
 
 /** A USD amount (a budget) in micro-CNY at `cnyPerUsd`, rounded down: a budget is never raised by rounding. */
 export function usdToMicros(usd: number, cnyPerUsd: number): number {
-  // to a thousandth of a micro-CNY first, so 0.1 × 7.2 (0.7200000000000001 in binary) is not floored below 720,000
+  // to a thousandth of a micro-CNY first: 2.3 × 7.2 × 10^6 is 16559999.999999998 in binary, not a micro short
   return Math.floor(Math.round(usd * cnyPerUsd * MICROS_PER_CNY * 1_000) / 1_000);
 }
