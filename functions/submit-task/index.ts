@@ -1,5 +1,5 @@
-// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the OSS `inbox/` trigger.
-// A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the usage report, and the OSS
+// `inbox/` trigger. A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
@@ -11,6 +11,7 @@ import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
 
 export const FUNCTION_NAME = 'submit-task';
 
@@ -19,12 +20,13 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks' },
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
+  { method: 'GET', path: '/v1/usage' },
 ] as const satisfies readonly RouteSpec[];
 
-/** What submit-task needs of a process's Deps: the task use cases' deps and who may call. */
+/** What submit-task needs of a process's Deps: the task use cases' deps, the guards (limits, budgets, the ledger for usage) and who may call. */
 export type SubmitDeps = TaskDeps &
   Omit<ClientAuthDeps, 'config'> &
-  Pick<Deps, 'guards'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & GuardConfig & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
+  Pick<Deps, 'guards'> & { config: TaskDeps['config'] & ClientAuthDeps['config'] & GuardConfig & UsageRouteDeps['config'] & Pick<Config, 'CORS_ALLOWED_ORIGINS'> };
 
 /** What the inbox trigger needs: the task use cases' deps and the guards' store. */
 export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & Partial<Pick<Deps, 'keys'>> & { config: TaskDeps['config'] & GuardConfig };
@@ -32,7 +34,10 @@ export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & Partial<Pick<Deps, 'ke
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   const taskDeps = { ...deps, guard: guardOf(deps) };
-  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => handleTaskRoute(taskDeps, call) }, log);
+  return httpFunction(
+    { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => (call.route.path === '/v1/usage' ? handleUsageRoute(deps, call) : handleTaskRoute(taskDeps, call)) },
+    log,
+  );
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {

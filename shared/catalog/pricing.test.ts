@@ -42,7 +42,7 @@ describe('chatCost', () => {
   });
 
   it('counts reasoning tokens once: they are inside completion_tokens (the recorded qwen3-max answer)', () => {
-    const cost = chatCost(qwen3Max, { prompt_tokens: 24, completion_tokens: 1_668, total_tokens: 1_692, completion_tokens_details: { reasoning_tokens: 1_353 }, prompt_tokens_details: { cached_tokens: 0 } } as never);
+    const cost = chatCost(qwen3Max, { prompt_tokens: 24, completion_tokens: 1_668, total_tokens: 1_692, completion_tokens_details: { reasoning_tokens: 1_353 }, prompt_tokens_details: { cached_tokens: 0 } });
     // 24 × 2.5 + 1,668 × 10 = 16,740 micro-CNY, not 1,668 + 1,353 output tokens
     expect(cost).toEqual({ micros: 16_740, units: { prompt_tokens: 24, completion_tokens: 1_668, reasoning_tokens: 1_353 } });
   });
@@ -261,6 +261,8 @@ describe('currencies', () => {
   it('converts a USD budget to micro-CNY without raising it by rounding', () => {
     expect(usdToMicros(10, 7.2)).toBe(72_000_000);
     expect(usdToMicros(0.1, 7.2)).toBe(720_000);
+    expect(usdToMicros(2.3, 7.2)).toBe(16_560_000);
+    expect(usdToMicros(4.35, 7.2)).toBe(31_320_000);
     expect(usdToMicros(1 / 3, 7)).toBe(2_333_333);
   });
 });

@@ -24,6 +24,8 @@ export interface Cost {
 export interface ChatUsage {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
+  /** Not read: prompt + completion, which the cost is made of. */
+  total_tokens?: number | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
 }
@@ -223,12 +225,15 @@ export function estimateTaskCost(type: Task['type'], modelId: string, parameters
 
 // ---- currencies ----
 
+const MICROS_PER_USD = 1_000_000;
+
 /** Micro-CNY in USD at `cnyPerUsd` (CNY_PER_USD), rounded to the micro-dollar. */
 export function toUsd(micros: number, cnyPerUsd: number): number {
-  return Math.round(micros / cnyPerUsd) / MICROS_PER_CNY;
+  return Math.round(micros / cnyPerUsd) / MICROS_PER_USD;
 }
 
 /** A USD amount (a budget) in micro-CNY at `cnyPerUsd`, rounded down: a budget is never raised by rounding. */
 export function usdToMicros(usd: number, cnyPerUsd: number): number {
+  // to a thousandth of a micro-CNY first: 2.3 × 7.2 × 10^6 is 16559999.999999998 in binary, not a micro short
   return Math.floor(Math.round(usd * cnyPerUsd * MICROS_PER_CNY * 1_000) / 1_000);
 }

@@ -1,5 +1,6 @@
 // Typed errors of the DashScope client. Every failure of a call surfaces as one of these, with a stable
 // `code`, DashScope's HTTP status and request id when it answered, and whether a retry may help.
+import { dashScopeFailureKind } from './failure-kind.ts';
 
 /** HTTP statuses worth another attempt: timeouts, conflicts, throttling and server errors. */
 export function isRetryableStatus(status: number): boolean {
@@ -49,7 +50,10 @@ export class DashScopeApiError extends DashScopeError {
     message: string,
     init: { requestId?: string; param?: string; type?: string; cause?: unknown; retryAfterMs?: number } = {},
   ) {
-    super(code, message, { status, requestId: init.requestId, retryable: isRetryableStatus(status), cause: init.cause });
+    // the service's key or account (arrears, an exhausted free tier) is refused again until the operator acts,
+    // whatever status it came with; only what a wait can fix is retried
+    const retryable = isRetryableStatus(status) && dashScopeFailureKind({ status, code }) === 'other';
+    super(code, message, { status, requestId: init.requestId, retryable, cause: init.cause });
     if (init.param) this.param = init.param;
     if (init.type) this.type = init.type;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;

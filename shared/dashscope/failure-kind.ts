@@ -1,5 +1,6 @@
 // Whose problem a DashScope failure is: the service's own key ("auth") or account balance/quota ("quota"), or
-// anything else. The one sorting both the chat and the task APIs use, so they name such failures alike.
+// anything else. The one sorting both the chat and the task APIs use, so they name such failures alike; the client
+// never retries the first two (errors.ts), whatever status they came with.
 
 export type DashScopeFailureKind = 'auth' | 'quota' | 'other';
 

@@ -183,3 +183,34 @@ describe('abortableSleep', () => {
     await expect(abortableSleep(1, new AbortController().signal)).resolves.toBeUndefined();
   });
 });
+
+describe('withRetry and the service’s account', () => {
+  it.each([
+    [400, 'Arrearage'],
+    [403, 'AllocationQuota.FreeTierOnly'],
+    [429, 'Arrearage'],
+    [503, 'arrearage'],
+  ])('does not retry %i %s: arrears and an exhausted free tier wait for the operator, not for time', async (status, code) => {
+    const { policy, sleeps } = recordingPolicy(3);
+    let calls = 0;
+    const error = new DashScopeApiError(status, code, 'account');
+    expect(error.retryable).toBe(false);
+    await expect(withRetry(async () => {
+      calls++;
+      throw error;
+    }, policy)).rejects.toBe(error);
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it.each(['Throttling.AllocationQuota', 'insufficient_quota', 'Throttling.RateQuota', 'limit_burst_rate'])('retries a 429 %s with growing jittered delays: a TPM or RPM throttle clears', async (code) => {
+    const { policy, sleeps } = recordingPolicy(2, [0]);
+    let calls = 0;
+    const result = await withRetry(async () => {
+      if (++calls <= 2) throw new DashScopeApiError(429, code, 'Allocated quota exceeded');
+      return 'ok';
+    }, policy);
+    expect(result).toBe('ok');
+    expect(sleeps).toEqual([50, 100]);
+  });
+});

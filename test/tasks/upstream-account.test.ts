@@ -24,14 +24,14 @@ let emu: Emulator;
 const stacks: Stack[] = [];
 
 /** submit-task over local deps whose DashScope client points at the emulator with `key` (none: no key). */
-async function stackWith(key: string | undefined): Promise<Stack> {
+async function stackWith(key: string | undefined, retries = 0): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-account-'));
   const config = loadConfig({
     DATA_DIR: dir,
     LOG_LEVEL: 'silent',
     RUNTIME_MODE: 'local',
     DASHSCOPE_BASE_URL: emu.url,
-    DASHSCOPE_MAX_RETRIES: '0',
+    DASHSCOPE_MAX_RETRIES: String(retries),
     ...(key ? { DASHSCOPE_API_KEY: key } : {}),
   });
   const deps = createLocalDeps(config, { logger: silentLogger });
@@ -127,5 +127,36 @@ describe('task API, the service’s DashScope key or account refused', () => {
     expect(r.json.error?.code).toBe(publicCode);
     expect(r.json.error!.message).toContain(code);
     expect((await call(s, 'GET', `/v1/tasks/${created.json.id}`)).json.status).toBe('PENDING');
+  });
+});
+
+describe('task creates: arrears and quota are not retried, throttling is', () => {
+  const creates = (from: number) => emu.requests.slice(from).filter((r) => r.path.startsWith(CREATE_PATH)).map((r) => r.status);
+
+  it.each([
+    [400, 'Arrearage'],
+    [403, 'AllocationQuota.FreeTierOnly'],
+    [429, 'Arrearage'],
+  ])('fails the task at once on %i %s, after one create, with retries configured', async (status, code) => {
+    const s = await stackWith(emu.apiKey, 2);
+    const before = emu.requests.length;
+    emu.faults.add({ match: { path: CREATE_PATH }, times: 3, fault: { kind: 'status', status, code, message: 'account problem' } });
+    const r = await call(s, 'POST', '/v1/tasks', t2i);
+    expect(r.status).toBe(502);
+    expect(r.json.error?.code).toBe('upstream_quota_exceeded');
+    expect(creates(before)).toEqual([status]);
+    expect((await call(s, 'GET', r.location!)).json).toMatchObject({ status: 'FAILED', error: { code } });
+  });
+
+  it('retries a create throttled with 429 Throttling.AllocationQuota and keeps the task QUEUED when the retries are spent', async () => {
+    const s = await stackWith(emu.apiKey, 2);
+    const before = emu.requests.length;
+    emu.faults.add({ match: { path: CREATE_PATH }, times: 3, fault: { kind: 'status', status: 429, code: 'Throttling.AllocationQuota', message: 'Allocated quota exceeded' } });
+    const r = await call(s, 'POST', '/v1/tasks', t2i);
+    expect(creates(before)).toEqual([429, 429, 429]);
+    // accepted: poll-task sends the create again later
+    expect(r.status).toBe(202);
+    expect(r.json.status).toBe('QUEUED');
+    expect((await call(s, 'GET', `/v1/tasks/${r.json.id}`)).json.status).toBe('QUEUED');
   });
 });

@@ -8,13 +8,13 @@ import {
   DashScopeConnectionError,
   DashScopeError,
   DashScopeResponseError,
-  isRetryableStatus,
 } from '../../dashscope/errors.ts';
 
 /**
  * What a failed call means for the task:
  * - `ambiguous`: a create was sent and its outcome is unknown; it must never be re-sent blindly;
- * - `rejected`: DashScope answered a definite, non-retryable error (4xx other than 408/409/429), or a create
+ * - `rejected`: DashScope answered a definite, non-retryable error (4xx other than 408/409/429, and arrears or
+ *   quota at any 4xx status: shared/dashscope/failure-kind.ts), or a create
  *   cannot be sent at all because no DashScope key is configured (no status then);
  * - `transient`: throttled, 5xx, timeouts, connection failures after the client's own retries: try later.
  */
@@ -38,7 +38,8 @@ export function classifyUpstreamError(err: unknown, call: 'create' | 'other' = '
   if (call === 'create' && err instanceof DashScopeError && err.status === undefined && err.code !== 'missing_api_key' && !(err instanceof DashScopeConnectionError && err.beforeSend)) {
     return { kind: 'ambiguous', code: err.code, message: err.message };
   }
-  if (err instanceof DashScopeApiError && err.status < 500 && !isRetryableStatus(err.status)) {
+  // not retryable: any other 4xx, and the account's arrears or quota whatever their status
+  if (err instanceof DashScopeApiError && err.status < 500 && !err.retryable) {
     return { kind: 'rejected', status: err.status, code: err.code, message: err.message, ...(err.requestId ? { requestId: err.requestId } : {}) };
   }
   if (err instanceof DashScopeError) return { kind: 'transient', ...(err.status !== undefined ? { status: err.status } : {}), code: err.code, message: err.message };
