@@ -13,7 +13,7 @@ import { freePort, startRuntimeProcess, type RuntimeProcess } from './runtime-pr
 
 const repo = join(import.meta.dirname, '..', '..');
 const MODEL = 'qwen-plus';
-const RPM = 100;
+const RPM = 30;
 const BUDGET_USD = 0.002;
 const CNY_PER_USD = 7.2;
 const dataDir = mkdtempSync(join(tmpdir(), 'guards-e2e-'));

@@ -1,5 +1,6 @@
 // Budget alerts: a settlement whose spend crosses 50, 80 or 100 % of a budget raises `budget.threshold`, with
 // an id stable per budget, period and threshold, so it is claimed and published once.
+import { usdToMicros } from '../../catalog/pricing.ts';
 import { fromMicros } from '../../domain/ledger.ts';
 import { EVENT_SOURCE, type DomainEvent } from '../../ports/event-bus.ts';
 import type { GuardConfig } from './guard.ts';
@@ -31,7 +32,8 @@ export function budgetAlerts(
     const usd = limitUsdOf(w);
     const s = spend.find((x) => x.key === w.key);
     if (usd === undefined || !s) continue;
-    const limitMicros = usd * config.CNY_PER_USD * 1_000_000;
+    // the limit admission enforces, to the micro-CNY
+    const limitMicros = usdToMicros(usd, config.CNY_PER_USD);
     for (const threshold of BUDGET_THRESHOLDS) {
       const at = (limitMicros * threshold) / 100;
       if (!(s.before < at && s.after >= at)) continue;

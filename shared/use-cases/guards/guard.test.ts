@@ -163,6 +163,14 @@ describe('createGuard', () => {
     expect(events.map((e) => e.id).at(-1)).toBe('budget.threshold.global.day.2026-12-04.50');
   });
 
+  it('alerts at 100 % when the spend lands exactly on the limit admission enforces', async () => {
+    // 0.002 USD × 7.2 is 14,400.000000000002 micro-CNY in floating point; admission enforces 14,400
+    const { guard, events } = setup({ BUDGET_DAILY_USD: 0.002, CNY_PER_USD: 7.2 });
+    for (const micros of [7_200, 7_200]) await (await guard.admit(demand({ costMicros: micros }))).settle(bill(micros));
+    expect(events.map((e) => (e.data as { threshold: number }).threshold)).toEqual([50, 80, 100]);
+    await expect(guard.admit(demand())).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+
   it('only alerts in alert mode: nothing is refused past 100 %', async () => {
     const { guard, events } = setup({ BUDGET_DAILY_USD: 1, BUDGET_ENFORCEMENT: 'alert' });
     for (let i = 0; i < 4; i++) await (await guard.admit(demand({ costMicros: 2_000_000 }))).settle(bill(2_000_000));
