@@ -98,18 +98,19 @@ async function startPortkey(): Promise<string> {
  * chat-stream as the local runtime serves it: its HTTP handler on a node:http server, local deps, and its
  * request log on as in production (info: one JSON line per request to stdout, which the bench discards).
  */
-async function startChatStream(upstream: string, apiKey: string): Promise<string> {
+async function startChatStream(s: Extract<ChildSpec, { kind: 'chat-stream' }>): Promise<string> {
   const { loadConfig } = await import('../../shared/config/config.ts');
   const { createLocalDeps } = await import('../../shared/deps/local-deps.ts');
   const { createLogger } = await import('../../shared/log/logger.ts');
   const { createHttpHandler } = await import('../../functions/chat-stream/index.ts');
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-chat-stream-'));
-  const config = loadConfig({ ...process.env, DASHSCOPE_BASE_URL: upstream, DASHSCOPE_API_KEY: apiKey, DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+  const dataDir = s.dataDir ?? (await mkdtemp(join(tmpdir(), 'bench-chat-stream-')));
+  const env = { ...process.env, ...s.env, DASHSCOPE_BASE_URL: s.upstream, DASHSCOPE_API_KEY: s.apiKey, DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  const config = loadConfig(env);
   const deps = createLocalDeps(config, { logger: createLogger('info') });
   const handler = createHttpHandler(deps);
   return serve(createServer((req, res) => void handler(req, res)), async () => {
     await deps.close();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!s.dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 }
 
@@ -132,7 +133,7 @@ async function start(): Promise<FromChild> {
       return { type: 'ready', url: emu.url, apiKey: emu.apiKey };
     }
     case 'chat-stream':
-      return { type: 'ready', url: await startChatStream(spec.upstream, spec.apiKey) };
+      return { type: 'ready', url: await startChatStream(spec) };
     case 'portkey':
       return { type: 'ready', url: await startPortkey() };
     default:

@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 export type ChildSpec =
   | { kind: 'emulator'; chunkDelayMs: number; replyTokens: number }
-  | { kind: 'chat-stream'; upstream: string; apiKey: string }
+  /**
+   * `env`: variables over the bench's environment (e.g. GUARDS=off); `dataDir`: its DATA_DIR, kept at close
+   * (default: a temporary folder, removed at close).
+   */
+  | { kind: 'chat-stream'; upstream: string; apiKey: string; env?: Record<string, string>; dataDir?: string }
   | { kind: 'bare-proxy'; upstream: string }
   | { kind: 'portkey' };
 

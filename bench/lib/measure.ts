@@ -63,6 +63,8 @@ export interface RunOptions {
   perTarget: number;
   /** Unmeasured requests per target first (connections, JIT). */
   warmup: number;
+  /** The request body (JSON) sent to every target; default chatBody(stream). */
+  body?: string;
 }
 
 function emptyOutcomes(targets: readonly Target[]): Map<string, Outcome> {
@@ -116,7 +118,7 @@ function inRound<T>(targets: readonly T[], orders: number[][], round: number): T
 /** One request at a time, one per target per round, each round in its own order (`roundOrders`). */
 export async function runSequential(targets: readonly Target[], o: RunOptions): Promise<Map<string, Outcome>> {
   const out = emptyOutcomes(targets);
-  const body = chatBody(o.stream);
+  const body = o.body ?? chatBody(o.stream);
   const orders = roundOrders(targets.length);
   // 0 - warmup, not -warmup: with no warm-up the first round is 0, not -0
   for (let round = 0 - o.warmup; round < o.perTarget; round++) {
@@ -132,10 +134,17 @@ export async function runSequential(targets: readonly Target[], o: RunOptions): 
  * when the previous one ends), for `perWorker` requests each; then the next target. Rounds repeat, each in
  * its own order of the targets (`roundOrders`), until every target has `perTarget` samples.
  */
-export async function runConcurrent(targets: readonly Target[], o: RunOptions & { concurrency: number; perWorker: number }): Promise<Map<string, Outcome>> {
+export async function runConcurrent(
+  targets: readonly Target[],
+  o: RunOptions & { concurrency: number; perWorker: number; /** Each burst starts at least this long after the previous one started (caps the request rate). */ minBurstMs?: number },
+): Promise<Map<string, Outcome>> {
   const out = emptyOutcomes(targets);
-  const body = chatBody(o.stream);
+  const body = o.body ?? chatBody(o.stream);
+  let lastBurst = Number.NEGATIVE_INFINITY;
   const phase = async (t: Target, requests: number, round: number | undefined) => {
+    const wait = lastBurst + (o.minBurstMs ?? 0) - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    lastBurst = performance.now();
     let left = requests;
     const worker = async () => {
       while (left-- > 0) await record(out.get(t.name)!, round, () => timeOne(o.dispatcher, t, body, o.stream));
