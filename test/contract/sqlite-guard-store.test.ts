@@ -90,6 +90,28 @@ describe('SqliteGuardStore', () => {
     }
   });
 
+  it('keeps a counter until the latest expiry any charge or spend gave it, never an earlier one', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const store = new SqliteGuardStore(db);
+      const t = Date.parse('2030-01-01T00:00:00Z');
+      const expiry = () => (db.prepare("SELECT expires_at FROM guard_counters WHERE key = 'budget|k'").get() as { expires_at: number }).expires_at;
+      await store.admit({ charges: [{ key: 'budget|k', amount: 1, limit: 100, rule: 'under', expiresAt: new Date(t + 60_000) }] }, new Date(t));
+      await store.admit({ charges: [{ key: 'budget|k', amount: 1, limit: 100, rule: 'under', expiresAt: new Date(t + 30_000) }] }, new Date(t));
+      expect(expiry()).toBe(t + 60_000);
+      const entry = { id: 'chat:x', tenant: 'acme', model: 'qwen-plus', kind: 'chat' as const, at: new Date(t).toISOString(), costMicros: 5, units: {} };
+      await store.settle({ entry, spendKeys: [{ key: 'budget|k', expiresAt: new Date(t + 90_000) }] }, new Date(t));
+      expect(expiry()).toBe(t + 90_000);
+      // still there after its first expiry has passed, gone after the latest
+      await store.admit({ charges: [{ key: 'rpm|other', amount: 1, limit: 5, rule: 'fit', expiresAt: new Date(t + 600_000) }] }, new Date(t + 70_000));
+      expect(await store.read(['budget|k'])).toEqual([{ key: 'budget|k', spent: 5, held: 2 }]);
+      await store.admit({ charges: [{ key: 'rpm|other', amount: 1, limit: 5, rule: 'fit', expiresAt: new Date(t + 600_000) }] }, new Date(t + 90_000));
+      expect(await store.read(['budget|k'])).toEqual([{ key: 'budget|k', spent: 0, held: 0 }]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('fails loudly on a ledger row that no longer matches its schema', async () => {
     const db = openDatabase(':memory:');
     try {
