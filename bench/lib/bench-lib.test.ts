@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createBareProxy } from './bare-proxy.ts';
 import { Agent } from 'undici';
-import { permutations, roundOrders, runSequential, type Outcome, type Sample } from './measure.ts';
+import { permutations, roundOrders, runConcurrent, runSequential, type Outcome, type Sample } from './measure.ts';
 import { halfSplitSpread, type ScenarioResult } from './report.ts';
 import { percentile, summarize } from './stats.ts';
 
@@ -91,6 +91,35 @@ describe('round orders', () => {
       const rounds = Array.from({ length: 6 }, (_, r) => seen.slice(r * 3, r * 3 + 3).map((x) => x.charCodeAt(0) - 97));
       expect(rounds).toEqual(roundOrders(3));
       for (const count of follows(rounds).values()) expect(count).toBe(2);
+    } finally {
+      await dispatcher.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('request body', () => {
+  it('sends the body given to every target, one at a time and concurrently', async () => {
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[]}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const dispatcher = new Agent();
+    try {
+      const targets = ['a', 'b'].map((name) => ({ name, url: `${base}/${name}`, headers: {} }));
+      const body = JSON.stringify({ model: 'qwen-plus', max_tokens: 64, messages: [] });
+      await runSequential(targets, { dispatcher, stream: false, perTarget: 2, warmup: 1, body });
+      await runConcurrent(targets, { dispatcher, stream: false, perTarget: 4, warmup: 0, body, concurrency: 2, perWorker: 2, minBurstMs: 1 });
+      expect(bodies).toHaveLength(6 + 2 * 4 + 2 * 2);
+      expect(new Set(bodies)).toEqual(new Set([body]));
     } finally {
       await dispatcher.close();
       server.closeAllConnections();
