@@ -52,6 +52,7 @@ const DROP_PER_ADMISSION = 16;
 interface CounterRow {
   spent: number;
   held: number;
+  expires_at: number;
 }
 interface ReservationRow {
   id: string;
@@ -87,7 +88,7 @@ export class SqliteGuardStore implements GuardStore {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      counter: p('SELECT spent, held FROM guard_counters WHERE key = ?'),
+      counter: p('SELECT spent, held, expires_at FROM guard_counters WHERE key = ?'),
       dropExpired: p(`DELETE FROM guard_counters WHERE key IN (SELECT key FROM guard_counters WHERE expires_at <= ? LIMIT ${DROP_PER_ADMISSION})`),
       // an existing row's expires_at is left alone here and moved by `extend` only when a later expiry comes: a
       // counter's callers give the same expiry for its window, and writing the column on every charge rewrites the
@@ -162,22 +163,27 @@ export class SqliteGuardStore implements GuardStore {
     return { entries: page.map((r) => parseLedgerEntry(r.data)), ...(rows.length > n && last ? { next: encodeLedgerCursor(last.at_ms, last.id) } : {}) };
   }
 
-  /** Adds to a counter's held (`charge`) or spent (`addSpent`), creating it; its expiry only ever moves later. */
-  private add(statement: 'charge' | 'addSpent', key: string, amount: number, expiresAt: Date): void {
+  /**
+   * Adds to a counter's held (`charge`) or spent (`addSpent`), creating it; its expiry only ever moves later.
+   * `before`: the row as this transaction read it (null: there was none), so the expiry is written only when it moves.
+   */
+  private add(statement: 'charge' | 'addSpent', key: string, amount: number, expiresAt: Date, before?: CounterRow | null): void {
     const expires = expiresAt.getTime();
     this.s[statement].run({ key, amount, expires });
-    this.s.extend.run({ key, expires });
+    if (before === undefined || (before !== null && before.expires_at < expires)) this.s.extend.run({ key, expires });
   }
 
   private admitNow(request: AdmissionRequest, now: Date): AdmissionResult {
     this.s.dropExpired.run(now.getTime());
-    for (const charge of request.charges) {
-      const current = this.value(charge.key);
+    const rows = request.charges.map((charge) => this.row(charge.key));
+    for (let i = 0; i < request.charges.length; i++) {
+      const charge = request.charges[i]!;
+      const current = { key: charge.key, spent: rows[i]?.spent ?? 0, held: rows[i]?.held ?? 0 };
       const total = current.spent + current.held;
       const passes = charge.rule === 'fit' ? total + charge.amount <= charge.limit : total < charge.limit;
       if (!passes) return { admitted: false, refused: charge, current };
     }
-    for (const c of request.charges) this.add('charge', c.key, c.amount, c.expiresAt);
+    request.charges.forEach((c, i) => this.add('charge', c.key, c.amount, c.expiresAt, rows[i]));
     const r = request.reservation;
     if (r && this.s.insertReservation.run(r.id, JSON.stringify(r.keys), r.amount, r.expiresAt.getTime()).changes !== 1) {
       // thrown inside the transaction, so the charges above are rolled back with it
@@ -204,16 +210,21 @@ export class SqliteGuardStore implements GuardStore {
       };
     }
     const spend = spendKeys.map(({ key, expiresAt }) => {
-      const before = this.value(key).spent;
-      this.add('addSpent', key, entry.costMicros, expiresAt);
+      const row = this.row(key);
+      const before = row?.spent ?? 0;
+      this.add('addSpent', key, entry.costMicros, expiresAt, row);
       return { key, before, after: before + entry.costMicros };
     });
     for (const a of settlement.adjustments ?? []) this.add('charge', a.key, a.amount, a.expiresAt);
     return { recorded: true, spend };
   }
 
+  private row(key: string): CounterRow | null {
+    return (this.s.counter.get(key) as CounterRow | undefined) ?? null;
+  }
+
   private value(key: string): CounterValue {
-    const row = this.s.counter.get(key) as CounterRow | undefined;
+    const row = this.row(key);
     return { key, spent: row?.spent ?? 0, held: row?.held ?? 0 };
   }
 
