@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import {
   GuardStoreError,
+  ReservationExistsError,
   type AdmissionRequest,
   type AdmissionResult,
   type CounterCharge,
@@ -100,7 +101,7 @@ export class TablestoreGuardStore implements GuardStore {
       if (!passes && !refusal) refusal = { refused: c, current: { key: c.key, spent: after.spent, held: after.held - c.amount } };
     });
     const put = r ? results[charges.length]! : undefined;
-    if (put && !put.ok) failure ??= put.error?.conditionFailed ? new GuardStoreError(`reservation ${r!.id} already exists`) : storeError(put.error, `reserving ${r!.id}`);
+    if (put && !put.ok) failure ??= put.error?.conditionFailed ? new ReservationExistsError(r!.id) : storeError(put.error, `reserving ${r!.id}`);
     if (!refusal && !failure) return { admitted: true };
     await this.takeBack(request, results);
     if (failure) throw failure;

@@ -9,7 +9,7 @@ import type { Principal, TenantBudgets } from '../../domain/tenant.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
-import type { CounterCharge, GuardStore } from '../../ports/guard-store.ts';
+import { ReservationExistsError, type CounterCharge, type GuardStore } from '../../ports/guard-store.ts';
 import { toAbortSignal, type CallerSignal } from '../../streams/cancellation.ts';
 import { budgetAlerts } from './budget-alerts.ts';
 import { BudgetExceededError, RateLimitedError, type BudgetPeriod, type BudgetScope } from './guard-errors.ts';
@@ -213,7 +213,14 @@ export function createGuard(deps: GuardDeps): Guard {
         const now = clock.now();
         const { list, budgetKeys, tpmKey } = charges(d, now);
         const reservation = budgetKeys.length ? { id: reservationId(d.ref), keys: budgetKeys, amount: d.costMicros, expiresAt: new Date(now.getTime() + d.holdMs) } : undefined;
-        const r = await store.admit({ charges: list, ...(reservation ? { reservation } : {}) }, now);
+        let r: Awaited<ReturnType<GuardStore['admit']>>;
+        try {
+          r = await store.admit({ charges: list, ...(reservation ? { reservation } : {}) }, now);
+        } catch (e) {
+          // admitted before under the same ref (a retried submission whose first attempt died): that stands
+          if (!(e instanceof ReservationExistsError)) throw e;
+          r = { admitted: true };
+        }
         if (r.admitted) {
           const tpm = tpmKey ? { key: tpmKey, estimated: d.tokens, expiresAt: new Date(minuteWindow(now).end + 60_000) } : undefined;
           return {
