@@ -23,6 +23,7 @@ import {
 import { checkAdmission, checkSettlement, decodeLedgerCursor, encodeLedgerCursor, ledgerTime, parseLedgerEntry } from '../guard-rows.ts';
 import type { GuardTableNames } from './guard-tables.ts';
 import { INF_MIN, OtsError, type BatchWrite, type BatchWriteResult, type Columns, type PrimaryKey, type Row, type TablestoreClient } from './tablestore-client.ts';
+import { mapLimited } from './map-limited.ts';
 
 /** Reservations released at once by expireReservations. */
 const RELEASE_CONCURRENCY = 16;
@@ -55,18 +56,6 @@ const nextMonth = (ms: number) => {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 };
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) {
-      const n = i++;
-      out[n] = await fn(items[n]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export class TablestoreGuardStore implements GuardStore {
   constructor(

@@ -10,7 +10,8 @@ import type { Logger } from '../../log/logger.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
 import { ReservationExistsError, type CounterCharge, type GuardStore } from '../../ports/guard-store.ts';
-import { toAbortSignal, type CallerSignal } from '../../streams/cancellation.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
+import { sleep } from '../../streams/sleep.ts';
 import { budgetAlerts } from './budget-alerts.ts';
 import { BudgetExceededError, RateLimitedError, type BudgetPeriod, type BudgetScope } from './guard-errors.ts';
 import { keyKind, keys, minuteWindow, periodWindow, secondWindow, type Window } from './windows.ts';
@@ -187,21 +188,6 @@ export function createGuard(deps: GuardDeps): Guard {
       }
     }
   }
-
-  const sleep = (ms: number, caller?: CallerSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const signal = caller && toAbortSignal(caller);
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(signal?.reason);
-      };
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
 
   return {
     enabled,
