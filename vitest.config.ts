@@ -13,6 +13,7 @@ export default defineConfig({
     // the secret audit: every process records its output, error bodies and events; the run fails on a secret in them
     env: secretAuditEnv(root),
     globalSetup: ['test/support/secret-audit/global-setup.ts'],
+    setupFiles: ['test/support/secret-audit/log-tee.ts'],
     onConsoleLog: recordConsoleLog(root),
     projects: [
       {

@@ -19,8 +19,8 @@ const SECRET_VARIABLE = /API_KEYS?$|_SECRET$|SECRET_KEY|TOKEN$|PASSWORD/;
 const PUT_EVENTS_PATH = '/openapi/putEvents';
 
 if (dir && !globalThis.__secretAudit) {
-  globalThis.__secretAudit = true;
-  install(dir);
+  // log-tee.ts (a vitest setup file) records through it the log lines that never reach stdout
+  globalThis.__secretAudit = { record: install(dir) };
 }
 
 /** The script a process runs (and its first argument), or how it was started when it runs none (node -e …). */
@@ -159,4 +159,5 @@ function install(dir) {
     childProcess[name] = wrapped;
   }
   syncBuiltinESMExports();
+  return record;
 }

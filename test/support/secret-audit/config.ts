@@ -19,8 +19,10 @@ export function secretAuditDir(root: string): string {
 /** The variables every test process gets (vitest passes them to its workers, which pass them on). */
 export function secretAuditEnv(root: string): { SECRET_AUDIT_DIR: string; NODE_OPTIONS: string } {
   const capture = pathToFileURL(join(root, 'test/support/secret-audit/capture.mjs')).href;
-  const inherited = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-  return { SECRET_AUDIT_DIR: secretAuditDir(root), NODE_OPTIONS: `${inherited}--import=${capture}` };
+  const inherited = process.env.NODE_OPTIONS ?? '';
+  // a vitest started by a test (vitest list) inherits the option already
+  const nodeOptions = inherited.includes(capture) ? inherited : `${inherited} --import=${capture}`.trim();
+  return { SECRET_AUDIT_DIR: secretAuditDir(root), NODE_OPTIONS: nodeOptions };
 }
 
 /** vitest's onConsoleLog: what tests print through console reaches the main process only, recorded here. */

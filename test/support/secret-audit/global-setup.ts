@@ -3,7 +3,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { PRINTED_ON_PURPOSE, TEST_SECRETS } from '../test-secrets.ts';
+import { PRINTED_ON_PURPOSE, secretsInSources, TEST_SECRETS } from '../test-secrets.ts';
 import { formatFindings, scanAuditDir } from './scan.ts';
 
 // every project of the run loads this file (they extend the root configuration): clear once, scan once
@@ -20,7 +20,7 @@ export default function setup(project: TestProject): () => void {
   return () => {
     if (dir && !run.secretAudit!.scanned) {
       run.secretAudit!.scanned = true;
-      scan(dir);
+      scan(dir, project.config.root);
     }
   };
 }
@@ -49,9 +49,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function scan(dir: string): void {
+function scan(dir: string, root: string): void {
   const started = performance.now();
-  const { findings, files, bytes } = scanAuditDir(dir, TEST_SECRETS, PRINTED_ON_PURPOSE);
+  const { findings, files, bytes } = scanAuditDir(dir, [...TEST_SECRETS, ...secretsInSources(root)], PRINTED_ON_PURPOSE);
   const took = Math.round(performance.now() - started);
   if (findings.length === 0) {
     process.stdout.write(`secret audit: no secret in ${files} processes' logs, error bodies and events (${(bytes / 1e6).toFixed(1)} MB, ${took} ms)\n`);

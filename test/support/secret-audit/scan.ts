@@ -12,7 +12,7 @@ const CONTEXT = 40;
 
 /** One line of an audit file, as capture.mjs writes it. */
 export interface AuditRecord {
-  kind: 'process' | 'secret' | 'stdout' | 'stderr' | 'http' | 'event' | 'console';
+  kind: 'process' | 'secret' | 'stdout' | 'stderr' | 'log' | 'http' | 'event' | 'console';
   text: string;
   argv?: string;
   status?: number;
@@ -79,7 +79,7 @@ export function findSecrets(text: string, matcher: RegExp, allowed: ReadonlySet<
 }
 
 const whereOf = (r: AuditRecord): string =>
-  r.kind === 'http' ? `http ${r.status} answer to ${r.request}` : r.kind === 'event' ? `event to ${r.to}` : r.kind;
+  r.kind === 'http' ? `http ${r.status} answer to ${r.request}` : r.kind === 'event' ? `event to ${r.to}` : r.kind === 'log' ? 'log line kept in memory or below its level' : r.kind;
 
 function readRecords(file: string): AuditRecord[] {
   const records: AuditRecord[] = [];
