@@ -31,7 +31,7 @@ export const TEST_SECRETS: readonly string[] = [
 ];
 
 /** A literal given to a field that only ever holds a secret, in the code of tests, stand-ins, benches and scripts. */
-const SECRET_LITERAL = /\b(?:accessKeySecret|secretAccessKey|ACCESS_KEY_SECRET|securityToken|SECURITY_TOKEN|DASHSCOPE_API_KEY|apiKey|CLIENT_API_KEYS)\s*[:=]\s*(['"`])([^'"`$\n]+)\1/g;
+const SECRET_LITERAL = /(?:accessKeySecret|secretAccessKey|ACCESS_KEY_SECRET|securityToken|SECURITY_TOKEN|DASHSCOPE_API_KEY|apiKey|CLIENT_API_KEYS)\s*[:=]\s*(['"`])([^'"`$\n]+)\1/g;
 
 /**
  * The secrets written as literals in the repository's test code (tracked or new): the values not moved here

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OTHER_TEST_CLIENT_KEY, TEST_CLIENT_KEY, TEST_DASHSCOPE_KEY } from '../test-secrets.ts';
+import { OTHER_TEST_CLIENT_KEY, secretsInSources, TEST_CLIENT_KEY, TEST_DASHSCOPE_KEY, TEST_SECRETS } from '../test-secrets.ts';
 import { findSecrets, formatFindings, mask, scanAuditDir, secretMatcher } from './scan.ts';
 
 let dir: string | undefined;
@@ -73,6 +73,14 @@ describe('the secret scan', () => {
     });
     const { findings } = scanAuditDir(d, [secret], [{ secret, process: /dev\/cloud\/start-cloud\.ts$/, where: 'stdout' }]);
     expect(findings.map((f) => [f.file, f.where])).toEqual([['1.jsonl', 'http 500 answer to GET /'], ['2.jsonl', 'stdout']]);
+  });
+
+  it('knows the secrets the stand-ins own and those written as literals in test code, and no short or redacted value', () => {
+    const inSources = secretsInSources(join(import.meta.dirname, '..', '..', '..'));
+    // the stand-ins' own (also in the registry), and literals left in tests: a wrong secret, a DashScope key
+    expect(inSources).toEqual(expect.arrayContaining(['standin-secret-0123456789', 'wrong-secret-value-0001', 'sk-not-the-key']));
+    expect(TEST_SECRETS).toContain('standin-secret-0123456789');
+    expect(inSources.filter((s) => s.length < 8 || s === '[redacted]')).toEqual([]);
   });
 
   it('finds nothing in a run without secrets, and nothing in a folder that does not exist', () => {
