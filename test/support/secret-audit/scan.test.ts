@@ -75,6 +75,16 @@ describe('the secret scan', () => {
     expect(findings.map((f) => [f.file, f.where])).toEqual([['1.jsonl', 'http 500 answer to GET /'], ['2.jsonl', 'stdout']]);
   });
 
+  it('lets keys of a pattern through where a command prints the key it made, and nowhere else', () => {
+    const made = TEST_CLIENT_KEY;
+    const d = audit({
+      '3.jsonl': [{ kind: 'process', argv: '/repo/scripts/keys.ts create --name acme --json', text: '' }, { kind: 'stdout', text: `{"key":"${made}"}\n` }, { kind: 'stderr', text: made }],
+      '4.jsonl': [{ kind: 'process', argv: '/repo/scripts/keys.ts list', text: '' }, { kind: 'stdout', text: made }],
+    });
+    const { findings } = scanAuditDir(d, [], [{ secret: /dsfc_[A-Za-z0-9]{40}/, process: /scripts\/keys\.ts create\b/, where: 'stdout' }]);
+    expect(findings.map((f) => [f.file, f.where])).toEqual([['3.jsonl', 'stderr'], ['4.jsonl', 'stdout']]);
+  });
+
   it('knows the secrets the stand-ins own and those written as literals in test code, and no short or redacted value', () => {
     const inSources = secretsInSources(join(import.meta.dirname, '..', '..', '..'));
     // the stand-ins' own (also in the registry), and literals left in tests: a wrong secret, a DashScope key

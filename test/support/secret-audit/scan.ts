@@ -24,7 +24,8 @@ export interface AuditRecord {
 
 /** A secret a process prints on purpose (test-secrets.ts): not a finding there, a finding anywhere else. */
 export interface Allowance {
-  secret: string;
+  /** The exact secret, or a pattern every allowed secret matches whole (e.g. the keys a command makes). */
+  secret: string | RegExp;
   process: RegExp;
   where: string;
 }
@@ -63,11 +64,11 @@ function ruleOf(found: string): Finding['rule'] {
 }
 
 /** Every secret in `text` but those in `allowed`, with its context; any other secret in the context is masked too. */
-export function findSecrets(text: string, matcher: RegExp, allowed: ReadonlySet<string> = new Set()): { rule: Finding['rule']; context: string }[] {
+export function findSecrets(text: string, matcher: RegExp, allowed: (found: string) => boolean = () => false): { rule: Finding['rule']; context: string }[] {
   const found: { rule: Finding['rule']; context: string }[] = [];
   matcher.lastIndex = 0;
   for (let m = matcher.exec(text); m !== null; m = matcher.exec(text)) {
-    if (allowed.has(m[0])) continue;
+    if (allowed(m[0])) continue;
     const start = Math.max(0, m.index - CONTEXT);
     const end = Math.min(text.length, m.index + m[0].length + CONTEXT);
     const context = text.slice(start, end).replace(matcher, mask).replace(/\s+/g, ' ');
@@ -121,7 +122,8 @@ export function scanAuditDir(dir: string, secrets: Iterable<string>, allowances:
       if (r.kind === 'process' || r.kind === 'secret') continue;
       bytes += r.text.length;
       const where = whereOf(r);
-      const allowed = new Set(here.filter((a) => a.where === where).map((a) => a.secret));
+      const rules = here.filter((a) => a.where === where).map((a) => a.secret);
+      const allowed = (found: string) => rules.some((rule) => (typeof rule === 'string' ? rule === found : new RegExp(`^(?:${rule.source})$`).test(found)));
       for (const hit of findSecrets(r.text, matcher, allowed)) findings.push({ file: name, process: shown, where, ...(r.test ? { test: r.test } : {}), ...hit });
     }
   }
