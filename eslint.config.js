@@ -19,4 +19,10 @@ export default tseslint.config(
   },
   { files: ['shared/**/*.ts'], ignores: ['shared/**/*.test.ts'], rules: { 'no-console': 'error' } },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // the secret audit's capture is preloaded as plain JavaScript into every process the tests start
+  {
+    files: ['test/support/secret-audit/capture.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false }, globals: { process: 'readonly', Buffer: 'readonly', URL: 'readonly', globalThis: 'readonly' } },
+  },
 );

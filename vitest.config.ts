@@ -1,12 +1,20 @@
 // The test suite in four projects, each run alone by its npm script (`test:unit`, `test:contract`,
-// `test:integration`, `test:e2e`) and all together by `npm test`.
+// `test:integration`, `test:e2e`) and all together by `npm test`. Every run is audited for leaked secrets.
 import { defineConfig } from 'vitest/config';
+import { recordConsoleLog, secretAuditEnv } from './test/support/secret-audit/config.ts';
+
+const root = import.meta.dirname;
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // the secret audit: every process records its output, error bodies and events; the run fails on a secret in them
+    env: secretAuditEnv(root),
+    globalSetup: ['test/support/secret-audit/global-setup.ts'],
+    setupFiles: ['test/support/secret-audit/log-tee.ts'],
+    onConsoleLog: recordConsoleLog(root),
     projects: [
       {
         extends: true,

@@ -92,6 +92,14 @@ export class GuardStoreError extends Error {
   override name = 'GuardStoreError';
 }
 
+/** admit() with a reservation whose id is taken: nothing was charged (the reservation there stands). */
+export class ReservationExistsError extends GuardStoreError {
+  override name = 'ReservationExistsError';
+  constructor(readonly reservationId: string) {
+    super(`reservation ${reservationId} already exists`);
+  }
+}
+
 export interface GuardStore {
   /**
    * Checks every charge against its counter and, only if all pass, adds them and records the reservation, as

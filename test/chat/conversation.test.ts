@@ -50,6 +50,10 @@ describe('conversations', () => {
     expect(stored?.summary?.length).toBeGreaterThan(0);
     expect(stored?.turns.map((t) => t.messages[0]?.content)).toEqual(Array.from({ length: 10 }, (_, i) => `Turn ${i + 16}: tell me one fact.`));
     expect(stored?.turns.every((t) => t.messages[1]?.role === 'assistant' && typeof t.messages[1].content === 'string')).toBe(true);
+    // the summary call is billed to the conversation's tenant like the answers
+    const ledger = (await stack.deps.guards.listLedger({ from: new Date(0), to: new Date(Date.now() + 60_000), limit: 1_000 })).entries;
+    expect(ledger.filter((e) => e.model === stack.config.CHAT_SUMMARY_MODEL)).toEqual([expect.objectContaining({ tenant: 'local', kind: 'chat', costMicros: expect.any(Number) })]);
+    expect(ledger.filter((e) => e.model === 'qwen-plus').length).toBeGreaterThanOrEqual(25);
   });
 
   it('keeps every turn when requests on one conversation run concurrently, and echoes the conversation id', async () => {

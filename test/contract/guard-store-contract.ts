@@ -2,7 +2,7 @@
 // rate limits, budgets and the ledger hold the same way everywhere: atomic admissions, exactly-once settlements.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../shared/domain/ledger.ts';
-import { GuardStoreError, type CounterCharge, type GuardStore } from '../../shared/ports/guard-store.ts';
+import { GuardStoreError, ReservationExistsError, type CounterCharge, type GuardStore } from '../../shared/ports/guard-store.ts';
 
 export interface GuardStoreSubject {
   store: GuardStore;
@@ -124,12 +124,12 @@ export function runGuardStoreContract(name: string, options: GuardStoreContractO
       expect(await held(budget)).toBe(1100);
     });
 
-    it('refuses a reservation id already taken with GuardStoreError, charging nothing', async () => {
+    it('refuses a reservation id already taken with ReservationExistsError, charging nothing', async () => {
       const day = u('day');
       const r = u('res');
       const admission = { charges: [charge(day, 10, 1000, 'under')], reservation: { id: r, keys: [day], amount: 10, expiresAt: at(60) } };
       expect(await store.admit(admission, at(0))).toEqual({ admitted: true });
-      await expect(store.admit(admission, at(1))).rejects.toBeInstanceOf(GuardStoreError);
+      await expect(store.admit(admission, at(1))).rejects.toBeInstanceOf(ReservationExistsError);
       expect(await store.read([day])).toEqual([{ key: day, spent: 0, held: 10 }]);
       expect(await store.expireReservations(at(60), 10)).toBe(1);
       expect(await held(day)).toBe(0);

@@ -161,7 +161,8 @@ describe('npm run start:cloud', () => {
   });
 
   it('submits a request uploaded under inbox/ through the OSS trigger of submit-task (POST /invoke)', async () => {
-    const key = 'inbox/e2e/order-1.json';
+    // the rehearsal serves keyless calls as the tenant 'anonymous': its upload is the one that tenant lists
+    const key = 'inbox/anonymous/order-1.json';
     await bucket.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' }, parameters: { size: '512*512' } })), { contentType: 'application/json' });
     const id = await until('the inbox task', 15_000, async () => {
       const { data } = (await (await fetch(`${base}/v1/tasks?limit=100`)).json()) as { data: (TaskView & { metadata?: Record<string, string> })[] };

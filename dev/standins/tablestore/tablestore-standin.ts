@@ -4,7 +4,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { ProtoMessage } from '../../../shared/adapters/tablestore/ots-wire/protobuf.ts';
+import { decodeAddDefinedColumn } from './table-ops.ts';
 import { readRow, writePrimaryKey, writeRows, PlainBufferError } from './plain-buffer.ts';
 import { batchWrite, returned, toCondition, type BatchTableMsg, type ConditionMsg, type ReturnContentMsg } from './row-writes.ts';
 import { invalid, OtsServiceError, TableEngine, type ColumnType } from './table-engine.ts';
@@ -218,19 +218,9 @@ export class TablestoreStandin {
         return ok('CreateIndexResponse', {});
       }
       case 'AddDefinedColumn': {
-        // not in the SDK's proto: read field by field (table_name = 1; repeated DefinedColumnSchema {name = 1; type = 2} = 2)
-        let table: string;
-        let columns: { name: string; type: number }[];
-        try {
-          const m = ProtoMessage.decode(body);
-          table = m.string(1) ?? '';
-          columns = m.messages(2).map((c) => ({ name: c.string(1) ?? '', type: c.int32(2) ?? 0 }));
-          if (!table || columns.length === 0 || columns.some((c) => !c.name || !DEFINED_TYPES[c.type])) throw new Error('a table name and named, typed columns are required');
-        } catch (e) {
-          throw invalid(`Invalid AddDefinedColumnRequest: ${e instanceof Error ? e.message : String(e)}`);
-        }
+        const { table, columns } = decodeAddDefinedColumn(body, DEFINED_TYPES);
         record.table = table;
-        this.engine.addDefinedColumns(table, columns.map((c) => ({ name: c.name, type: DEFINED_TYPES[c.type] ?? 'STRING' })));
+        this.engine.addDefinedColumns(table, columns);
         return new Uint8Array(0);
       }
       case 'ListTable':

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import {
   GuardStoreError,
+  ReservationExistsError,
   type AdmissionRequest,
   type AdmissionResult,
   type CounterValue,
@@ -187,7 +188,7 @@ export class SqliteGuardStore implements GuardStore {
     const r = request.reservation;
     if (r && this.s.insertReservation.run(r.id, JSON.stringify(r.keys), r.amount, r.expiresAt.getTime()).changes !== 1) {
       // thrown inside the transaction, so the charges above are rolled back with it
-      throw new GuardStoreError(`reservation ${r.id} already exists`);
+      throw new ReservationExistsError(r.id);
     }
     return { admitted: true };
   }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import {
   GuardStoreError,
+  ReservationExistsError,
   type AdmissionRequest,
   type AdmissionResult,
   type CounterCharge,
@@ -22,6 +23,7 @@ import {
 import { checkAdmission, checkSettlement, decodeLedgerCursor, encodeLedgerCursor, ledgerTime, parseLedgerEntry } from '../guard-rows.ts';
 import type { GuardTableNames } from './guard-tables.ts';
 import { INF_MIN, OtsError, type BatchWrite, type BatchWriteResult, type Columns, type PrimaryKey, type Row, type TablestoreClient } from './tablestore-client.ts';
+import { mapLimited } from './map-limited.ts';
 
 /** Reservations released at once by expireReservations. */
 const RELEASE_CONCURRENCY = 16;
@@ -54,18 +56,6 @@ const nextMonth = (ms: number) => {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 };
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) {
-      const n = i++;
-      out[n] = await fn(items[n]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export class TablestoreGuardStore implements GuardStore {
   constructor(
@@ -100,7 +90,7 @@ export class TablestoreGuardStore implements GuardStore {
       if (!passes && !refusal) refusal = { refused: c, current: { key: c.key, spent: after.spent, held: after.held - c.amount } };
     });
     const put = r ? results[charges.length]! : undefined;
-    if (put && !put.ok) failure ??= put.error?.conditionFailed ? new GuardStoreError(`reservation ${r!.id} already exists`) : storeError(put.error, `reserving ${r!.id}`);
+    if (put && !put.ok) failure ??= put.error?.conditionFailed ? new ReservationExistsError(r!.id) : storeError(put.error, `reserving ${r!.id}`);
     if (!refusal && !failure) return { admitted: true };
     await this.takeBack(request, results);
     if (failure) throw failure;

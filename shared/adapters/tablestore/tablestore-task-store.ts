@@ -15,6 +15,7 @@ import {
 import { INF_MAX, INF_MIN, OtsError, type PrimaryKey, type Row, type TablestoreClient, type WriteCondition } from './tablestore-client.ts';
 import { decodeCursor, encodeCursor, parseTaskRow, taskColumns } from './task-row.ts';
 import type { TaskTableNames } from './task-tables.ts';
+import { mapLimited } from './map-limited.ts';
 
 /** What a re-read says about a write whose answer was lost. */
 type Settled = 'applied' | 'not-applied' | 'lost';
@@ -42,18 +43,6 @@ function applyPatch(task: Task, patch: TaskPatch): Task {
   return next as unknown as Task;
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) {
-      const n = i++;
-      out[n] = await fn(items[n]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export class TablestoreTaskStore implements TaskStore {
   constructor(

@@ -35,13 +35,16 @@ export function chatDemand(
   ref: string,
   holdMs: number,
   signal?: CallerSignal,
-): Demand {
+): { demand: Demand; promptTokens: number } {
   const prompt = promptSize(messages, req.tools);
   const output = maxOutputTokens(model, req, plan);
   // TPM counts what the call is likely to use (its prompt and a modest answer), corrected once usage is known;
   // the budget reserves the most it could cost
   const likely = prompt.likely + Math.min(output, 1_024);
-  return { principal, model, ref, upstreamRequests: 1, tokens: likely, costMicros: estimateChatCost(model, prompt.bound, output).micros, holdMs, ...(signal ? { signal } : {}) };
+  return {
+    demand: { principal, model, ref, upstreamRequests: 1, tokens: likely, costMicros: estimateChatCost(model, prompt.bound, output).micros, holdMs, ...(signal ? { signal } : {}) },
+    promptTokens: prompt.likely,
+  };
 }
 
 /** The bill of a call DashScope answered; a call cut off without usage is billed for its estimated prompt. */

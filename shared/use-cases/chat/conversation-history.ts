@@ -7,6 +7,9 @@ import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { CompletionMessage } from '../../ports/chat-upstream.ts';
 import type { ChatMessage } from './chat-request.ts';
 import { summariseTurns, summaryMessage } from './conversation-summary.ts';
+import { findModel } from '../../catalog/catalog.ts';
+import type { ChatUsage } from '../../ports/chat-upstream.ts';
+import { chatBill } from './chat-billing.ts';
 import { updateConversation } from './conversation-update.ts';
 import { isAbort } from './upstream-error.ts';
 
@@ -15,7 +18,7 @@ import { isAbort } from './upstream-error.ts';
 export const MAX_TURNS = 20;
 export const SUMMARISED_TURNS = 15;
 
-type ConversationDeps = Pick<ChatDeps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'>;
+type ConversationDeps = Pick<ChatDeps, 'conversations' | 'clock' | 'ids' | 'logger' | 'dashscope' | 'config'> & Partial<Pick<ChatDeps, 'guard'>>;
 
 /** A conversation as a request names it: the id the app chose, within the caller's tenant. */
 export interface ConversationRef {
@@ -54,8 +57,20 @@ function fromStored(m: StoredMessage): ChatMessage {
 
 const isSystem = (m: ChatMessage) => m.role === 'system' || m.role === 'developer';
 
+/** The summary call is billed to the conversation's tenant like any chat call (not admitted: it is the layer's). */
+async function billSummary(deps: ConversationDeps, tenant: string, usage: ChatUsage | undefined, dashscopeRequestId: string | undefined): Promise<void> {
+  if (!deps.guard || !usage || !dashscopeRequestId) return;
+  const model = findModel(deps.config.CHAT_SUMMARY_MODEL);
+  if (model?.kind !== 'chat') return;
+  try {
+    await deps.guard.settle(`chat:${dashscopeRequestId}`, tenant, model.id, chatBill(model, usage, 0, dashscopeRequestId));
+  } catch (e) {
+    deps.logger.error('conversation summary cost not recorded', { tenant, dashscopeRequestId, error: e });
+  }
+}
+
 /** Summarises the oldest turns and writes the shorter history; keeps the long one if summarising fails. */
-async function compact(deps: ConversationDeps, conv: Conversation, signal: CallerSignal): Promise<Conversation> {
+async function compact(deps: ConversationDeps, tenant: string, conv: Conversation, signal: CallerSignal): Promise<Conversation> {
   const folded = conv.turns.slice(0, SUMMARISED_TURNS);
   let summary: string;
   try {
@@ -69,6 +84,7 @@ async function compact(deps: ConversationDeps, conv: Conversation, signal: Calle
       promptTokens: r.usage?.prompt_tokens,
       completionTokens: r.usage?.completion_tokens,
     });
+    await billSummary(deps, tenant, r.usage, r.dashscopeRequestId);
   } catch (e) {
     if (isAbort(e, signal)) throw e;
     deps.logger.warn('conversation summary failed; history kept whole', { conversationId: conv.id, error: e });
@@ -96,7 +112,7 @@ export async function openConversation(
 ): Promise<ConversationSession> {
   const key = conversationKey(ref);
   let conv = await deps.conversations.get(key);
-  if (conv && conv.turns.length > MAX_TURNS) conv = await compact(deps, conv, signal);
+  if (conv && conv.turns.length > MAX_TURNS) conv = await compact(deps, ref.tenant, conv, signal);
   const fresh = requestMessages.filter((m) => !isSystem(m));
   const history = conv?.turns ?? [];
   const messages = [

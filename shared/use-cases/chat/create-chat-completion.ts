@@ -27,7 +27,7 @@ export interface ChatContext {
   sink?: ChatStreamSink;
   /** Who the call acts for: its limits and budgets apply, its ledger entry names it, a named conversation is its own. */
   principal: Principal;
-  /** The request's id: the call's ledger entry is `chat:<requestId>`. */
+  /** The request's id (for logs; the ledger entry's id is the layer's own). */
   requestId: string;
 }
 
@@ -65,16 +65,17 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     out.conversationId = session.id;
     out.historyTurns = session.historyTurns;
   }
-  const demand = chatDemand(ctx.principal, model, req, plan, messages, `chat:${ctx.requestId}`, holdMs(deps), ctx.signal);
+  // the ledger entry's id is ours, never the client's request id (a client could repeat that to be billed once)
+  const { demand, promptTokens } = chatDemand(ctx.principal, model, req, plan, messages, `chat:${deps.ids.next('call')}`, holdMs(deps), ctx.signal);
   const admission = await deps.guard.admit(demand);
   let served: ChatOutcome;
   try {
     served = await serve(deps, req, ctx, model, plan, messages, session, out);
   } catch (e) {
-    await bill(deps, admission, model, out, demand.tokens);
+    await bill(deps, admission, model, out, promptTokens);
     throw e;
   }
-  await bill(deps, admission, model, out, demand.tokens);
+  await bill(deps, admission, model, out, promptTokens);
   // the stream's end is sent once the call is billed: an instance may be frozen as soon as the answer is complete
   if (req.stream && served.end === 'completed') ctx.sink?.done();
   return served;

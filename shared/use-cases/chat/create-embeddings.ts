@@ -21,7 +21,7 @@ export interface EmbedOutcome {
   dashscopeRequestIds: string[];
 }
 
-/** Who asks (limits, budgets, the ledger entry's tenant) and the request's id (the entry is `embedding:<requestId>`). */
+/** Who asks (limits, budgets, the ledger entry's tenant) and the request's id (for logs). */
 export interface EmbedContext {
   principal: Principal;
   requestId: string;
@@ -59,7 +59,7 @@ function check(model: EmbeddingModel, texts: readonly string[], req: EmbedReques
 }
 
 /** Built once per process: the rate gates it holds are shared by every request. */
-export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config' | 'guard' | 'logger'>): Embedder {
+export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config' | 'guard' | 'logger' | 'ids'>): Embedder {
   const gates = new Map<string, RateGate>();
   const gateFor = (m: EmbeddingModel) => {
     let g = gates.get(m.id);
@@ -74,7 +74,8 @@ export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config' | 'gu
     const admission = await deps.guard.admit({
       principal: ctx.principal,
       model,
-      ref: `embedding:${ctx.requestId}`,
+      // the layer's own id, never the client's request id (a repeated one would be billed once)
+      ref: `embedding:${deps.ids.next('call')}`,
       upstreamRequests: Math.ceil(texts.length / model.maxBatch),
       tokens: tokens.likely,
       costMicros: estimateEmbeddingCost(model, tokens.bound).micros,

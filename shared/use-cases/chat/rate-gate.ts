@@ -1,5 +1,6 @@
 // Spaces out calls to one model so that this process stays under the model's requests-per-minute limit:
 // each call takes the next free slot, interval = 60 s / RPM. Shared by all requests of the process.
+import { sleep } from '../../streams/sleep.ts';
 
 export class RateGate {
   private nextSlot = 0;
@@ -21,16 +22,6 @@ export class RateGate {
     this.nextSlot = at + this.intervalMs;
     const wait = at - now;
     if (wait <= 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, wait);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    await sleep(wait, signal);
   }
 }

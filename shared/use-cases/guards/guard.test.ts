@@ -137,6 +137,15 @@ describe('createGuard', () => {
     expect(ledger.entries).toEqual([]);
   });
 
+  it('admits a ref it admitted before without holding twice (a retried submission whose first attempt died)', async () => {
+    const { guard, store } = setup({ BUDGET_DAILY_USD: 1 });
+    await guard.admit(demand({ ref: 'task:t1', costMicros: 1_000_000 }));
+    const again = await guard.admit(demand({ ref: 'task:t1', costMicros: 1_000_000 }));
+    expect((await store.read(['budget|global|day|2026-12-03']))[0]).toMatchObject({ held: 1_000_000 });
+    await again.settle(bill(300_000));
+    expect((await store.read(['budget|global|day|2026-12-03']))[0]).toMatchObject({ held: 0, spent: 300_000 });
+  });
+
   it("holds a tenant's own budgets apart from the others'", async () => {
     const { guard } = setup();
     const capped: Principal = { ...acme, budgets: { monthlyUsd: 0.1 } }; // 0.5 CNY

@@ -9,8 +9,9 @@ import type { Principal, TenantBudgets } from '../../domain/tenant.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
-import type { CounterCharge, GuardStore } from '../../ports/guard-store.ts';
-import { toAbortSignal, type CallerSignal } from '../../streams/cancellation.ts';
+import { ReservationExistsError, type CounterCharge, type GuardStore } from '../../ports/guard-store.ts';
+import type { CallerSignal } from '../../streams/cancellation.ts';
+import { sleep } from '../../streams/sleep.ts';
 import { budgetAlerts } from './budget-alerts.ts';
 import { BudgetExceededError, RateLimitedError, type BudgetPeriod, type BudgetScope } from './guard-errors.ts';
 import { keyKind, keys, minuteWindow, periodWindow, secondWindow, type Window } from './windows.ts';
@@ -188,21 +189,6 @@ export function createGuard(deps: GuardDeps): Guard {
     }
   }
 
-  const sleep = (ms: number, caller?: CallerSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const signal = caller && toAbortSignal(caller);
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(signal?.reason);
-      };
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-
   return {
     enabled,
     async admit(d) {
@@ -213,7 +199,14 @@ export function createGuard(deps: GuardDeps): Guard {
         const now = clock.now();
         const { list, budgetKeys, tpmKey } = charges(d, now);
         const reservation = budgetKeys.length ? { id: reservationId(d.ref), keys: budgetKeys, amount: d.costMicros, expiresAt: new Date(now.getTime() + d.holdMs) } : undefined;
-        const r = await store.admit({ charges: list, ...(reservation ? { reservation } : {}) }, now);
+        let r: Awaited<ReturnType<GuardStore['admit']>>;
+        try {
+          r = await store.admit({ charges: list, ...(reservation ? { reservation } : {}) }, now);
+        } catch (e) {
+          // admitted before under the same ref (a retried submission whose first attempt died): that stands
+          if (!(e instanceof ReservationExistsError)) throw e;
+          r = { admitted: true };
+        }
         if (r.admitted) {
           const tpm = tpmKey ? { key: tpmKey, estimated: d.tokens, expiresAt: new Date(minuteWindow(now).end + 60_000) } : undefined;
           return {
