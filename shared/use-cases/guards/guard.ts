@@ -105,16 +105,17 @@ export function createGuard(deps: GuardDeps): Guard {
     return out;
   }
 
-  function charges(d: Demand, now: Date): { list: CounterCharge[]; budgetKeys: string[]; tpmKey?: string } {
+  function charges(d: Demand, now: Date): { list: CounterCharge[]; budgetKeys: string[]; tokenKeys: string[] } {
     const list: CounterCharge[] = [];
     const { tenant, limits } = d.principal;
     const minute = minuteWindow(now);
     const afterMinute = new Date(minute.end + 60_000);
-    let tpmKey: string | undefined;
+    // the token counters charged with the estimate, corrected by the tokens used once the call settles
+    const tokenKeys: string[] = [];
     if (limits.rpm !== undefined) list.push({ key: keys.tenantRpm(tenant, d.model.id, minute), amount: 1, limit: limits.rpm, rule: 'fit', expiresAt: afterMinute });
     if (limits.tpm !== undefined) {
-      tpmKey = keys.tenantTpm(tenant, d.model.id, minute);
-      list.push({ key: tpmKey, amount: d.tokens, limit: limits.tpm, rule: 'under', expiresAt: afterMinute });
+      tokenKeys.push(keys.tenantTpm(tenant, d.model.id, minute));
+      list.push({ key: tokenKeys[0]!, amount: d.tokens, limit: limits.tpm, rule: 'under', expiresAt: afterMinute });
     }
     // the account's limits (every tenant together), as DashScope counts them: requests per second, tokens per minute
     const l = d.model.limits as { rpm?: number; tpm?: number; submitsPerSecond?: number };
@@ -123,7 +124,10 @@ export function createGuard(deps: GuardDeps): Guard {
       const second = secondWindow(now);
       list.push({ key: keys.accountRequests(d.model.id, second), amount: d.upstreamRequests, limit: perSecond, rule: 'under', expiresAt: new Date(second.end + 60_000) });
     }
-    if (l.tpm !== undefined && d.tokens > 0) list.push({ key: keys.accountTokens(d.model.id, minute), amount: d.tokens, limit: l.tpm, rule: 'under', expiresAt: afterMinute });
+    if (l.tpm !== undefined && d.tokens > 0) {
+      tokenKeys.push(keys.accountTokens(d.model.id, minute));
+      list.push({ key: tokenKeys.at(-1)!, amount: d.tokens, limit: l.tpm, rule: 'under', expiresAt: afterMinute });
+    }
     const budgetKeys: string[] = [];
     for (const w of spendWindows(tenant, now)) {
       const usd = budgetOf(w.scope === 'global' ? globalBudgets : d.principal.budgets, w.period);
@@ -133,7 +137,7 @@ export function createGuard(deps: GuardDeps): Guard {
       const limit = blocking ? budgetMicros(usd) : Number.MAX_SAFE_INTEGER;
       list.push({ key: w.key, amount: d.costMicros, limit, rule: 'under', expiresAt: new Date(w.window.end + 86_400_000) });
     }
-    return { list, budgetKeys, ...(tpmKey ? { tpmKey } : {}) };
+    return { list, budgetKeys, tokenKeys };
   }
 
   function refusal(charge: CounterCharge, d: Demand, now: Date): Error {
@@ -153,7 +157,7 @@ export function createGuard(deps: GuardDeps): Guard {
     return new RateLimitedError('account', retryAfterS, `the DashScope account's limit for '${d.model.id}' is reached; retry in ${retryAfterS} s`);
   }
 
-  async function settle(ref: string, tenant: string, model: string, bill: Bill | undefined, budgets: TenantBudgets | undefined, tpm?: { key: string; estimated: number; expiresAt: Date }): Promise<void> {
+  async function settle(ref: string, tenant: string, model: string, bill: Bill | undefined, budgets: TenantBudgets | undefined, tpm?: { keys: string[]; estimated: number; expiresAt: Date }): Promise<void> {
     const now = clock.now();
     const windows = spendWindows(tenant, now);
     const entry: LedgerEntry | undefined = bill && {
@@ -166,7 +170,7 @@ export function createGuard(deps: GuardDeps): Guard {
       units: bill.units,
       ...(bill.upstreamRef ? { ref: bill.upstreamRef } : {}),
     };
-    const adjustments = tpm && bill?.tokens !== undefined && bill.tokens !== tpm.estimated ? [{ key: tpm.key, amount: bill.tokens - tpm.estimated, expiresAt: tpm.expiresAt }] : [];
+    const adjustments = tpm && bill?.tokens !== undefined && bill.tokens !== tpm.estimated ? tpm.keys.map((key) => ({ key, amount: bill.tokens! - tpm.estimated, expiresAt: tpm.expiresAt })) : [];
     const r = await store.settle(
       {
         reservationId: reservationId(ref),
@@ -197,7 +201,7 @@ export function createGuard(deps: GuardDeps): Guard {
       const started = performance.now();
       for (;;) {
         const now = clock.now();
-        const { list, budgetKeys, tpmKey } = charges(d, now);
+        const { list, budgetKeys, tokenKeys } = charges(d, now);
         const reservation = budgetKeys.length ? { id: reservationId(d.ref), keys: budgetKeys, amount: d.costMicros, expiresAt: new Date(now.getTime() + d.holdMs) } : undefined;
         let r: Awaited<ReturnType<GuardStore['admit']>>;
         try {
@@ -208,7 +212,7 @@ export function createGuard(deps: GuardDeps): Guard {
           r = { admitted: true };
         }
         if (r.admitted) {
-          const tpm = tpmKey ? { key: tpmKey, estimated: d.tokens, expiresAt: new Date(minuteWindow(now).end + 60_000) } : undefined;
+          const tpm = tokenKeys.length ? { keys: tokenKeys, estimated: d.tokens, expiresAt: new Date(minuteWindow(now).end + 60_000) } : undefined;
           return {
             settle: (bill) => settle(d.ref, d.principal.tenant, d.model.id, bill, d.principal.budgets, tpm),
             release: () => settle(d.ref, d.principal.tenant, d.model.id, undefined, d.principal.budgets),
