@@ -2,7 +2,7 @@
 // then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream.
 import { requireModel, type ChatModel } from '../../catalog/catalog.ts';
 import type { Principal } from '../../domain/tenant.ts';
-import type { Admission } from '../guards/guard.ts';
+import { settleAfterAnswer, type Admission } from '../guards/guard.ts';
 import { chatBill, chatDemand } from './chat-billing.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
@@ -72,12 +72,12 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   try {
     served = await serve(deps, req, ctx, model, plan, messages, session, out);
   } catch (e) {
-    await bill(deps, admission, model, out, promptTokens);
+    settleAfterAnswer(() => bill(deps, admission, model, out, promptTokens));
     throw e;
   }
-  await bill(deps, admission, model, out, promptTokens);
-  // the stream's end is sent once the call is billed: an instance may be frozen as soon as the answer is complete
   if (req.stream && served.end === 'completed') ctx.sink?.done();
+  // billed once the answer is out (a non-streamed one is written as soon as this returns)
+  settleAfterAnswer(() => bill(deps, admission, model, out, promptTokens));
   return served;
 }
 

@@ -3,7 +3,7 @@
 import { requireModel, type EmbeddingModel } from '../../catalog/catalog.ts';
 import { embeddingCost, estimateEmbeddingCost } from '../../catalog/pricing.ts';
 import type { Principal } from '../../domain/tenant.ts';
-import type { Admission } from '../guards/guard.ts';
+import { settleAfterAnswer, type Admission } from '../guards/guard.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import { LimitExceededError } from '../../validation/request-errors.ts';
 import { ChatRequestError, UpstreamError } from './chat-errors.ts';
@@ -87,10 +87,12 @@ export function createEmbedder(deps: Pick<ChatDeps, 'dashscope' | 'config' | 'gu
       outcome = await embedAll(deps, gateFor, model, texts, req, signal);
     } catch (e) {
       // batches DashScope answered before one failed were billed upstream; the others were not
-      await bill(deps, admission, model, billedTokens(e)).catch(() => undefined);
+      const billed = billedTokens(e);
+      settleAfterAnswer(() => bill(deps, admission, model, billed));
       throw e;
     }
-    await bill(deps, admission, model, { tokens: outcome.response.usage.prompt_tokens, requestIds: outcome.dashscopeRequestIds });
+    // billed once the answer is out
+    settleAfterAnswer(() => bill(deps, admission, model, { tokens: outcome.response.usage.prompt_tokens, requestIds: outcome.dashscopeRequestIds }));
     return outcome;
   };
 }

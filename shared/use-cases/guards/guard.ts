@@ -78,6 +78,16 @@ export interface Guard {
   expire(limit?: number): Promise<number>;
 }
 
+/**
+ * Runs a settlement once the answer is written (the next turn of the event loop): the client never waits for
+ * the ledger, which in the cloud is a store round trip. `work` must not throw (it logs what it cannot record).
+ * On Function Compute an instance frozen right after its answer finishes the settlement when it next runs; one
+ * reclaimed in between loses the entry, and the call's reservation expires.
+ */
+export function settleAfterAnswer(work: () => Promise<void>): void {
+  setImmediate(() => void work());
+}
+
 const NOOP_ADMISSION: Admission = { settle: async () => {}, release: async () => {} };
 const reservationId = (ref: string) => `res|${ref}`;
 const PERIODS: readonly BudgetPeriod[] = ['day', 'month'];
