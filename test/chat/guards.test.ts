@@ -53,7 +53,7 @@ describe('guards on chat-stream', () => {
     expect((await post(thrifty)).status).toBe(200);
     const refused = await post(thrifty);
     expect(refused.status).toBe(402);
-    expect(await refused.json()).toMatchObject({ error: { code: 'budget_exceeded', type: 'insufficient_quota', message: expect.stringContaining("tenant 'thrifty''s daily budget is spent") } });
+    expect(await refused.json()).toMatchObject({ error: { code: 'budget_exceeded', type: 'insufficient_quota', message: expect.stringContaining("the daily budget of tenant 'thrifty' is spent") } });
     const ledger = await ledgerOf('thrifty');
     expect(ledger).toHaveLength(1);
     expect(ledger[0]!.costMicros).toBeGreaterThan(0);

@@ -157,8 +157,10 @@ export function createGuard(deps: GuardDeps): Guard {
       const [, scopePart, period] = charge.key.split('|') as [string, string, BudgetPeriod];
       const scope: BudgetScope = scopePart === 'global' ? 'global' : 'tenant';
       const resetsAt = new Date(periodWindow(period, now).end).toISOString();
-      const whose = scope === 'global' ? "this service's" : `tenant '${d.principal.tenant}''s`;
-      return new BudgetExceededError(scope, period, resetsAt, `${whose} ${period === 'day' ? 'daily' : 'monthly'} budget is spent; it resets at ${resetsAt}`);
+      const whose = scope === 'global' ? "this service's" : `tenant '${d.principal.tenant}'`;
+      const which = period === 'day' ? 'daily' : 'monthly';
+      const said = scope === 'global' ? `${whose} ${which} budget is spent` : `the ${which} budget of ${whose} is spent`;
+      return new BudgetExceededError(scope, period, resetsAt, `${said}; it resets at ${resetsAt}`);
     }
     const end = kind === 'account' && charge.key.startsWith('arps|') ? secondWindow(now).end : minuteWindow(now).end;
     const retryAfterS = Math.max(1, Math.ceil((end - nowMs) / 1000));
