@@ -5,6 +5,7 @@ import type { Clock, IdGenerator } from '../../shared/ports/clock.ts';
 import type { KeyStore } from '../../shared/ports/key-store.ts';
 import { createClientKey, InvalidKeyRequestError, listClientKeys, revokeClientKeys, type KeyListing, type NewKeyRequest } from '../../shared/use-cases/tenants/client-keys.ts';
 import { oneLine } from '../operator-env.ts';
+import { UsageError } from '../usage-error.ts';
 
 export interface KeysDeps {
   /** Built on first use: throws, naming what to set, when a variable is missing. */
@@ -32,11 +33,6 @@ stored under is CLIENT_KEY_SECRET, else DATA_DIR/client-key-secret (made on firs
 cloud mode (RUNTIME_MODE=cloud): Table Store's client_keys table (OTS_INSTANCE, OTS_ENDPOINT or FC_REGION,
 OTS_TABLE_PREFIX), ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, and for create CLIENT_KEY_SECRET,
 the value the functions have`;
-
-/** A wrong command line: the message and the usage on stderr, exit 2, nothing changed. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const WHOLE = /^[1-9][0-9]{0,15}$/;
 const AMOUNT = /^(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?$/;
@@ -147,7 +143,7 @@ export async function runKeys(argv: string[], d: KeysDeps): Promise<number> {
         d.out(USAGE);
         return 0;
       default:
-        throw new UsageError(command === undefined ? 'no command given' : `unknown command ${command}`);
+        throw new UsageError(command === undefined ? 'no command given' : `unknown command ${command.slice(0, 50)}`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof InvalidKeyRequestError) {

@@ -5,6 +5,7 @@ import type { TaskStore } from '../../shared/ports/task-store.ts';
 import type { FunctionSpec } from '../../dev/runtime/s-yaml.ts';
 import { oneLine } from '../operator-env.ts';
 import type { FcApi, TriggerSummary } from './fc-api.ts';
+import { UsageError } from '../usage-error.ts';
 
 /** One event of the bus as `events` prints it; what `recentEvents` (EventBridge) returns. */
 export interface BusEvent {
@@ -43,11 +44,6 @@ export const USAGE = `usage: npm run ops -- <command>
 environment: FC_ACCOUNT_ID and FC_REGION (or FC_ENDPOINT, an http(s) origin), ALIBABA_CLOUD_ACCESS_KEY_ID,
 ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_SECURITY_TOKEN for STS); task: OTS_INSTANCE (OTS_ENDPOINT defaults to
 its public endpoint in FC_REGION); redrive: OSS_BUCKET`;
-
-/** A wrong command line: usage on stderr, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** Time an invocation may take beyond the function's own timeout (FC's queueing, the network). */
 const INVOKE_MARGIN_MS = 30_000;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeLedger, ledgerEntry } from '../../test/support/fake-ledger.ts';
 import type { UsageReport } from '../../shared/use-cases/usage/usage-report.ts';
-import { formatUsageTable, parseUsageArgs, runUsage, UsageArgsError, type UsageCliDeps } from './usage-cli.ts';
+import { UsageError } from '../usage-error.ts';
+import { formatUsageTable, parseUsageArgs, runUsage, type UsageCliDeps } from './usage-cli.ts';
 import { usageStoreFromEnv, wantsCloud } from './usage-wiring.ts';
 
 describe('parseUsageArgs', () => {
@@ -16,7 +17,7 @@ describe('parseUsageArgs', () => {
   });
 
   it('refuses unknown arguments, a flag without its value and a flag given twice', () => {
-    expect(() => parseUsageArgs(['--since', 'x'])).toThrow(UsageArgsError);
+    expect(() => parseUsageArgs(['--since', 'x'])).toThrow(UsageError);
     expect(() => parseUsageArgs(['--from'])).toThrow(/--from needs a value/);
     expect(() => parseUsageArgs(['--from', '--json'])).toThrow(/--from needs a value/);
     expect(() => parseUsageArgs(['--tenant', 'a', '--tenant=b'])).toThrow(/more than once/);

@@ -6,6 +6,7 @@ import { parseUsageQuery, type UsageParams, type UsageQuery } from '../../shared
 import { usageReport, type UsageReport } from '../../shared/use-cases/usage/usage-report.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
 import { oneLine } from '../operator-env.ts';
+import { UsageError } from '../usage-error.ts';
 
 export const USAGE_HELP = `usage: npm run usage -- [--from DATE] [--to DATE] [--group-by tenant|model|day] [--tenant NAME] [--json]
   --from DATE        start (inclusive): 2026-12-01 or 2026-12-01T08:00:00Z (UTC unless an offset is given);
@@ -20,10 +21,6 @@ Reads the store under DATA_DIR (local mode) or Table Store with RUNTIME_MODE=clo
 export const OPERATOR: Principal = { tenant: 'operator', role: 'admin', limits: {}, budgets: {} };
 
 export type UsageArgs = { help: true } | { help: false; params: UsageParams; json: boolean };
-
-export class UsageArgsError extends Error {
-  override name = 'UsageArgsError';
-}
 
 const FLAGS = { '--from': 'from', '--to': 'to', '--group-by': 'group_by', '--tenant': 'tenant' } as const;
 
@@ -41,10 +38,10 @@ export function parseUsageArgs(argv: readonly string[]): UsageArgs {
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const name = FLAGS[flag as keyof typeof FLAGS];
-    if (!name) throw new UsageArgsError(`unknown argument '${arg.slice(0, 40)}'`);
+    if (!name) throw new UsageError(`unknown argument '${arg.slice(0, 40)}'`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageArgsError(`${flag} needs a value`);
-    if (params[name] !== undefined) throw new UsageArgsError(`${flag} is given more than once`);
+    if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+    if (params[name] !== undefined) throw new UsageError(`${flag} is given more than once`);
     params[name] = value;
   }
   return { help: false, params, json };
@@ -94,7 +91,7 @@ export async function runUsage(argv: readonly string[], deps: UsageCliDeps): Pro
     }
     query = parseUsageQuery(args.params, deps.now());
   } catch (e) {
-    if (!(e instanceof UsageArgsError || e instanceof InvalidRequestError)) throw e;
+    if (!(e instanceof UsageError || e instanceof InvalidRequestError)) throw e;
     // the use case names query parameters; here they are flags
     deps.err(`usage: ${e.message.replace(/query parameter '(\w+)'/g, (_, p: string) => `--${p.replace('_', '-')}`)}`);
     deps.err('see: npm run usage -- --help');

@@ -37,6 +37,11 @@ export const LOCAL_OPEN_TENANT = 'local';
 /** The tenant of an HTTP call without a key where anonymous calls are allowed (ALLOW_ANONYMOUS=true). */
 export const ANONYMOUS_TENANT = 'anonymous';
 
+/** A tenant acting as an app with no limits or budgets of its own (only the service's apply). */
+export function appPrincipal(tenant: string): Principal {
+  return { tenant, role: 'app', limits: {}, budgets: {} };
+}
+
 /** Whether `principal` may see what `owner` created. */
 export function canSee(principal: Pick<Principal, 'tenant' | 'role'>, owner: string | undefined): boolean {
   return principal.role === 'admin' || owner === principal.tenant;

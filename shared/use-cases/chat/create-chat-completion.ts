@@ -2,7 +2,7 @@
 // then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream.
 import { requireModel, type ChatModel } from '../../catalog/catalog.ts';
 import type { Principal } from '../../domain/tenant.ts';
-import { settleAfterAnswer, type Admission } from '../guards/guard.ts';
+import { NOOP_ADMISSION, settleAfterAnswer, type Admission } from '../guards/guard.ts';
 import { chatBill, chatDemand } from './chat-billing.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
@@ -66,18 +66,22 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     out.historyTurns = session.historyTurns;
   }
   // the ledger entry's id is ours, never the client's request id (a client could repeat that to be billed once)
-  const { demand, promptTokens } = chatDemand(ctx.principal, model, req, plan, messages, `chat:${deps.ids.next('call')}`, holdMs(deps), ctx.signal);
-  const admission = await deps.guard.admit(demand);
+  // with GUARDS=off the prompt is not measured at all: nothing would use the figures
+  const demanded = deps.guard.enabled ? chatDemand(ctx.principal, model, req, plan, messages, `chat:${deps.ids.next('call')}`, holdMs(deps), ctx.signal) : undefined;
+  const admission = demanded ? await deps.guard.admit(demanded.demand) : NOOP_ADMISSION;
+  const settle = () => {
+    if (demanded) settleAfterAnswer(() => bill(deps, admission, model, out, demanded.promptTokens));
+  };
   let served: ChatOutcome;
   try {
     served = await serve(deps, req, ctx, model, plan, messages, session, out);
   } catch (e) {
-    settleAfterAnswer(() => bill(deps, admission, model, out, promptTokens));
+    settle();
     throw e;
   }
   if (req.stream && served.end === 'completed') ctx.sink?.done();
   // billed once the answer is out (a non-streamed one is written as soon as this returns)
-  settleAfterAnswer(() => bill(deps, admission, model, out, promptTokens));
+  settle();
   return served;
 }
 

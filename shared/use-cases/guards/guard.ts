@@ -88,7 +88,8 @@ export function settleAfterAnswer(work: () => Promise<void>): void {
   setImmediate(() => void work());
 }
 
-const NOOP_ADMISSION: Admission = { settle: async () => {}, release: async () => {} };
+/** What a disabled guard admits with: settling and releasing do nothing. */
+export const NOOP_ADMISSION: Admission = { settle: async () => {}, release: async () => {} };
 const reservationId = (ref: string) => `res|${ref}`;
 const PERIODS: readonly BudgetPeriod[] = ['day', 'month'];
 

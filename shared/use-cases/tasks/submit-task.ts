@@ -8,7 +8,7 @@ import { IdempotencyKeyReusedError, TaskUpstreamError } from './task-errors.ts';
 import { defaultTimings, requestKey, step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { requireModel } from '../../catalog/catalog.ts';
 import { estimateTaskCost } from '../../catalog/pricing.ts';
-import type { Principal } from '../../domain/tenant.ts';
+import { appPrincipal, type Principal } from '../../domain/tenant.ts';
 import type { Demand } from '../guards/guard.ts';
 
 /** What a task asks of the guards: a request of its tenant to its model, and the most it can cost. */
@@ -64,7 +64,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
 
   // admitted before the row is written: a task refused by a limit or a budget leaves nothing behind. Admission
   // is idempotent per task id, so the rare retry of a request that died before its row holds nothing twice.
-  const principal = input.principal ?? { tenant: input.tenant, role: 'app', limits: {}, budgets: {} };
+  const principal = input.principal ?? appPrincipal(input.tenant);
   const admission = deps.guard ? await deps.guard.admit(taskDemand(principal, request, taskId, timings)) : undefined;
 
   const owner = `submit:${input.requestId}`;

@@ -3,7 +3,7 @@
 // takes effect within CLIENT_KEY_CACHE_MS. Without any key at all, local mode is open; cloud mode is not.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../../config/config.ts';
-import { ANONYMOUS_TENANT, LOCAL_OPEN_TENANT, type Principal } from '../../domain/tenant.ts';
+import { ANONYMOUS_TENANT, appPrincipal, LOCAL_OPEN_TENANT, type Principal } from '../../domain/tenant.ts';
 import type { KeyStore, StoredKey } from '../../ports/key-store.ts';
 import { clientKeyDigest, principalOfKey, sameDigest } from './client-keys.ts';
 
@@ -40,7 +40,7 @@ export type AuthOutcome = { principal: Principal } | { refused: 'missing' | 'inv
 export type Authenticate = (token: string | undefined) => Promise<AuthOutcome>;
 
 export const OPEN_PRINCIPAL: Principal = Object.freeze({ tenant: LOCAL_OPEN_TENANT, role: 'admin', limits: {}, budgets: {} }) as Principal;
-export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ tenant: ANONYMOUS_TENANT, role: 'app', limits: {}, budgets: {} }) as Principal;
+export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze(appPrincipal(ANONYMOUS_TENANT));
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -48,7 +48,7 @@ export function createAuthenticator(deps: AuthenticateDeps, settings: Authentica
   const now = deps.now ?? (() => performance.now());
   const configured = settings.configured ?? [];
   const configuredDigests = configured.map((c) => sha256(c.key));
-  const configuredPrincipals: Principal[] = configured.map((c, i) => ({ tenant: c.name, role: 'app', limits: {}, budgets: {}, keyId: `env-${i + 1}` }));
+  const configuredPrincipals: Principal[] = configured.map((c, i) => ({ ...appPrincipal(c.name), keyId: `env-${i + 1}` }));
   const maxCached = settings.maxCached ?? 1_000;
   // local mode with no CLIENT_API_KEYS is open while the store is empty: there one list() answers both whether
   // it is empty and which key a digest is, so a request still costs one store call at most

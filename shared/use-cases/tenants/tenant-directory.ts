@@ -1,6 +1,6 @@
 // A tenant by its name, for work that arrives without a key (an inbox upload, a task billed by poll-task): the
 // limits and budgets of its newest active key in the store, remembered per process for a while.
-import type { Principal, TenantBudgets } from '../../domain/tenant.ts';
+import { appPrincipal, type Principal, type TenantBudgets } from '../../domain/tenant.ts';
 import type { KeyStore } from '../../ports/key-store.ts';
 import { principalOfKey } from './client-keys.ts';
 
@@ -35,7 +35,7 @@ export function createTenantDirectory(keys: Pick<KeyStore, 'list'>, now: () => n
   };
   const principal = async (tenant: string): Promise<Principal> => {
     const found = (await directory()).get(tenant);
-    return found ? { ...found, tenant } : { tenant, role: 'app', limits: {}, budgets: {} };
+    return found ? { ...found, tenant } : appPrincipal(tenant);
   };
   return { principal, budgets: async (tenant) => (await principal(tenant)).budgets };
 }
