@@ -1,5 +1,5 @@
-// The test suite in four projects, each run alone by its npm script (`test:unit`, `test:contract`,
-// `test:integration`, `test:e2e`) and all together by `npm test`. Every run is audited for leaked secrets.
+// The test suite in five projects, each run alone by its npm script (`test:unit`, `test:contract`,
+// `test:integration`, `test:compat`, `test:e2e`) and all together by `npm test`. Every run is audited for leaked secrets.
 import { defineConfig } from 'vitest/config';
 import { recordConsoleLog, secretAuditEnv } from './test/support/secret-audit/config.ts';
 
@@ -29,9 +29,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/contract/**', 'test/e2e/**', '**/node_modules/**'],
+          exclude: ['test/contract/**', 'test/e2e/**', 'test/compat/**', '**/node_modules/**'],
         },
       },
+      // real clients (openai, LangChain, the AI SDK) unchanged against one `npm start`, started by the project's setup
+      { extends: true, test: { name: 'compat', include: ['test/compat/**/*.test.ts'], globalSetup: ['test/compat/global-setup.ts'] } },
       // the whole system as a user runs it; one file at a time, since each starts processes on fixed ports
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false } },
     ],
