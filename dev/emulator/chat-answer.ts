@@ -16,10 +16,19 @@ export interface ChoiceAnswer {
   reasoning?: string[];
   /** Content deltas; joined they are the message content. */
   content: string[];
-  toolCall?: ToolCall;
+  /** Log probabilities, one per content delta, when the request asked for them. */
+  logprobs?: TokenLogprob[];
+  toolCalls?: ToolCall[];
   finishReason: 'stop' | 'length' | 'tool_calls';
   reasoningTokens: number;
   completionTokens: number;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
 }
 
 export interface ChatAnswer {
@@ -54,11 +63,10 @@ function answerChoice(plan: ChatPlan, index: number, replyTokens: number | undef
     reasoning = generateText(plan.prompt, Math.min(wanted, plan.thinkingBudget ?? Infinity), `reasoning${variant}`).pieces;
   }
   const reasoningTokens = reasoning?.length ?? 0;
-  if (plan.tool) {
-    const args = JSON.stringify(valueFromSchema(plan.tool.parameters, plan.prompt));
-    const toolCall = { id: `call_${randomBytes(12).toString('hex')}`, name: plan.tool.name, arguments: args };
-    const completionTokens = reasoningTokens + countTokens(args) + 4;
-    return { index, ...(reasoning ? { reasoning } : {}), content: [], toolCall, finishReason: 'tool_calls', reasoningTokens, completionTokens };
+  if (plan.tools) {
+    const toolCalls = plan.tools.map((t) => ({ id: `call_${randomBytes(12).toString('hex')}`, name: t.name, arguments: JSON.stringify(valueFromSchema(t.parameters, plan.prompt)) }));
+    const completionTokens = reasoningTokens + toolCalls.reduce((sum, c) => sum + countTokens(c.arguments) + 4, 0);
+    return { index, ...(reasoning ? { reasoning } : {}), content: [], toolCalls, finishReason: 'tool_calls', reasoningTokens, completionTokens };
   }
   const text = generateText(plan.prompt, replyTokens ?? defaultLength(plan.prompt + variant), `answer${variant}`);
   let pieces = plan.json ? splitText(jsonAnswer(plan.prompt, text.text, plan.json.schema), 12) : text.pieces;
@@ -69,7 +77,20 @@ function answerChoice(plan: ChatPlan, index: number, replyTokens: number | undef
     finishReason = 'length';
   }
   const contentTokens = plan.json ? countTokens(pieces.join('')) : pieces.length;
-  return { index, ...(reasoning ? { reasoning } : {}), content: pieces, finishReason, reasoningTokens, completionTokens: reasoningTokens + contentTokens };
+  const logprobs = plan.logprobs ? pieces.map((p, k) => tokenLogprob(p, k, plan.logprobs!.top)) : undefined;
+  return { index, ...(reasoning ? { reasoning } : {}), content: pieces, ...(logprobs ? { logprobs } : {}), finishReason, reasoningTokens, completionTokens: reasoningTokens + contentTokens };
+}
+
+const bytesOf = (t: string) => [...Buffer.from(t, 'utf8')];
+
+/** A stable, plausible log probability for a piece, with `top` alternatives in falling order (the piece first). */
+function tokenLogprob(token: string, at: number, top: number): TokenLogprob {
+  const logprob = -((hash32(token, 97 + at) % 1000) / 1000);
+  const alternatives = Array.from({ length: top }, (_, k) => {
+    const alt = k === 0 ? token : `${token.trim() || token}~${k}`;
+    return { token: alt, logprob: k === 0 ? logprob : logprob - k, bytes: bytesOf(alt) };
+  });
+  return { token, logprob, bytes: bytesOf(token), top_logprobs: alternatives };
 }
 
 export function composeAnswer(plan: ChatPlan, replyTokens?: number): ChatAnswer {

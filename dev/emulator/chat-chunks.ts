@@ -18,8 +18,12 @@ export function chunkWriter(id: string, created: number, model: string): ChunkWr
 
   function* choiceChunks(c: ChoiceAnswer, thinking: boolean): Generator<string> {
     const i = c.index;
+    const callChunks = (t: { id: string; name: string; arguments: string }, k: number, withRole: boolean): string[] => [
+      wrap(`{"delta":{"content":null,"tool_calls":[{"index":${k},"id":${s(t.id)},"type":"function","function":{"name":${s(t.name)},"arguments":""}}]${withRole ? ',"role":"assistant"' : ''}}${open(i)}`),
+      ...splitArgs(t.arguments).map((part) => wrap(`{"delta":{"content":null,"tool_calls":[{"index":${k},"id":"","type":"function","function":{"arguments":${s(part)}}}]}${open(i)}`)),
+    ];
     // Recorded: no separate role chunk before a plain tool call; its first delta carries the role.
-    if (!c.toolCall || thinking) {
+    if (!c.toolCalls || thinking) {
       yield wrap(
         thinking
           ? `{"delta":{"content":null,"role":"assistant","reasoning_content":""},"index":${i},"logprobs":null,"finish_reason":null}`
@@ -27,19 +31,18 @@ export function chunkWriter(id: string, created: number, model: string): ChunkWr
       );
     }
     for (const r of c.reasoning ?? []) yield wrap(`{"finish_reason":null,"logprobs":null,"delta":{"content":null,"reasoning_content":${s(r)}},"index":${i}}`);
-    if (c.toolCall) {
-      const t = c.toolCall;
-      const roleKey = thinking ? '' : ',"role":"assistant"';
-      yield wrap(`{"delta":{"content":null,"tool_calls":[{"index":0,"id":${s(t.id)},"type":"function","function":{"name":${s(t.name)},"arguments":""}}]${roleKey}}${open(i)}`);
-      for (const part of splitArgs(t.arguments)) {
-        yield wrap(`{"delta":{"content":null,"tool_calls":[{"index":0,"id":"","type":"function","function":{"arguments":${s(part)}}}]}${open(i)}`);
-      }
-      yield wrap(`{"delta":{"tool_calls":[{"function":{"arguments":""},"index":0,"id":"","type":"function"}]},"index":${i}}`);
+    if (c.toolCalls) {
+      // several calls one after the other, each told apart by its index (parallel tool calls)
+      for (const [k, t] of c.toolCalls.entries()) yield* callChunks(t, k, k === 0 && !thinking);
+      yield wrap(`{"delta":{"tool_calls":[{"function":{"arguments":""},"index":${c.toolCalls.length - 1},"id":"","type":"function"}]},"index":${i}}`);
       yield wrap(`{"finish_reason":"tool_calls","delta":{},"index":${i},"logprobs":null}`);
       return;
     }
     const extra = thinking ? ',"reasoning_content":null' : '';
-    for (const piece of c.content) yield wrap(`{"delta":{"content":${s(piece)}${extra}}${open(i)}`);
+    for (const [k, piece] of c.content.entries()) {
+      const lp = c.logprobs?.[k];
+      yield wrap(`{"delta":{"content":${s(piece)}${extra}},"finish_reason":null,"index":${i},"logprobs":${lp ? s({ content: [lp] }) : 'null'}}`);
+    }
     yield wrap(`{"finish_reason":${s(c.finishReason)},"delta":{"content":""${extra}},"index":${i},"logprobs":null}`);
   }
 

@@ -1,7 +1,7 @@
 // Compatible-mode chat requests: the zod schema of the body and DashScope's rules on it (thinking per
 // model, JSON mode, tools, parameter ranges), turned into a plan of what to answer or the exact 400.
 import { z } from 'zod';
-import { findModel, type ChatModel } from '../../shared/catalog/catalog.ts';
+import { findModel, maxChoices, type ChatModel } from '../../shared/catalog/catalog.ts';
 import { ApiError, invalidParameter, modelNotFoundMessage } from './errors.ts';
 import { schemaFromText } from './json-gen.ts';
 import { countTokens } from './text-gen.ts';
@@ -35,6 +35,7 @@ export const chatBodySchema = z.looseObject({
   top_p: z.number().nullish(),
   presence_penalty: z.number().nullish(),
   seed: z.number().int().nullish(),
+  logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
 });
@@ -48,8 +49,10 @@ export interface ChatPlan {
   thinkingBudget?: number;
   /** JSON mode, with the schema to follow when one is known. */
   json?: { schema?: Record<string, unknown> };
-  /** The tool to call (instead of answering), with its parameter schema. */
-  tool?: { name: string; parameters: unknown };
+  /** The tools to call (instead of answering), with their parameter schemas: several only with parallel_tool_calls. */
+  tools?: { name: string; parameters: unknown }[];
+  /** Log probabilities of the answer's tokens, with this many alternatives each. */
+  logprobs?: { top: number };
   /** What the answer is about: the last user message, or the last tool result. */
   prompt: string;
   promptTokens: number;
@@ -101,6 +104,10 @@ export function planChat(raw: unknown): ChatPlan {
   if (thinking && !stream && model.thinkingStreamOnly) {
     throw invalidParameter('parameter.enable_thinking must be set to false for non-streaming calls');
   }
+  // several answers only on the models that serve them, never while thinking (wording UNVERIFIED)
+  if (n > maxChoices(model, thinking)) {
+    throw invalidParameter(`The model \`${model.id}\` does not support n greater than ${maxChoices(model, thinking)}${thinking ? ' in thinking mode' : ''}.`, 'n');
+  }
   const allText = b.messages.map((m) => textOf(m.content)).join('\n');
   const plan: ChatPlan = {
     model, stream, thinking, n,
@@ -110,6 +117,7 @@ export function planChat(raw: unknown): ChatPlan {
     stop: b.stop == null ? [] : Array.isArray(b.stop) ? b.stop : [b.stop],
     ...(maxTokens != null ? { maxTokens } : {}),
     ...(thinking && b.thinking_budget != null ? { thinkingBudget: b.thinking_budget } : {}),
+    ...(b.logprobs === true ? { logprobs: { top: b.top_logprobs ?? 0 } } : {}),
   };
   const format = b.response_format?.type;
   if (format === 'json_object' || format === 'json_schema') {
@@ -162,6 +170,8 @@ function planTools(plan: ChatPlan, b: ChatBody): void {
   const prompt = textOf(last.content).toLowerCase();
   const score = (t: (typeof tools)[number]) =>
     `${t.function.name} ${t.function.description ?? ''}`.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2 && prompt.includes(w)).length;
-  const picked = forced ? tools.find((t) => t.function.name === forced)! : tools.reduce((best, t) => (score(t) > score(best) ? t : best), tools[0]!);
-  plan.tool = { name: picked.function.name, parameters: picked.function.parameters ?? { type: 'object', properties: {} } };
+  const best = forced ? tools.find((t) => t.function.name === forced)! : tools.reduce((top, t) => (score(t) > score(top) ? t : top), tools[0]!);
+  // parallel tool calls allowed: every tool the request's words point at is called in this one turn
+  const picked = !forced && b.parallel_tool_calls === true ? tools.filter((t) => t === best || score(t) > 0) : [best];
+  plan.tools = picked.map((t) => ({ name: t.function.name, parameters: t.function.parameters ?? { type: 'object', properties: {} } }));
 }

@@ -30,13 +30,12 @@ function completionBody(plan: ChatPlan, answer: ChatAnswer, id: string, created:
         content: c.content.join(''),
         ...(c.reasoning ? { reasoning_content: c.reasoning.join('') } : {}),
         role: 'assistant',
-        ...(c.toolCall
-          ? { tool_calls: [{ function: { arguments: c.toolCall.arguments, name: c.toolCall.name }, id: c.toolCall.id, index: 0, type: 'function' }] }
-          : {}),
+        // recorded: content "" (not null) beside tool calls, and an `index` on each call
+        ...(c.toolCalls ? { tool_calls: c.toolCalls.map((t, k) => ({ function: { arguments: t.arguments, name: t.name }, id: t.id, index: k, type: 'function' })) } : {}),
       },
       finish_reason: c.finishReason,
       index: c.index,
-      logprobs: null,
+      logprobs: c.logprobs ? { content: c.logprobs } : null,
     })),
     object: 'chat.completion',
     usage: usageBody(answer.usage),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MODELS, UnknownModelError, WrongModelKindError, findModel, modelsOfKind, requireModel } from './catalog.ts';
+import { MODELS, UnknownModelError, WrongModelKindError, findModel, maxChoices, modelsOfKind, requireModel } from './catalog.ts';
 
 describe('catalog', () => {
   it('names every model of the specs and the seed article once', () => {
@@ -20,9 +20,17 @@ describe('catalog', () => {
 
   it('knows which models need streaming to think', () => {
     expect(requireModel('qwen3-max', 'chat').thinkingStreamOnly).toBe(false);
-    expect(requireModel('qwen-plus', 'chat').thinkingStreamOnly).toBe(true);
+    // a recording of 2026-08 shows qwen-plus thinking without streaming; the open-source Qwen3 stay stream-only
+    expect(requireModel('qwen-plus', 'chat').thinkingStreamOnly).toBe(false);
+    expect(requireModel('qwen3-32b', 'chat').thinkingStreamOnly).toBe(true);
     expect(requireModel('qwen3-32b', 'chat').thinking).toBe('default-on');
     expect(requireModel('qwen-max', 'chat').thinking).toBe('none');
+  });
+
+  it('allows several answers per request only where DashScope serves them, and one when thinking', () => {
+    expect(maxChoices(requireModel('qwen-plus', 'chat'), false)).toBe(4);
+    expect(maxChoices(requireModel('qwen-plus', 'chat'), true)).toBe(1);
+    expect(maxChoices(requireModel('qwen-max', 'chat'), false)).toBe(1);
   });
 
   it('does not list the unofficial wan2.5-t2v-plus id', () => {

@@ -128,7 +128,9 @@ const QWEN3_MAX_TIERS: readonly ChatPriceTier[] = [
 export const MODELS: readonly Model[] = [
   chat({ id: 'qwen-turbo', description: 'Fast, cheap Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 1_000_000, maxOutputTokens: 16_384, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.3, output: 0.6 } }),
   chat({ id: 'qwen-flash', description: 'Successor of qwen-turbo; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 1_000_000, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 5_000_000 }, price: { input: 0.15, output: 1.5 }, unverified: true }),
-  chat({ id: 'qwen-plus', description: 'Balanced Qwen; hybrid thinking', thinking: 'optional', thinkingStreamOnly: true, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 0.8, output: 2.0 } }),
+  // thinking without streaming: a recorded answer of 2026-08-12 (vercel/ai's alibaba-issue-18759.json) is a 200 with
+  // reasoning_content, where the specs' older table says 400; the recording wins
+  chat({ id: 'qwen-plus', description: 'Balanced Qwen; hybrid thinking, also answers thinking without streaming', thinking: 'optional', thinkingStreamOnly: false, maxThinkingBudget: 38_912, jsonMode: true, tools: true, contextTokens: 131_072, maxOutputTokens: 32_768, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 0.8, output: 2.0 } }),
   chat({ id: 'qwen-max', description: 'Strongest Qwen 2.5 model, no thinking', thinking: 'none', thinkingStreamOnly: false, jsonMode: true, tools: true, contextTokens: 32_768, maxOutputTokens: 8_192, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 1_200, tpm: 1_000_000 }, price: { input: 2.4, output: 9.6 } }),
   // price per specs/dashscope-api.md, not the seed article: 2.5/10 at ≤32K
   chat({ id: 'qwen3-max', description: 'Flagship Qwen3; thinking also answers without streaming', thinking: 'optional', thinkingStreamOnly: false, maxThinkingBudget: 81_920, jsonMode: true, tools: true, contextTokens: 262_144, maxOutputTokens: 65_536, unverifiedFigures: MAX_OUTPUT_UNVERIFIED, limits: { rpm: 30_000, tpm: 5_000_000 }, price: { input: 2.5, output: 10, tiers: QWEN3_MAX_TIERS } }),
@@ -152,6 +154,16 @@ export const MODELS: readonly Model[] = [
 ];
 
 const BY_ID = new Map(MODELS.map((m) => [m.id, m]));
+
+/**
+ * Most answers (`n`) one chat request may ask for: DashScope serves 1-4 on qwen-plus and the Qwen3 models when
+ * they do not think (specs §2), and one everywhere else, and one with tools.
+ */
+const MAX_CHOICES: Readonly<Record<string, number>> = { 'qwen-plus': 4, 'qwen3-max': 4, 'qwen3-coder-plus': 4, 'qwen3-32b': 4 };
+
+export function maxChoices(model: ChatModel, thinking: boolean): number {
+  return thinking ? 1 : (MAX_CHOICES[model.id] ?? 1);
+}
 
 export class UnknownModelError extends Error {
   override readonly name = 'UnknownModelError';

@@ -61,7 +61,7 @@ describe('chat completions through the openai SDK', () => {
 
   it('answers thinking without streaming on a stream-only model as one completion with reasoning, answer and usage', async () => {
     const before = stack.upstream.length;
-    const body: WithExtras<ChatCompletionCreateParamsNonStreaming> = { model: 'qwen-plus', messages: ask('Is 97 prime?'), enable_thinking: true };
+    const body: WithExtras<ChatCompletionCreateParamsNonStreaming> = { model: 'qwen3-32b', messages: ask('Is 97 prime?'), enable_thinking: true };
     const r = await client.chat.completions.create(body);
     const msg = r.choices[0]?.message as { content: string | null; reasoning_content?: string };
     expect(r.object).toBe('chat.completion');
@@ -69,6 +69,15 @@ describe('chat completions through the openai SDK', () => {
     expect(msg.content?.length).toBeGreaterThan(0);
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
     expect(stack.upstream.slice(before).map((u) => u.op)).toEqual(['chatRelay']);
+  });
+
+  it('asks qwen-plus for thinking without streaming directly (DashScope answers it since 2026-08)', async () => {
+    const before = stack.upstream.length;
+    const body: WithExtras<ChatCompletionCreateParamsNonStreaming> = { model: 'qwen-plus', messages: ask('Is 89 prime?'), enable_thinking: true };
+    const r = await client.chat.completions.create(body);
+    expect((r.choices[0]?.message as { reasoning_content?: string }).reasoning_content?.length).toBeGreaterThan(0);
+    expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+    expect(stack.upstream.slice(before).map((u) => u.op)).toEqual(['chat']);
   });
 
   it('maps reasoning_effort onto thinking', async () => {

@@ -87,7 +87,7 @@ describe('@ai-sdk/alibaba against the emulator', () => {
   });
 
   it('surfaces a DashScope 400 as APICallError with the exact message', async () => {
-    const err = await generateText({ model: alibaba('qwen-plus'), prompt: 'x', providerOptions: { alibaba: { enableThinking: true } }, maxRetries: 0 }).catch((e: unknown) => e);
+    const err = await generateText({ model: alibaba('qwen3-32b'), prompt: 'x', providerOptions: { alibaba: { enableThinking: true } }, maxRetries: 0 }).catch((e: unknown) => e);
     expect(APICallError.isInstance(err)).toBe(true);
     expect((err as APICallError).statusCode).toBe(400);
     expect((err as APICallError).message).toBe('parameter.enable_thinking must be set to false for non-streaming calls');

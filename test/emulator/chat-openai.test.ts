@@ -98,6 +98,27 @@ describe('streamed chat', () => {
   });
 });
 
+describe('logprobs and n', () => {
+  it('returns log probabilities with the asked alternatives, whole and streamed, and null when not asked', async () => {
+    const r = await client.chat.completions.create({ model: 'qwen-plus', logprobs: true, top_logprobs: 2, messages: user('Name a bird') });
+    const content = r.choices[0]!.logprobs!.content!;
+    expect(content.map((t) => t.token).join('')).toBe(r.choices[0]!.message.content);
+    expect(content.every((t) => t.logprob <= 0 && t.top_logprobs.length === 2)).toBe(true);
+    const chunks = await collect({ model: 'qwen-plus', logprobs: true, messages: user('Name a bird') });
+    const streamed = chunks.flatMap((c) => c.choices[0]?.logprobs?.content ?? []);
+    expect(streamed.map((t) => t.token).join('')).toBe(r.choices[0]!.message.content);
+    const plain = await client.chat.completions.create({ model: 'qwen-plus', messages: user('Name a bird') });
+    expect(plain.choices[0]!.logprobs).toBeNull();
+  });
+
+  it('refuses several answers on a model that serves one, and while thinking', async () => {
+    expect((await badRequest({ model: 'qwen-max', n: 2, messages: user('hi') })).param).toBe('n');
+    expect((await badRequest({ model: 'qwen-plus', n: 2, enable_thinking: true, stream: false, messages: user('hi') })).param).toBe('n');
+    const r = await client.chat.completions.create({ model: 'qwen-plus', n: 3, messages: user('hi') });
+    expect(r.choices.map((c) => c.index)).toEqual([0, 1, 2]);
+  });
+});
+
 describe('thinking', () => {
   it('streams reasoning_content deltas before content deltas, with reasoning_tokens in usage', async () => {
     const chunks = await collect({ model: 'qwen-plus', enable_thinking: true, stream_options: { include_usage: true }, messages: user('How many r in strawberry?') });
@@ -111,11 +132,18 @@ describe('thinking', () => {
   });
 
   it('rejects non-streamed thinking on a stream-only model with the exact 400', async () => {
-    const err = await badRequest({ model: 'qwen-plus', enable_thinking: true, messages: user('hi') });
+    const err = await badRequest({ model: 'qwen3-32b', enable_thinking: true, messages: user('hi') });
     expect(err.status).toBe(400);
     expect(err.code).toBe('invalid_parameter_error');
     expect((err.error as { message: string }).message).toBe('parameter.enable_thinking must be set to false for non-streaming calls');
     expect(err.type).toBe('invalid_request_error');
+  });
+
+  it('answers non-streamed thinking on qwen-plus with reasoning_content and reasoning_tokens, as recorded in 2026-08', async () => {
+    const r = (await client.chat.completions.create({ model: 'qwen-plus', enable_thinking: true, messages: user('What is 17 times 23?') } as OpenAI.ChatCompletionCreateParamsNonStreaming)) as OpenAI.ChatCompletion & { choices: { message: { reasoning_content?: string } }[] };
+    expect(r.choices[0]!.message.reasoning_content).toMatch(/\w/);
+    expect(r.choices[0]!.message.content).toMatch(/\w/);
+    expect(r.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0);
   });
 
   it('answers non-streamed thinking on qwen3-max with content null-free message and reasoning_content', async () => {
@@ -220,6 +248,25 @@ describe('tool calls', () => {
     });
     expect(second.choices[0]!.finish_reason).toBe('stop');
     expect(second.choices[0]!.message.content).toMatch(/snowfall/);
+  });
+
+  it('calls every tool the question points at in one turn when parallel_tool_calls allows it, and one otherwise', async () => {
+    const clock = { type: 'function' as const, function: { name: 'clock', description: 'Get the local time for a location', parameters: { type: 'object', properties: { location: { type: 'string' } } } } };
+    const ask = user('What is the weather and the local time in Lisbon?');
+    const both = await client.chat.completions.create({ model: 'qwen-plus', tools: [weatherTool, clock], parallel_tool_calls: true, messages: ask });
+    const calls = both.choices[0]!.message.tool_calls!;
+    expect(calls.map((c) => c.type === 'function' && c.function.name)).toEqual(['weather', 'clock']);
+    expect((calls as unknown as { index: number }[]).map((c) => c.index)).toEqual([0, 1]);
+    expect(new Set(calls.map((c) => c.id)).size).toBe(2);
+    const one = await client.chat.completions.create({ model: 'qwen-plus', tools: [weatherTool, clock], messages: ask });
+    expect(one.choices[0]!.message.tool_calls).toHaveLength(1);
+
+    const chunks = await collect({ model: 'qwen-plus', tools: [weatherTool, clock], parallel_tool_calls: true, messages: ask });
+    const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    const named = deltas.filter((d) => d.function?.name);
+    expect(named.map((d) => [d.index, d.function!.name])).toEqual([[0, 'weather'], [1, 'clock']]);
+    for (const k of [0, 1]) expect(() => JSON.parse(deltas.filter((d) => d.index === k).map((d) => d.function?.arguments ?? '').join(''))).not.toThrow();
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
   it('calls the forced tool and none with tool_choice none', async () => {

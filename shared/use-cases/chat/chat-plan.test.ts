@@ -22,9 +22,13 @@ describe('planChat', () => {
   });
 
   it('assembles a non-streamed thinking answer on a model that only thinks when streaming', () => {
-    const p = planChat(chat('qwen-plus'), req({ enable_thinking: true }));
+    const p = planChat(chat('qwen3-32b'), req({ model: 'qwen3-32b', enable_thinking: true }));
     expect(p).toMatchObject({ thinking: true, assemble: true, upstream: { enable_thinking: true } });
-    expect(planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true })).assemble).toBe(false);
+    expect(planChat(chat('qwen3-32b'), req({ model: 'qwen3-32b', enable_thinking: true, stream: true })).assemble).toBe(false);
+  });
+
+  it('asks qwen-plus for thinking without streaming, as a recording of 2026-08 shows DashScope answering it', () => {
+    expect(planChat(chat('qwen-plus'), req({ enable_thinking: true }))).toMatchObject({ thinking: true, assemble: false, upstream: { enable_thinking: true } });
   });
 
   it('asks qwen3-max for thinking without streaming, as DashScope answers it directly', () => {
