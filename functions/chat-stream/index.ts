@@ -9,7 +9,7 @@ import { sendJson } from '../../shared/http/respond.ts';
 import type { HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import { createEmbedder } from '../../shared/use-cases/chat/create-embeddings.ts';
 import { embedRequestSchema } from '../../shared/use-cases/chat/embed-request.ts';
-import { listModels } from '../../shared/use-cases/chat/list-models.ts';
+import { getModel, listModels } from '../../shared/use-cases/chat/list-models.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { handleChat } from './chat-handler.ts';
 import { chatFields, embedFields } from './request-log.ts';
@@ -20,6 +20,7 @@ export const routes = [
   { method: 'POST', path: '/v1/chat/completions' },
   { method: 'POST', path: '/v1/embeddings' },
   { method: 'GET', path: '/v1/models' },
+  { method: 'GET', path: '/v1/models/:id' },
 ] as const satisfies readonly RouteSpec[];
 
 export function createHttpHandler(deps: Deps): HttpHandler {
@@ -36,6 +37,8 @@ export function createHttpHandler(deps: Deps): HttpHandler {
         switch (call.route.path) {
           case '/v1/models':
             return json(listModels());
+          case '/v1/models/:id':
+            return json(getModel(call.params.id ?? ''));
           case '/v1/embeddings': {
             const body = validate(embedRequestSchema, await readJson(call.req, deps.config.CHAT_MAX_BODY_BYTES));
             call.note.model = body.model;

@@ -230,9 +230,9 @@ describe('models and health', () => {
     expect(raw.object).toBe('list');
     expect(raw.data.find((m) => m.id === 'qwen-plus')).toMatchObject({
       object: 'model',
-      owned_by: 'dashscope',
+      owned_by: 'alibaba',
       kind: 'chat',
-      capabilities: { thinking: 'optional', thinking_stream_only: true, json_mode: true, tools: true },
+      capabilities: { thinking: 'optional', thinking_stream_only: false, json_mode: true, tools: true },
       price: { currency: 'CNY', input: 0.8, output: 2 },
     });
   });

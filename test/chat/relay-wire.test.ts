@@ -70,6 +70,23 @@ describe('a relayed stream on the client\'s socket', () => {
     expect(res.writes).toEqual([text('Hi'), stop, usage]);
   });
 
+  it('sends no usage key to a client that did not ask for usage, and keeps it for one that did', async () => {
+    const withNull = (content: string) => frame(`{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}`, ',"usage":null');
+    const finish = frame('{"index":0,"delta":{},"finish_reason":"stop"}', ',"usage":null');
+    const plain = await relay([withNull('Hi'), finish, usage, 'data: [DONE]\n\n']);
+    expect(plain.writes).toHaveLength(2);
+    for (const w of plain.writes) expect(JSON.parse(w.slice('data: '.length))).not.toHaveProperty('usage');
+    const asked = await relay([withNull('Hi'), finish, usage, 'data: [DONE]\n\n'], true);
+    expect(asked.writes).toEqual([withNull('Hi'), finish, usage]);
+  });
+
+  it('gives every choice of every chunk a finish_reason, null until the end', async () => {
+    const bare = frame('{"index":0,"delta":{"content":"Hi"}}');
+    const res = await relay([bare, stop, 'data: [DONE]\n\n']);
+    const choices = res.writes.map((w) => (JSON.parse(w.slice('data: '.length)) as { choices: Record<string, unknown>[] }).choices[0]);
+    expect(choices).toEqual([{ index: 0, delta: { content: 'Hi' }, finish_reason: null }, { index: 0, delta: {}, finish_reason: 'stop' }]);
+  });
+
   it('sends tool-call deltas repaired into OpenAI form: id, type and name on the first only', async () => {
     const call = (id: string, name: string | null, args: string) =>
       frame(`{"index":0,"delta":{"tool_calls":[{"index":0,"id":"${id}","type":"function","function":{"name":${JSON.stringify(name)},"arguments":${JSON.stringify(args)}}}]},"finish_reason":null}`);

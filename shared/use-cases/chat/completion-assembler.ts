@@ -4,10 +4,11 @@ import type { ChatChunk, ChatCompletion, ChatUsage, CompletionMessage, Completio
 
 interface ChoiceState {
   content: string;
-  sawContent: boolean;
   reasoning: string;
   calls: Map<number, CompletionToolCall>;
   finish: string | null;
+  /** The token log probabilities of each chunk, in order, when DashScope sent them. */
+  logprobs: unknown[] | undefined;
 }
 
 export class CompletionAssembler {
@@ -25,12 +26,9 @@ export class CompletionAssembler {
     if (chunk.usage) this.usage = chunk.usage;
     for (const c of chunk.choices) {
       let s = this.choices.get(c.index);
-      if (!s) this.choices.set(c.index, (s = { content: '', sawContent: false, reasoning: '', calls: new Map(), finish: null }));
+      if (!s) this.choices.set(c.index, (s = { content: '', reasoning: '', calls: new Map(), finish: null, logprobs: undefined }));
       const d = c.delta;
-      if (d?.content != null) {
-        s.content += d.content;
-        s.sawContent = true;
-      }
+      if (d?.content != null) s.content += d.content;
       if (d?.reasoning_content) s.reasoning += d.reasoning_content;
       for (const t of d?.tool_calls ?? []) {
         let call = s.calls.get(t.index);
@@ -40,6 +38,8 @@ export class CompletionAssembler {
         if (t.function?.arguments) call.function.arguments += t.function.arguments;
       }
       if (c.finish_reason) s.finish = c.finish_reason;
+      const lp = (c.logprobs as { content?: unknown } | null | undefined)?.content;
+      if (Array.isArray(lp)) (s.logprobs ??= []).push(...(lp as unknown[]));
     }
   }
 
@@ -54,7 +54,8 @@ export class CompletionAssembler {
     const calls = [...s.calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
     return {
       role: 'assistant',
-      content: s.sawContent || calls.length === 0 ? s.content : null,
+      // OpenAI's shape: null beside tool calls (DashScope may send an empty string)
+      content: calls.length > 0 && s.content === '' ? null : s.content,
       ...(s.reasoning ? { reasoning_content: s.reasoning } : {}),
       ...(calls.length ? { tool_calls: calls } : {}),
     };
@@ -68,7 +69,10 @@ export class CompletionAssembler {
       model: this.model,
       choices: [...this.choices.keys()]
         .sort((a, b) => a - b)
-        .map((index) => ({ index, message: this.message(index)!, finish_reason: this.choices.get(index)!.finish, logprobs: null })),
+        .map((index) => {
+          const s = this.choices.get(index)!;
+          return { index, message: this.message(index)!, finish_reason: s.finish, logprobs: s.logprobs ? { content: s.logprobs } : null };
+        }),
       usage: this.usage ?? null,
       system_fingerprint: null,
     };

@@ -60,7 +60,7 @@ function recordingSink() {
   const events: string[] = [];
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
-    forward: (c) => void events.push(`chunk:${contentOf(c.chunk)}`),
+    forward: (c) => void events.push(`chunk:${contentOf(JSON.parse(c.json) as Parameters<typeof contentOf>[0])}`),
     send: (c) => void events.push(`chunk:${contentOf(c)}`),
     flush: () => undefined,
     done: () => void events.push('done'),

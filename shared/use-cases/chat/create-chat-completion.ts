@@ -7,6 +7,7 @@ import { chatBill, chatDemand } from './chat-billing.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { ChatCompletion, ChatUsage, CompletionMessage } from '../../ports/chat-upstream.ts';
+import { completionForClient } from './answer-shape.ts';
 import { UpstreamError } from './chat-errors.ts';
 import { planChat } from './chat-plan.ts';
 import type { ChatRequest } from './chat-request.ts';
@@ -150,7 +151,7 @@ async function serve(
     const failed = await save(session, completion.choices[0]?.message);
     if (failed) throw failed;
   }
-  out.completion = completion;
+  out.completion = completionForClient(completion);
   return out;
 }
 

@@ -1,12 +1,14 @@
-// GET /v1/models: the catalogue in OpenAI's list shape, each entry extended with what the app needs to pick
-// a model (kind, capabilities, limits, list prices in CNY).
-import { MODELS, type Model } from '../../catalog/catalog.ts';
+// GET /v1/models and /v1/models/{id}: the catalogue in OpenAI's shapes, each entry extended with what the app
+// needs to pick a model (kind, capabilities, limits, list prices in CNY).
+import { MODELS, requireModel, type Model } from '../../catalog/catalog.ts';
+import { releasedAt } from '../../catalog/release-dates.ts';
 
 export interface ModelEntry {
   id: string;
   object: 'model';
   created: number;
-  owned_by: 'dashscope';
+  /** Alibaba Cloud makes every model DashScope serves (Qwen, Wan). */
+  owned_by: 'alibaba';
   kind: Model['kind'];
   description: string;
   capabilities: Record<string, unknown>;
@@ -61,20 +63,26 @@ function price(m: Model): ModelEntry['price'] {
   }
 }
 
-export function listModels(kinds?: readonly Model['kind'][]): { object: 'list'; data: ModelEntry[] } {
+function entry(m: Model): ModelEntry {
   return {
-    object: 'list',
-    data: MODELS.filter((m) => !kinds || kinds.includes(m.kind)).map((m) => ({
-      id: m.id,
-      object: 'model',
-      created: 0,
-      owned_by: 'dashscope',
-      kind: m.kind,
-      description: m.description,
-      capabilities: capabilities(m),
-      limits: { ...m.limits },
-      price: price(m),
-      ...(m.unverified ? { unverified: true } : {}),
-    })),
+    id: m.id,
+    object: 'model',
+    created: releasedAt(m),
+    owned_by: 'alibaba',
+    kind: m.kind,
+    description: m.description,
+    capabilities: capabilities(m),
+    limits: { ...m.limits },
+    price: price(m),
+    ...(m.unverified ? { unverified: true } : {}),
   };
+}
+
+export function listModels(kinds?: readonly Model['kind'][]): { object: 'list'; data: ModelEntry[] } {
+  return { object: 'list', data: MODELS.filter((m) => !kinds || kinds.includes(m.kind)).map(entry) };
+}
+
+/** One model by id (`models.retrieve`); an unknown id is UnknownModelError (404 model_not_found). */
+export function getModel(id: string): ModelEntry {
+  return entry(requireModel(id));
 }

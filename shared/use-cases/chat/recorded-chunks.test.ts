@@ -1,8 +1,9 @@
 // Replays DashScope's recorded streams (test/support/recordings.ts) through the tool-call
 // repair and the completion assembler.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { needRecordings, recordedLines } from '../../../test/support/recordings.ts';
-import type { ChatChunk } from '../../ports/chat-upstream.ts';
+import { needRecordings, readRecording, recordedLines } from '../../../test/support/recordings.ts';
+import type { ChatChunk, ChatCompletion } from '../../ports/chat-upstream.ts';
+import { completionForClient } from './answer-shape.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
 
@@ -39,6 +40,15 @@ describe('recorded DashScope streams', () => {
     });
     expect(JSON.parse(done.choices[0]!.message.tool_calls![0]!.function.arguments)).toEqual({ location: 'San Francisco' });
     expect(done.usage).toMatchObject({ prompt_tokens: 295, completion_tokens: 22, total_tokens: 317 });
+  });
+
+  it("answers the recorded non-streamed tool call in OpenAI's shape: content null, no index on the call", () => {
+    const recorded = JSON.parse(readRecording('alibaba-tool-call.json')) as ChatCompletion;
+    expect(recorded.choices[0]!.message.content).toBe('');
+    const message = completionForClient(recorded).choices[0]!.message;
+    expect(message.content).toBeNull();
+    expect(message.tool_calls![0]).not.toHaveProperty('index');
+    expect(message.tool_calls![0]).toMatchObject({ id: 'call_962bfd2ab8f54b89a1161356', type: 'function', function: { name: 'weather' } });
   });
 
   it('assembles the recorded thinking stream into reasoning_content, content and the usage chunk', () => {

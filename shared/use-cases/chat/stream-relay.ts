@@ -4,6 +4,7 @@ import type { ChatUpstream, RelayedChunk } from '../../ports/chat-upstream.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import { DashScopeStreamError } from '../../dashscope/errors.ts';
 import type { ChatChunk, ChatUsage } from '../../ports/chat-upstream.ts';
+import { completeChoices, lacksFinishReason, withoutNullUsage } from './answer-shape.ts';
 import { CompletionAssembler } from './completion-assembler.ts';
 import type { UpstreamChatBody } from './chat-upstream-body.ts';
 import { createToolCallFixer } from './tool-call-deltas.ts';
@@ -14,8 +15,8 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
-  /** Adds a chunk, unchanged from what DashScope sent, to what the next flush sends. */
-  forward(chunk: RelayedChunk): void;
+  /** Adds a chunk's text, as DashScope sent it (less a null usage the client did not ask for), to what the next flush sends. */
+  forward(chunk: Pick<RelayedChunk, 'json' | 'frame'>): void;
   /** Adds a chunk the relay changed (repaired tool calls) to what the next flush sends. */
   send(chunk: ChatChunk): void;
   /**
@@ -87,7 +88,7 @@ export async function relayChatStream(dashscope: Pick<ChatUpstream, 'chatRelay'>
           // the common case: a chunk of generated text (or the opening role), forwarded as it came, unparsed
           if (!item.needsInspection && !assembled) {
             if (ttftMs === undefined && item.hasText) ttftMs = performance.now() - o.startedAt;
-            o.sink?.forward(item);
+            if (o.sink) forwardShaped(o.sink, item, o.includeUsage);
             continue;
           }
           // not validated again: the DashScope client checked the shape of every chunk it parsed
@@ -98,8 +99,8 @@ export async function relayChatStream(dashscope: Pick<ChatUpstream, 'chatRelay'>
           if (!sawFinish && chunk.choices.some((c) => c.finish_reason != null)) sawFinish = true;
           if (!o.sink || (chunk.choices.length === 0 && !o.includeUsage)) continue;
           // DashScope's own text unless the chunk was repaired: no second serialisation per chunk
-          if (fix(chunk)) o.sink.send(chunk);
-          else o.sink.forward(item);
+          if (fix(chunk)) sendShaped(o.sink, chunk, o.includeUsage);
+          else forwardShaped(o.sink, item, o.includeUsage);
         }
         // one write per read; a slow client holds the next read back until its socket drains
         return o.sink?.flush();
@@ -115,4 +116,23 @@ export async function relayChatStream(dashscope: Pick<ChatUpstream, 'chatRelay'>
       return { dashscopeRequestId, usage, ttftMs, assembled, opened, finished: false, aborted: false, error };
     }
   }
+}
+
+/** Sends a chunk the relay changed, every choice with its finish_reason and usage only for a client that asked. */
+function sendShaped(sink: ChatStreamSink, chunk: ChatChunk, includeUsage: boolean): void {
+  completeChoices(chunk);
+  if (!includeUsage && chunk.usage === null) delete chunk.usage;
+  sink.send(chunk);
+}
+
+/**
+ * Forwards DashScope's text as it came when it is already in OpenAI's shape (nearly always); a chunk with a choice
+ * lacking its finish_reason is parsed and sent completed, and a null usage the client did not ask for is cut out.
+ */
+function forwardShaped(sink: ChatStreamSink, item: RelayedChunk, includeUsage: boolean): void {
+  if (lacksFinishReason(item.json) && item.chunk.choices.length > 0) return sendShaped(sink, item.chunk, includeUsage);
+  if (includeUsage) return sink.forward(item);
+  const json = withoutNullUsage(item.json);
+  if (json === item.json) sink.forward(item);
+  else sink.forward({ json });
 }
