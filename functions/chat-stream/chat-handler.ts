@@ -10,6 +10,7 @@ import type { HttpCall } from '../../shared/http/http-function.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
+import { ADJUSTED_HEADER, adjustedHeader } from '../../shared/use-cases/chat/openai-parameters.ts';
 import { createSseSink } from './sse-writer.ts';
 
 function headerConversationId(req: IncomingMessage): string | undefined {
@@ -34,6 +35,8 @@ export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: Ht
   const conversationId = body.conversation_id ?? fromHeader;
   const headers: Record<string, string> = { 'x-request-id': call.requestId };
   if (conversationId) headers['x-conversation-id'] = conversationId;
+  const adjusted = adjustedHeader(body);
+  if (adjusted) headers[ADJUSTED_HEADER] = adjusted;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
     const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId });

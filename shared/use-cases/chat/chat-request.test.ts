@@ -84,7 +84,7 @@ describe('commonChatRequest (the hand-checked shortcut for common requests)', ()
     stream: [[true, false, null], ['true', 0]],
     enable_thinking: [[true, false, null], [1]],
     stream_options: [[{ include_usage: true }, { include_usage: null }, {}, null], [{ include_usage: 'yes' }, { other: 1 }, [], 'x']],
-    temperature: [[0, 1.3, 1.999, null], [2, -0.1, '1', Number.NaN, Number.POSITIVE_INFINITY]],
+    temperature: [[0, 1.3, 1.999, 2, null], [2.01, -0.1, '1', Number.NaN, Number.POSITIVE_INFINITY]],
     top_p: [[0.5, 1, null], [0, 1.01, Number.NaN]],
     max_tokens: [[1, 64, null], [0, -1, 1.5, 2 ** 53, '64']],
     top_k: [[20], [-1]],

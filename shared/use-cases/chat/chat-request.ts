@@ -48,6 +48,10 @@ const responseFormat = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: z.string().min(1) }) }),
 ]);
 
+/** A stop sequence longer than this cannot be meant; OpenAI's `user` is an end-user id, not a text. */
+const STOP_MAX_CHARS = 1_000;
+const USER_MAX_CHARS = 256;
+
 /** Conversation ids travel in URLs, headers and table keys: keep them plain. */
 export const conversationIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 letters, digits, . _ : or -');
 
@@ -56,23 +60,29 @@ export const chatRequestSchema = z.looseObject({
   messages: z.array(chatMessageSchema).min(1, 'must hold at least one message'),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
-  temperature: z.number().min(0).lt(2).nullish(),
+  // OpenAI's ranges: what DashScope cannot take as it is is mapped or refused in openai-parameters.ts
+  temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
   top_k: z.number().int().min(0).nullish(),
   presence_penalty: z.number().min(-2).max(2).nullish(),
   frequency_penalty: z.number().min(-2).max(2).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
-  n: z.number().int().min(1).max(4).nullish(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  n: z.number().int().min(1).max(128).nullish(),
+  seed: z.number().int().nullish(),
+  stop: z.union([z.string().max(STOP_MAX_CHARS), z.array(z.string().max(STOP_MAX_CHARS)).max(4, 'must hold at most 4 stop sequences (the limit of OpenAI and DashScope)')]).nullish(),
   logprobs: z.boolean().nullish(),
-  top_logprobs: z.number().int().min(0).max(5).nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
   response_format: responseFormat.nullish(),
   tools: z.array(tool).nullish(),
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
-  user: z.string().nullish(),
+  user: z.string().max(USER_MAX_CHARS).nullish(),
+  metadata: z
+    .record(z.string().max(64, 'keys must be at most 64 characters'), z.string().max(512, 'values must be strings of at most 512 characters'))
+    .refine((m) => Object.keys(m).length <= 16, 'must hold at most 16 pairs')
+    .nullish(),
+  store: z.boolean().nullish(),
   reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
   enable_thinking: z.boolean().nullish(),
   thinking_budget: z.number().int().positive().nullish(),
@@ -113,7 +123,7 @@ export function commonChatRequest(body: unknown): ChatRequest | undefined {
         if (v !== null && !(isPlainObject(v) && onlyKey(v, 'include_usage') && (v.include_usage === undefined || v.include_usage === null || typeof v.include_usage === 'boolean'))) return undefined;
         break;
       case 'temperature':
-        if (v !== null && !(typeof v === 'number' && v >= 0 && v < 2)) return undefined;
+        if (v !== null && !(typeof v === 'number' && v >= 0 && v <= 2)) return undefined;
         break;
       case 'top_p':
         if (v !== null && !(typeof v === 'number' && v > 0 && v <= 1)) return undefined;

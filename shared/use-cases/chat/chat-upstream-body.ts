@@ -2,6 +2,7 @@
 // not know translated (developer role, max_completion_tokens, reasoning_effort), thinking set by the plan.
 import type { ChatPlan } from './chat-plan.ts';
 import type { ChatMessage, ChatRequest } from './chat-request.ts';
+import { mapUpstreamParameters } from './openai-parameters.ts';
 
 /** Fields that are ours or that DashScope would reject or misread; never forwarded as they are. */
 const OWN_FIELDS = new Set([
@@ -13,6 +14,9 @@ const OWN_FIELDS = new Set([
   'stream',
   'stream_options',
   'user',
+  // OpenAI's stored-completion fields: DashScope documents neither, and the layer stores nothing for them
+  'metadata',
+  'store',
   'messages',
 ]);
 
@@ -32,6 +36,7 @@ export function buildUpstreamBody(req: ChatRequest, plan: ChatPlan, messages: re
   }
   const maxTokens = req.max_tokens ?? req.max_completion_tokens;
   if (maxTokens != null) body.max_tokens = maxTokens;
+  mapUpstreamParameters(body, req);
   Object.assign(body, plan.upstream);
   body.model = req.model;
   body.messages = toUpstreamMessages(messages);

@@ -10,6 +10,7 @@ import type { ChatCompletion, ChatUsage, CompletionMessage } from '../../ports/c
 import { completionForClient } from './answer-shape.ts';
 import { UpstreamError } from './chat-errors.ts';
 import { planChat } from './chat-plan.ts';
+import { checkParameters } from './openai-parameters.ts';
 import type { ChatRequest } from './chat-request.ts';
 import { buildUpstreamBody } from './chat-upstream-body.ts';
 import { openConversation, type ConversationSession } from './conversation-history.ts';
@@ -57,6 +58,7 @@ const holdMs = (deps: ChatDeps) => deps.config.DASHSCOPE_TIMEOUT_MS * (deps.conf
 export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx: ChatContext): Promise<ChatOutcome> {
   const model = requireModel(req.model, 'chat');
   const plan = planChat(model, req);
+  checkParameters(model, plan, req);
   const conversationId = req.conversation_id ?? ctx.conversationId;
   const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
   const messages = session?.messages ?? req.messages;
