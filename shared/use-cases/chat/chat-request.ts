@@ -70,7 +70,10 @@ export const chatRequestSchema = z.looseObject({
   max_completion_tokens: z.number().int().positive().nullish(),
   n: z.number().int().min(1).max(128).nullish(),
   seed: z.number().int().nullish(),
-  stop: z.union([z.string().max(STOP_MAX_CHARS), z.array(z.string().max(STOP_MAX_CHARS)).max(4, 'must hold at most 4 stop sequences (the limit of OpenAI and DashScope)')]).nullish(),
+  stop: z
+    .union([z.string().max(STOP_MAX_CHARS), z.array(z.string().max(STOP_MAX_CHARS))], { error: `must be a string or an array of strings of at most ${STOP_MAX_CHARS} characters` })
+    .refine((v) => typeof v === 'string' || v.length <= 4, 'must hold at most 4 stop sequences (the limit of OpenAI and DashScope)')
+    .nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   response_format: responseFormat.nullish(),
