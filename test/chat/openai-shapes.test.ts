@@ -33,7 +33,7 @@ describe('models', () => {
   it('answers an unknown id with 404 model_not_found in the OpenAI error shape', async () => {
     const err = await client.models.retrieve('gpt-9').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((err as OpenAI.APIError).code).toBe('model_not_found');
+    expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_found');
   });
 
   it('lists every kind with a real created date', async () => {
