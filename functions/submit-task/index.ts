@@ -3,6 +3,7 @@
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
+import { speechOf } from '../../shared/deps/speech-of.ts';
 import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
@@ -33,7 +34,8 @@ export type InboxDeps = TaskDeps & Pick<Deps, 'guards'> & Partial<Pick<Deps, 'ke
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  const taskDeps = { ...deps, guard: guardOf(deps) };
+  const speech = speechOf(deps);
+  const taskDeps = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps) };
   return httpFunction(
     { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => (call.route.path === '/v1/usage' ? handleUsageRoute(deps, call) : handleTaskRoute(taskDeps, call)) },
     log,
@@ -41,7 +43,8 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {
-  return createInboxHandler({ ...deps, guard: guardOf(deps), ...(deps.keys ? { tenants: tenantsOf({ keys: deps.keys }) } : {}) }, deps.logger.child({ fn: FUNCTION_NAME }));
+  const speech = speechOf(deps);
+  return createInboxHandler({ ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps), ...(deps.keys ? { tenants: tenantsOf({ keys: deps.keys }) } : {}) }, deps.logger.child({ fn: FUNCTION_NAME }));
 }
 
 /** FC event entry (the OSS `inbox/` trigger). */
