@@ -38,5 +38,8 @@ const NULL_USAGE = /,\s*"usage"\s*:\s*null(?=\s*[,}])|"usage"\s*:\s*null\s*,/;
  * usage): a client that did not ask for usage gets no usage key, as from OpenAI. The text is unchanged otherwise.
  */
 export function withoutNullUsage(json: string): string {
+  // DashScope's own spelling is cut by position: this runs on every chunk of a stream whose client did not ask for usage
+  const at = json.indexOf(',"usage":null');
+  if (at !== -1 && (json.charCodeAt(at + 13) === 44 || json.charCodeAt(at + 13) === 125)) return json.slice(0, at) + json.slice(at + 13);
   return json.includes('"usage"') ? json.replace(NULL_USAGE, '') : json;
 }
