@@ -29,6 +29,7 @@ export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: Ht
   const body = commonChatRequest(raw) ?? validate(chatRequestSchema, raw);
   call.note.model = body.model;
   call.note.stream = body.stream === true;
+  if (body.user) call.note.endUser = body.user;
   if (fromHeader && body.conversation_id && fromHeader !== body.conversation_id) {
     throw new InvalidRequestError('conflicting_conversation_id', 'conversation_id in the body and X-Conversation-Id differ; send one', 'conversation_id');
   }
@@ -36,7 +37,7 @@ export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: Ht
   const headers: Record<string, string> = { 'x-request-id': call.requestId };
   if (conversationId) headers['x-conversation-id'] = conversationId;
   const adjusted = adjustedHeader(body);
-  if (adjusted) headers[ADJUSTED_HEADER] = adjusted;
+  if (adjusted) headers[ADJUSTED_HEADER] = call.note.adjusted = adjusted;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
     const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId });

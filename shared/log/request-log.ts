@@ -18,6 +18,10 @@ export interface RequestNote {
   usage?: { input?: number; output?: number; total?: number; reasoning?: number; cached?: number };
   conversationId?: string;
   historyTurns?: number;
+  /** Chat: OpenAI's `user`, the app's id of its end user (bounded by the request schema; never sent upstream). */
+  endUser?: string;
+  /** Chat: the parameters sent upstream with other values than the client's (`x-adjusted-parameters`). */
+  adjusted?: string;
   /** Embeddings: texts in, batches sent upstream. */
   inputs?: number;
   batches?: number;

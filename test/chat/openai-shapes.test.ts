@@ -46,10 +46,14 @@ describe('models', () => {
 describe("OpenAI's parameter ranges", () => {
   it('accepts temperature 2 and says what went upstream in x-adjusted-parameters', async () => {
     const before = stack.upstream.length;
-    const { data, response } = await client.chat.completions.create({ model: 'qwen-plus', messages: ask('Invent a word.'), temperature: 2 }).withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'qwen-plus', messages: ask('Invent a word.'), temperature: 2, user: 'end-user-7' }).withResponse();
     expect(data.choices[0]?.finish_reason).toBe('stop');
     expect(response.headers.get('x-adjusted-parameters')).toBe('temperature=1.99');
     expect(stack.upstream[before]?.body.temperature).toBe(1.99);
+    expect(stack.upstream[before]?.body).not.toHaveProperty('user');
+    // the request log keeps what was adjusted and whose end user asked
+    await stack.logged((l) => l.requestId === response.headers.get('x-request-id'));
+    expect(stack.requestLogs().find((l) => l.requestId === response.headers.get('x-request-id'))).toMatchObject({ adjusted: 'temperature=1.99', endUser: 'end-user-7' });
   });
 
   it('refuses what DashScope cannot serve with 400 naming the limit and calls nothing upstream', async () => {
