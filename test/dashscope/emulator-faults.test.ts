@@ -55,7 +55,8 @@ describe('retries', () => {
   });
 
   it('does not retry a 400 (non-streamed thinking) and carries the compat envelope', async () => {
-    const err = await client.chat({ ...chatBody, enable_thinking: true }).catch((e: unknown) => e);
+    // qwen3-32b thinks only when streamed (qwen-plus answers thinking without streaming since 2026-08)
+    const err = await client.chat({ ...chatBody, model: 'qwen3-32b', enable_thinking: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DashScopeApiError);
     expect(err).toMatchObject({ status: 400, code: 'invalid_parameter_error', type: 'invalid_request_error', retryable: false });
     expect((err as Error).message).toMatch(/enable_thinking/);
