@@ -5,6 +5,7 @@ import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs
 import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
+import { errorShapeOf } from '../../shared/http/dashscope-error.ts';
 import type { RouteMatch } from '../../shared/runtime/fc.ts';
 import { createLimitedServer, type ServerLimits } from '../../shared/http/server-limits.ts';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -42,7 +43,7 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     try {
       found = requireRoute(routes, method, path);
     } catch (e) {
-      return void sendError(res, e, requestId);
+      return void sendError(res, e, requestId, errorShapeOf(path));
     }
     const { fn, trigger } = found.route;
     try {
