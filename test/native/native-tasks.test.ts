@@ -208,12 +208,12 @@ describe('native task query', () => {
   });
 
   it.each([
-    ['FAILED', { code: 'InvalidParameter.FileDownload', message: 'download failed' }, 'FAILED'],
-    ['EXPIRED', { code: 'ResultsExpired', message: 'the result URLs expired before the results could be copied to storage' }, 'FAILED'],
-    ['CANCELED', undefined, 'CANCELED'],
-    ['QUEUED', undefined, 'PENDING'],
-    ['RUNNING', undefined, 'RUNNING'],
-  ] as const)('answers a %s task as DashScope status %s with its error inside output', async (status, error, native) => {
+    { status: 'FAILED', error: { code: 'InvalidParameter.FileDownload', message: 'download failed' }, native: 'FAILED' },
+    { status: 'EXPIRED', error: { code: 'ResultsExpired', message: 'the result URLs expired before the results could be copied to storage' }, native: 'FAILED' },
+    { status: 'CANCELED', error: undefined, native: 'CANCELED' },
+    { status: 'QUEUED', error: undefined, native: 'PENDING' },
+    { status: 'RUNNING', error: undefined, native: 'RUNNING' },
+  ] as const)('answers a $status task as DashScope status $native, an error inside output', async ({ status, error, native }) => {
     const t = await storedTask({ status, ...(error ? { error } : {}) });
     const r = await call(KEY_A, 'GET', `/api/v1/tasks/${t.id}`);
     expect(r.status).toBe(200);
