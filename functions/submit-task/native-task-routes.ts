@@ -1,9 +1,11 @@
 // DashScope's native async task paths: create at the image or video synthesis path (answered with the layer's
-// task id, PENDING), and `GET /api/v1/tasks/{id}` in DashScope's task shape; the same use cases as /v1/tasks.
+// task id, PENDING), `GET /api/v1/tasks/{id}` in DashScope's task shape and its cancel; the use cases of /v1/tasks.
+import { NATIVE_PATH_PREFIX } from '../../shared/http/dashscope-error.ts';
 import type { HttpCall } from '../../shared/http/http-function.ts';
 import { readJson } from '../../shared/http/body.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { clip } from '../../shared/text/clip.ts';
+import { cancelTask } from '../../shared/use-cases/tasks/cancel-task.ts';
 import { createRefusal, submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { UnknownTaskError } from '../../shared/use-cases/tasks/task-errors.ts';
@@ -17,6 +19,7 @@ export const NATIVE_TASK_ROUTES = [
   { method: 'POST', path: '/api/v1/services/aigc/text2image/image-synthesis' },
   { method: 'POST', path: '/api/v1/services/aigc/video-generation/video-synthesis' },
   { method: 'GET', path: '/api/v1/tasks/:id' },
+  { method: 'POST', path: '/api/v1/tasks/:id/cancel' },
 ] as const;
 
 const SYNTHESIS_OF: Readonly<Record<string, NativeSynthesis>> = {
@@ -25,7 +28,7 @@ const SYNTHESIS_OF: Readonly<Record<string, NativeSynthesis>> = {
 };
 
 export function isNativeTaskRoute(path: string): boolean {
-  return path.startsWith('/api/v1/');
+  return path.startsWith(NATIVE_PATH_PREFIX);
 }
 
 /** Every native create is asynchronous here: the header DashScope requires is accepted, any other value refused. */
@@ -54,6 +57,11 @@ export async function handleNativeTaskRoute(deps: TaskDeps, call: HttpCall): Pro
   }
   const id = call.params.id ?? '';
   note.taskId = clip(id, TASK_ID_MAX_CHARS);
+  if (call.route.path === '/api/v1/tasks/:id/cancel') {
+    // DashScope answers a cancel with the request id alone; a refusal is its UnsupportedOperation
+    await cancelTask(deps, id, requestId, principal);
+    return json({ request_id: requestId });
+  }
   try {
     const task = await getTaskOr404(deps.tasks, id, principal);
     return json(await toNativeTask(task, deps.objects, deps.config.SIGNED_URL_TTL_S, requestId));

@@ -220,4 +220,19 @@ describe('native task query', () => {
     expect(r.json.output).toMatchObject({ task_id: t.id, task_status: native, ...(error ?? {}) });
     expect(r.json.output!.end_time === undefined).toBe(native === 'PENDING' || native === 'RUNNING');
   });
+
+  it('cancels a PENDING task at the cancel path, refuses a second cancel with UnsupportedOperation, and cancels nothing of another tenant', async () => {
+    const id = (await call(KEY_A, 'POST', VIDEO, video)).json.output!.task_id as string;
+    const theirs = await call(KEY_B, 'POST', `/api/v1/tasks/${id}/cancel`);
+    expect(theirs.status).toBe(404);
+    expect(theirs.json).toEqual({ code: 'NotFound', message: `no task with id '${id}'`, request_id: expect.any(String) });
+    expect((await h.tasks.get(id))?.status).toBe('PENDING');
+    const r = await call(KEY_A, 'POST', `/api/v1/tasks/${id}/cancel`);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ request_id: r.headers.get('x-request-id') });
+    expect((await call(KEY_A, 'GET', `/api/v1/tasks/${id}`)).json.output).toMatchObject({ task_status: 'CANCELED', end_time: expect.any(String) });
+    const again = await call(KEY_A, 'POST', `/api/v1/tasks/${id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ code: 'UnsupportedOperation', message: expect.stringContaining('is CANCELED') });
+  });
 });
