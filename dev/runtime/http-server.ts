@@ -49,7 +49,7 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     try {
       await invocations.track(fn, trigger, requestId, () => fn.http!(req, res, found));
     } catch (e) {
-      if (sendError(res, e, requestId) >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
+      if (sendError(res, e, requestId, errorShapeOf(path)) >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
     }
   };
 

@@ -21,6 +21,12 @@ async function fromLayer({ url }: { url: URL }): Promise<{ data: Uint8Array; med
   return { data: new Uint8Array(await res.arrayBuffer()), mediaType: res.headers.get('content-type') ?? undefined };
 }
 
+/** This month's ledger row of a model, from the layer's usage report (local open mode: the admin's view). */
+async function usageOf(model: string): Promise<{ requests: number; cost_cny: number; units: Record<string, number> } | undefined> {
+  const report = (await (await fetch(`${origin}/v1/usage?group_by=model`)).json()) as { data: { model?: string; requests: number; cost_cny: number; units: Record<string, number> }[] };
+  return report.data.find((row) => row.model === model);
+}
+
 describe('@ai-sdk/alibaba against npm start', () => {
   it('embedMany embeds on the native path, in input order, with usage', async () => {
     const values = ['a red fox', 'a grey wolf', 'fresh snow', 'a frozen lake', 'pine trees', 'a cabin', 'smoke', 'stars', 'the moon', 'dawn', 'a river', 'ice'];
@@ -31,6 +37,7 @@ describe('@ai-sdk/alibaba against npm start', () => {
     expect(r.usage.tokens).toBeGreaterThan(0);
     const again = await embedMany({ model: alibaba.embedding('text-embedding-v4'), values: [values[11]!], providerOptions: { alibaba: { dimension: 512 } }, maxRetries: 0 });
     expect(again.embeddings[0]).toEqual(r.embeddings[11]);
+    expect((await usageOf('text-embedding-v4'))?.units.prompt_tokens).toBeGreaterThanOrEqual(r.usage.tokens);
   });
 
   it("experimental_generateVideo creates a native task, polls it and gets the layer's persisted MP4", async () => {
@@ -55,6 +62,10 @@ describe('@ai-sdk/alibaba against npm start', () => {
     const view = (await (await fetch(`${origin}/v1/tasks/${meta.taskId}`)).json()) as { status: string; outputs: { key: string }[] };
     expect(view.status).toBe('PERSISTED');
     expect(url.pathname).toBe(`/_oss/${view.outputs[0]!.key}`);
+    // billed in the layer's ledger, like any task
+    const billed = await usageOf('wan2.5-t2v-preview');
+    expect(billed?.requests).toBeGreaterThanOrEqual(1);
+    expect(billed?.cost_cny).toBeGreaterThan(0);
   }, 180_000);
 
   it('generateText chats on the compatible-mode path', async () => {
