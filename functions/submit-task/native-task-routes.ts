@@ -35,7 +35,7 @@ export function isNativeTaskRoute(path: string): boolean {
 function checkAsyncHeader(call: HttpCall): void {
   const raw = call.req.headers['x-dashscope-async'];
   if (raw === undefined) return;
-  if (raw !== 'enable') throw new InvalidRequestError('invalid_request', "X-DashScope-Async: only 'enable' is supported (tasks are asynchronous)", 'X-DashScope-Async');
+  if (typeof raw !== 'string' || raw.trim().toLowerCase() !== 'enable') throw new InvalidRequestError('invalid_request', "X-DashScope-Async: only 'enable' is supported (tasks are asynchronous)", 'X-DashScope-Async');
 }
 
 export async function handleNativeTaskRoute(deps: TaskDeps, call: HttpCall): Promise<void> {
