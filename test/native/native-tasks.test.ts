@@ -207,6 +207,14 @@ describe('native task query', () => {
     expect(r.json.usage).toEqual({ image_count: 1 });
   });
 
+  it('answers a persisted task of another type (speech, made through /v1/tasks) with its URL in results[], never video_url', async () => {
+    const t = await storedTask({ type: 'text-to-speech', model: 'qwen3-tts-flash', status: 'PERSISTED', input: { text: 'hello' }, parameters: { voice: 'Cherry' }, outputs: [{ index: 0, key: 'media/2026/12/03/t/0.wav' }] });
+    const r = await call(KEY_A, 'GET', `/api/v1/tasks/${t.id}`);
+    expect(r.json.output).toMatchObject({ task_status: 'SUCCEEDED', results: [{ url: expect.stringContaining('/_oss/media/2026/12/03/t/0.wav') }] });
+    expect(r.json.output).not.toHaveProperty('video_url');
+    expect(r.json.output).not.toHaveProperty('task_metrics');
+  });
+
   it.each([
     { status: 'FAILED', error: { code: 'InvalidParameter.FileDownload', message: 'download failed' }, native: 'FAILED' },
     { status: 'EXPIRED', error: { code: 'ResultsExpired', message: 'the result URLs expired before the results could be copied to storage' }, native: 'FAILED' },

@@ -78,14 +78,15 @@ export async function toNativeTask(task: Task, objects: Pick<ObjectStore, 'url'>
         .map(async (o) => (o.key ? { url: await objects.url(o.key, ttlSeconds) } : { code: o.error?.code ?? 'NoResult', message: o.error?.message ?? 'no result' })),
     );
     const prompt = typeof task.input.prompt === 'string' ? { orig_prompt: task.input.prompt } : {};
-    if (task.type === 'text-to-image') {
-      output.results = results.map((r) => ('url' in r ? { ...prompt, ...r } : r));
-      const ok = results.filter((r) => 'url' in r).length;
-      output.task_metrics = { TOTAL: results.length, SUCCEEDED: ok, FAILED: results.length - ok };
-    } else {
+    if (task.type === 'text-to-video' || task.type === 'image-to-video') {
       const video = results.find((r): r is { url: string } => 'url' in r);
       if (video) output.video_url = video.url;
       Object.assign(output, prompt);
+    } else {
+      // images as DashScope lists them; any other output (speech, made through /v1/tasks) in the same list
+      output.results = results.map((r) => ('url' in r ? { ...prompt, ...r } : r));
+      const ok = results.filter((r) => 'url' in r).length;
+      if (task.type === 'text-to-image') output.task_metrics = { TOTAL: results.length, SUCCEEDED: ok, FAILED: results.length - ok };
     }
   }
   if (task.usage && (status === 'SUCCEEDED' || status === 'FAILED')) body.usage = task.usage;
