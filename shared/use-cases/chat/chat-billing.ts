@@ -19,11 +19,15 @@ export function promptSize(messages: readonly ChatMessage[], tools: unknown): { 
   return { likely: estimateTokens(text), bound: text.length };
 }
 
-/** The most output the call may be billed for: max_tokens (or the model's ceiling), plus the thinking budget when it thinks. */
+/**
+ * The most output the call may be billed for: max_tokens (or the model's ceiling), plus the thinking budget when it
+ * thinks, for each of the `n` answers asked for.
+ */
 export function maxOutputTokens(model: ChatModel, req: ChatRequest, plan: ChatPlan): number {
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;
   const budget = plan.upstream.thinking_budget;
-  return chatOutputCeiling(model, { thinking: plan.thinking, ...(maxTokens != null ? { maxTokens } : {}), ...(budget !== undefined ? { thinkingBudget: budget } : {}) });
+  const one = chatOutputCeiling(model, { thinking: plan.thinking, ...(maxTokens != null ? { maxTokens } : {}), ...(budget !== undefined ? { thinkingBudget: budget } : {}) });
+  return one * (req.n ?? 1);
 }
 
 export function chatDemand(

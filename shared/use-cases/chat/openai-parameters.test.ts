@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireModel } from '../../catalog/catalog.ts';
+import { maxOutputTokens } from './chat-billing.ts';
 import { planChat } from './chat-plan.ts';
 import { chatRequestSchema, type ChatRequest } from './chat-request.ts';
 import { buildUpstreamBody } from './chat-upstream-body.ts';
@@ -78,5 +79,14 @@ describe("OpenAI's parameter ranges on DashScope", () => {
     expect(() => req({ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) })).toThrow(/at most 16 pairs/);
     expect(() => req({ metadata: { k: 1 } })).toThrow();
     expect(() => req({ user: 'u'.repeat(257) })).toThrow();
+  });
+});
+
+describe('several answers and the budget reservation', () => {
+  it('reserves output for each of the n answers asked for', () => {
+    const one = req({ max_tokens: 100 });
+    const three = req({ max_tokens: 100, n: 3 });
+    const model = requireModel('qwen-plus', 'chat');
+    expect(maxOutputTokens(model, three, planChat(model, three))).toBe(3 * maxOutputTokens(model, one, planChat(model, one)));
   });
 });
