@@ -68,6 +68,8 @@ describe('response_format json_schema', () => {
     expect(typeof v.city).toBe('string');
     expect(Number.isInteger(v.population)).toBe(true);
     expect(stack.upstream.at(-1)!.body.response_format).toEqual({ type: 'json_object' });
+    const line = await stack.logged((l) => l.msg === 'request' && l.requestId === r.headers.get('x-request-id'));
+    expect(line.adjustments).toEqual({ jsonInstruction: true, schema: 'checked', attempts: 1 });
   });
 
   it('streams the checked answer as chunks ending with [DONE], usage when asked', async () => {

@@ -129,6 +129,20 @@ describe('createChatCompletion with response_format json_schema served by JSON m
     expect(told.at(-1)).toMatchObject({ attempts: 2 });
   });
 
+  it('saves the checked answer as the conversation turn, never the one that missed, and no instruction', async () => {
+    const { deps, bodies } = scriptedDeps(['{"city":"Hangzhou"}', '{"city":"Hangzhou","population":12000000}']);
+    const { ctx: c } = ctx();
+    await createChatCompletion(deps, schemaReq({ conversation_id: 'trip' }), c);
+    const turns = (await deps.conversations.get('acme/trip'))?.turns ?? [];
+    expect(turns).toHaveLength(1);
+    expect(turns[0]!.messages).toEqual([
+      { role: 'user', content: 'Tell me about Hangzhou' },
+      { role: 'assistant', content: '{"city":"Hangzhou","population":12000000}' },
+    ]);
+    // both attempts were sent the same messages: the instruction upstream, the client's own after it
+    expect(bodies[1]!.messages).toEqual(bodies[0]!.messages);
+  });
+
   it('ends a streamed request with an error answer, never a stream, when both answers miss the schema', async () => {
     const { deps } = scriptedDeps(['{}', '{}']);
     const { sink, events } = recordingSink();

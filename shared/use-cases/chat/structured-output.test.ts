@@ -77,6 +77,15 @@ describe('checking and replaying an answer', () => {
     expect(checkCompletion(completion('{"city":', 'length'), check)?.message).toMatch(/cut off by max_tokens/);
   });
 
+  it('lets a choice that calls a tool through unchecked, and replays the call', () => {
+    const calling = completion(null, 'tool_calls');
+    calling.choices[0]!.message.tool_calls = [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Hangzhou"}' } }];
+    expect(checkCompletion(calling, check)).toBeUndefined();
+    const chunks = replayChunks(calling, false);
+    expect(chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? [])).toEqual([{ index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Hangzhou"}' } }]);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+
   it('replays a whole answer as role, content pieces and finish chunks, with usage only when asked', () => {
     const text = JSON.stringify({ city: 'x'.repeat(150) });
     const chunks = replayChunks(completion(text), false);

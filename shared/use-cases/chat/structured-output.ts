@@ -81,12 +81,16 @@ export function applyStructured(body: Record<string, unknown> & { messages: unkn
   if (plan.instruction) body.messages = withInstruction(body.messages as ChatMessage[], plan.instruction);
 }
 
-/** The first choice whose answer does not match the schema, or undefined when all do. */
+/**
+ * The first choice whose answer does not match the schema, or undefined when all do. A choice that calls tools
+ * is not an answer yet (the schema applies to the answer after the tool results), so it is not checked.
+ */
 export function checkCompletion(completion: ChatCompletion, check: SchemaCheck): (SchemaMismatch & { choice: number }) | undefined {
   if (completion.choices.length === 0) return { choice: 0, path: '$', message: 'the answer has no choices' };
   for (const c of completion.choices) {
+    if (c.message.tool_calls?.length) continue;
     const content = c.message.content;
-    if (content == null || content === '') return { choice: c.index, path: '$', message: c.message.tool_calls?.length ? 'the model called a tool instead of answering' : 'the answer is empty' };
+    if (content == null || content === '') return { choice: c.index, path: '$', message: 'the answer is empty' };
     const problem = check.check(content);
     if (problem) return { choice: c.index, ...problem, ...(c.finish_reason === 'length' ? { message: `${problem.message} (the answer was cut off by max_tokens)` } : {}) };
   }
@@ -104,6 +108,9 @@ export function replayChunks(completion: ChatCompletion, includeUsage: boolean):
     chunks.push({ ...base, choices: [{ index: c.index, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
     const text = c.message.content ?? '';
     for (let i = 0; i < text.length; i += REPLAY_PIECE) chunks.push({ ...base, choices: [{ index: c.index, delta: { content: text.slice(i, i + REPLAY_PIECE) }, finish_reason: null }] });
+    // a tool call goes out whole, in one delta, as OpenAI's first delta of a call carries it
+    const calls = c.message.tool_calls ?? [];
+    if (calls.length) chunks.push({ ...base, choices: [{ index: c.index, delta: { tool_calls: calls.map((t, i) => ({ index: i, id: t.id, type: 'function', function: { name: t.function.name, arguments: t.function.arguments } })) }, finish_reason: null }] });
     chunks.push({ ...base, choices: [{ index: c.index, delta: {}, finish_reason: c.finish_reason ?? 'stop' }] });
   }
   if (includeUsage && completion.usage) chunks.push({ ...base, choices: [], usage: completion.usage });
