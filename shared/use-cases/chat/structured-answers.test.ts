@@ -106,6 +106,18 @@ describe('createChatCompletion with response_format json_schema served by JSON m
     await vi.waitFor(async () => expect(await ledger(guards)).toHaveLength(2));
   });
 
+  it('reserves budget for the schema the layer adds to the prompt', async () => {
+    const { deps } = scriptedDeps(['{"city":"Hangzhou","population":1}']);
+    const admitted: number[] = [];
+    const admit = deps.guard.admit.bind(deps.guard);
+    const guard = { ...deps.guard, admit: (d: Parameters<typeof admit>[0]) => (admitted.push(d.costMicros), admit(d)) };
+    const long = { ...citySchema, description: 'x'.repeat(20_000) };
+    await createChatCompletion({ ...deps, guard }, schemaReq(), ctx().ctx);
+    await createChatCompletion({ ...deps, guard }, schemaReq({ response_format: { type: 'json_schema', json_schema: { name: 'city', schema: long } } }), ctx().ctx).catch(() => undefined);
+    // qwen-plus input: 0.8 micro-CNY a token; the bound counts a token per character
+    expect(admitted[1]! - admitted[0]!).toBeGreaterThanOrEqual(20_000 * 0.8);
+  });
+
   it('admits the retry through the guards like any call: a tenant out of requests gets no second call', async () => {
     const { deps, bodies } = scriptedDeps(['{"city":1}', '{"city":"Hangzhou","population":1}']);
     const limited: Principal = { ...acme, tenant: 'limited', limits: { rpm: 1 } };
