@@ -107,13 +107,11 @@ export function planChat(model: ChatModel, req: ChatRequest, opts: PlanOptions =
 }
 
 function conflictError(model: ChatModel, conflict: ThinkingOffReason, param: string): ChatRequestError {
-  const always = model.thinking === 'always' ? ` (model '${model.id}' always thinks)` : '';
+  const always = model.thinking === 'always';
+  const why = always ? ` (model '${model.id}' always thinks)` : '';
+  const off = always ? 'use a model whose thinking can be switched off' : 'turn thinking off';
   if (conflict === 'json_mode') {
-    return new ChatRequestError(
-      'thinking_with_json_mode',
-      `thinking cannot be combined with JSON mode${always}: turn thinking off or drop response_format`,
-      model.thinking === 'always' ? 'response_format' : param,
-    );
+    return new ChatRequestError('thinking_with_json_mode', `thinking cannot be combined with JSON mode${why}: ${off} or drop response_format`, always ? 'response_format' : param);
   }
-  return new ChatRequestError('thinking_with_forced_tool', `a forced tool_choice cannot be combined with thinking${always}: use tool_choice "auto" or turn thinking off`, 'tool_choice');
+  return new ChatRequestError('thinking_with_forced_tool', `a forced tool_choice cannot be combined with thinking${why}: use tool_choice "auto" or ${off}`, 'tool_choice');
 }
