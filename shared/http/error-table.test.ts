@@ -14,7 +14,7 @@ import {
 } from '../dashscope/errors.ts';
 import { JsonInputError } from '../json/parse-json.ts';
 import { TaskConflictError } from '../ports/task-store.ts';
-import { ChatRequestError, ConversationBusyError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
+import { ChatRequestError, ConversationBusyError, StructuredOutputError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
@@ -64,6 +64,13 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
       { error: new UpstreamError('auth', 'upstream_auth_failed', 'key', undefined, true, 401), status: 502, code: 'upstream_auth_failed', shown: true },
       { error: new UpstreamError('quota', 'upstream_quota_exceeded', 'money', undefined, true, 400), status: 502, code: 'upstream_quota_exceeded', shown: true },
       { error: new UpstreamError('canceled', 'aborted', 'gone', undefined, false), status: 499, code: 'aborted', shown: false },
+    ],
+  ],
+  [
+    StructuredOutputError,
+    [
+      { error: new StructuredOutputError('city', 2, '$.population', 'expected int', 'rid'), status: 422, code: 'json_schema_mismatch', shown: true, param: 'response_format', headers: { 'x-dashscope-request-id': 'rid' } },
+      { error: new StructuredOutputError('city', 2, '$', 'not JSON', undefined), status: 422, code: 'json_schema_mismatch', shown: true, param: 'response_format' },
     ],
   ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
