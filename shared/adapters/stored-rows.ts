@@ -36,6 +36,7 @@ export const storedTaskSchema: z.ZodType<Task> = z.object({
       error: errorSchema.optional(),
     }).loose(),
   ),
+  fineTunedModel: z.string().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
   error: errorSchema.optional(),

@@ -7,6 +7,7 @@ import type { TaskStore } from '../../ports/task-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Config } from '../../config/config.ts';
 import type { TaskUpstream } from '../../ports/task-upstream.ts';
+import type { FineTuneUpstream } from '../../ports/fine-tune-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
 import type { Guard } from '../guards/guard.ts';
@@ -35,6 +36,8 @@ export interface TaskDeps {
   clock: Clock;
   ids: IdGenerator;
   dashscope: TaskUpstream;
+  /** DashScope's files and fine-tune jobs, for `fine-tune` tasks (absent: such a task cannot be sent). */
+  fineTunes?: FineTuneUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;

@@ -18,7 +18,8 @@ export const DEFAULT_MODELS: Readonly<Record<SubmittableType, string>> = {
 
 /** The validated request: `input` and `parameters` exactly as DashScope will receive them (defaults filled). */
 export interface TaskRequest {
-  type: SubmittableType;
+  /** A media type from `POST /v1/tasks`, or a `fine-tune` from `POST /v1/fine-tunes`. */
+  type: SubmittableType | 'fine-tune';
   model: string;
   input: Record<string, unknown>;
   parameters: Record<string, unknown>;
