@@ -11,6 +11,7 @@ import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleFineTuneRoute } from './fine-tune-routes.ts';
 import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
 
 export const FUNCTION_NAME = 'submit-task';
@@ -21,6 +22,8 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
   { method: 'GET', path: '/v1/usage' },
+  { method: 'POST', path: '/v1/fine-tunes' },
+  { method: 'GET', path: '/v1/fine-tunes/:id' },
 ] as const satisfies readonly RouteSpec[];
 
 /** What submit-task needs of a process's Deps: the task use cases' deps, the guards (limits, budgets, the ledger for usage) and who may call. */
@@ -35,7 +38,13 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   const taskDeps = { ...deps, guard: guardOf(deps) };
   return httpFunction(
-    { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => (call.route.path === '/v1/usage' ? handleUsageRoute(deps, call) : handleTaskRoute(taskDeps, call)) },
+    { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) =>
+        call.route.path === '/v1/usage'
+          ? handleUsageRoute(deps, call)
+          : call.route.path.startsWith('/v1/fine-tunes')
+            ? handleFineTuneRoute(taskDeps, call)
+            : handleTaskRoute(taskDeps, call),
+    },
     log,
   );
 }
