@@ -2,6 +2,7 @@
 // tenant (keyed by the object, its version and the line, so a redelivered event finds the same tasks) and
 // left to poll-task to send; a summary of each line's task id or error goes to `inbox-results/`.
 import { createHash } from 'node:crypto';
+import type { Principal } from '../../domain/tenant.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { BudgetExceededError } from '../guards/guard-errors.ts';
@@ -54,17 +55,25 @@ async function readAll(body: AsyncIterable<Buffer>, max: number): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-async function submitLine(deps: TaskDeps, tenant: string, key: string, etag: string | undefined, line: number, text: string, timings: TaskTimings): Promise<BatchLineResult> {
+interface BatchContext {
+  tenant: string;
+  principal: Principal | undefined;
+  key: string;
+  etag: string | undefined;
+  timings: TaskTimings;
+}
+
+async function submitLine(deps: TaskDeps, b: BatchContext, line: number, text: string): Promise<BatchLineResult> {
+  const { tenant, principal, key } = b;
   const refuse = (code: string, message: string): BatchLineResult => ({ line, error: { code, message } });
   if (Buffer.byteLength(text) > TASK_MAX_BODY_BYTES) return refuse('request_too_large', `the line exceeds ${TASK_MAX_BODY_BYTES} bytes`);
   try {
     const parsed = parseTaskRequest(parseJson(text));
     const request = { ...parsed, metadata: { ...parsed.metadata, inboxKey: key.slice(0, 512), inboxLine: String(line) } };
-    const principal = deps.tenants ? await deps.tenants.principal(tenant) : undefined;
     const result = await submitTask(
       deps,
-      { request, tenant, ...(principal ? { principal } : {}), idempotencyKey: lineKey(key, etag, line), requestId: `inbox:${key}#${line}`, defer: true },
-      timings,
+      { request, tenant, ...(principal ? { principal } : {}), idempotencyKey: lineKey(key, b.etag, line), requestId: `inbox:${key}#${line}`, defer: true },
+      b.timings,
     );
     return { line, taskId: result.task.id };
   } catch (e) {
@@ -92,8 +101,11 @@ export async function submitBatchFromInbox(deps: TaskDeps, key: string, tenant: 
     else if (filled.length > BATCH_MAX_LINES) summary = refused('too_many_lines', `${filled.length} task requests; at most ${BATCH_MAX_LINES} per batch (split the file)`);
     else {
       const results: BatchLineResult[] = [];
+      // the tenant's own limits and budgets apply as they would to its key
+      const principal = deps.tenants ? await deps.tenants.principal(tenant) : undefined;
+      const batch: BatchContext = { tenant, principal, key, etag: meta.etag, timings };
       // in order, one at a time: each line's admission sees the budget the lines before it reserved
-      for (const l of filled) results.push(await submitLine(deps, tenant, key, meta.etag, l.line, l.text, timings));
+      for (const l of filled) results.push(await submitLine(deps, batch, l.line, l.text));
       const submitted = results.filter((r) => 'taskId' in r).length;
       summary = { ...base, lines: filled.length, submitted, failed: results.length - submitted, results };
     }
