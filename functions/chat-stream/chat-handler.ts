@@ -11,6 +11,8 @@ import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
 import { ADJUSTED_HEADER, adjustedHeader } from '../../shared/use-cases/chat/openai-parameters.ts';
+import type { ChatAdjustments } from '../../shared/use-cases/chat/structured-output.ts';
+import { putAdjustmentHeaders } from './adjustment-headers.ts';
 import { createSseSink } from './sse-writer.ts';
 
 function headerConversationId(req: IncomingMessage): string | undefined {
@@ -40,7 +42,9 @@ export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: Ht
   if (adjusted) headers[ADJUSTED_HEADER] = call.note.adjusted = adjusted;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
-    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId });
+    // the sink builds its head from `headers` when it opens, after the adjustments are known
+    const onAdjusted = (a: ChatAdjustments) => putAdjustmentHeaders(headers, a);
+    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId, onAdjusted });
     if (outcome.completion && !res.headersSent && !call.gone.aborted) {
       if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
       sendJson(res, 200, outcome.completion, headers);

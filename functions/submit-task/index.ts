@@ -12,6 +12,7 @@ import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleFineTuneRoute } from './fine-tune-routes.ts';
 import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
 import { handleNativeTaskRoute, isNativeTaskRoute, NATIVE_TASK_ROUTES } from './native-task-routes.ts';
 
@@ -23,6 +24,8 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
   { method: 'GET', path: '/v1/usage' },
+  { method: 'POST', path: '/v1/fine-tunes' },
+  { method: 'GET', path: '/v1/fine-tunes/:id' },
   // DashScope's native async task API, at DashScope's own paths
   ...NATIVE_TASK_ROUTES,
 ] as const satisfies readonly RouteSpec[];
@@ -46,6 +49,7 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
       corsOrigins: deps.config.CORS_ALLOWED_ORIGINS,
       serve(call) {
         if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
+        if (call.route.path.startsWith('/v1/fine-tunes')) return handleFineTuneRoute(taskDeps, call);
         return isNativeTaskRoute(call.route.path) ? handleNativeTaskRoute(taskDeps, call) : handleTaskRoute(taskDeps, call);
       },
     },

@@ -22,6 +22,8 @@ export interface RequestNote {
   endUser?: string;
   /** Chat: the parameters sent upstream with other values than the client's (`x-adjusted-parameters`). */
   adjusted?: string;
+  /** Chat: what the layer changed to have the request served (JSON instruction, thinking off, a checked schema). */
+  adjustments?: { jsonInstruction: boolean; thinkingOff?: string; schema?: string; attempts?: number };
   /** Embeddings: texts in, batches sent upstream. */
   inputs?: number;
   batches?: number;
