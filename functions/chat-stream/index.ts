@@ -12,6 +12,7 @@ import { embedRequestSchema } from '../../shared/use-cases/chat/embed-request.ts
 import { listModels } from '../../shared/use-cases/chat/list-models.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { handleChat } from './chat-handler.ts';
+import { handleResponses } from './responses-handler.ts';
 import { chatFields, embedFields } from './request-log.ts';
 
 export const FUNCTION_NAME = 'chat-stream';
@@ -19,6 +20,7 @@ export const FUNCTION_NAME = 'chat-stream';
 export const routes = [
   { method: 'POST', path: '/v1/chat/completions' },
   { method: 'POST', path: '/v1/embeddings' },
+  { method: 'POST', path: '/v1/responses' },
   { method: 'GET', path: '/v1/models' },
 ] as const satisfies readonly RouteSpec[];
 
@@ -42,6 +44,13 @@ export function createHttpHandler(deps: Deps): HttpHandler {
             const outcome = await embed(body, call.gone.abortSignal, { principal: call.principal, requestId: call.requestId });
             Object.assign(call.note, embedFields(outcome));
             return json(outcome.response);
+          }
+          case '/v1/responses': {
+            const outcome = await handleResponses(chatDeps, call);
+            call.note.responseId = outcome.id;
+            if (outcome.chat) Object.assign(call.note, chatFields(outcome.chat));
+            else if (outcome.errorCode) Object.assign(call.note, { end: 'failed', errorCode: outcome.errorCode });
+            return;
           }
           case '/v1/chat/completions': {
             const outcome = await handleChat(chatDeps, call);

@@ -18,6 +18,8 @@ export interface RequestNote {
   usage?: { input?: number; output?: number; total?: number; reasoning?: number; cached?: number };
   conversationId?: string;
   historyTurns?: number;
+  /** Responses API: the response's id. */
+  responseId?: string;
   /** Embeddings: texts in, batches sent upstream. */
   inputs?: number;
   batches?: number;

@@ -29,6 +29,11 @@ export interface ChatContext {
   principal: Principal;
   /** The request's id (for logs; the ledger entry's id is the layer's own). */
   requestId: string;
+  /**
+   * A history of the layer's own naming instead of a conversation id (the Responses API's stored responses):
+   * read from one id of the caller's tenant, the new turn saved under another (or not saved).
+   */
+  history?: { readFrom?: string; saveAs?: string };
 }
 
 export interface ChatOutcome {
@@ -57,7 +62,7 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   const model = requireModel(req.model, 'chat');
   const plan = planChat(model, req);
   const conversationId = req.conversation_id ?? ctx.conversationId;
-  const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
+  const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : await openHistory(deps, ctx, req);
   const messages = session?.messages ?? req.messages;
   // one outcome object, filled in as things become known (no spreads per request on the hot path)
   const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };
@@ -83,6 +88,15 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   // billed once the answer is out (a non-streamed one is written as soon as this returns)
   settle();
   return served;
+}
+
+/** The session of `ctx.history`, when it names one. */
+async function openHistory(deps: ChatDeps, ctx: ChatContext, req: ChatRequest): Promise<ConversationSession | undefined> {
+  const h = ctx.history;
+  const id = h?.readFrom ?? h?.saveAs;
+  if (!h || !id) return undefined;
+  const tenant = ctx.principal.tenant;
+  return openConversation(deps, { tenant, id }, req.messages, ctx.signal, h.saveAs ? { saveAs: { tenant, id: h.saveAs } } : { readOnly: true });
 }
 
 /** Records what DashScope reported (or, for a stream cut off without usage, its prompt); releases when nothing reached DashScope's answer. */
