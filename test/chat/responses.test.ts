@@ -306,6 +306,32 @@ describe('POST /v1/responses', () => {
     expect(stack.upstream.length).toBe(calls);
   });
 
+  it('ends a stream that DashScope breaks off with response.failed, saves nothing, and logs the failure', async () => {
+    stack.emu.faults.add({ match: { path: '/compatible-mode/v1/chat/completions' }, times: 1, fault: { kind: 'reset', afterBytes: 900 } });
+    const r = await post({ model: 'qwen-plus', input: 'Write a long story about the sea.', stream: true });
+    expect(r.status).toBe(200);
+    const evs = events(r.text);
+    expect(ofType(evs, 'response.output_text.delta').length).toBeGreaterThan(0);
+    const last = evs.at(-1)!.data;
+    if (last.type !== 'response.failed') throw new Error(`ended with ${last.type}`);
+    expect(last.sequence_number).toBe(evs.length - 1);
+    expect(last.response).toMatchObject({ status: 'failed', error: { code: 'stream_interrupted', message: expect.stringContaining('broke off') } });
+    expect(ofType(evs, 'response.completed')).toEqual([]);
+    const follow = await json({ model: 'qwen-plus', input: 'Go on.', previous_response_id: last.response.id });
+    expect(follow.status).toBe(404);
+    const log = stack.requestLogs().findLast((l) => l.responseId === last.response.id);
+    expect(log).toMatchObject({ end: 'failed', stream: true, status: 200 });
+  });
+
+  it("names the Responses field when the chat rules refuse a combination (thinking with JSON mode is text.format's)", async () => {
+    const { status, body } = await json({ model: 'qwen-plus', input: 'Answer in JSON.', enable_thinking: true, text: { format: { type: 'json_object' } } });
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'thinking_with_json_mode', param: 'enable_thinking' });
+    const json2 = await json({ model: 'qwen-plus', input: 'Hello.', text: { format: { type: 'json_object' } } });
+    expect(json2.status).toBe(400);
+    expect(json2.body.error).toMatchObject({ code: 'json_word_missing', param: 'input' });
+  });
+
   it('works through the openai SDK, create and stream', async () => {
     const client = new OpenAI({ baseURL: stack.baseURL, apiKey: KEY_A, maxRetries: 0 });
     const r = await client.responses.create({ model: 'qwen-plus', input: 'Name a mountain.' });

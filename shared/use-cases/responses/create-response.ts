@@ -8,6 +8,7 @@ import type { ChatDeps } from '../chat/chat-deps.ts';
 import type { ChatMessage, ChatRequest } from '../chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../chat/create-chat-completion.ts';
 import { conversationKey } from '../chat/conversation-history.ts';
+import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { ResponseNotFoundError } from './response-errors.ts';
 import { isResponseId } from './response-ids.ts';
 import { toChatMessages } from './response-input.ts';
@@ -68,7 +69,7 @@ export async function createResponse(deps: ChatDeps, req: ResponsesRequest, ctx:
     });
   } catch (e) {
     // once the stream is open the error can only travel as an event
-    if (!translator?.isOpen) throw e;
+    if (!translator?.isOpen) throw inResponsesTerms(e);
     translator.fail(e);
     const code = (e as { code?: unknown }).code;
     return { id, errorCode: typeof code === 'string' ? code : 'internal_error' };
@@ -88,6 +89,22 @@ export async function createResponse(deps: ChatDeps, req: ResponsesRequest, ctx:
     usage: chat.usage ? toResponseUsage(chat.usage) : null,
   };
   return { id, chat, response };
+}
+
+/** The chat fields a refusal of the chat rules names, as the Responses request calls them. */
+const FIELD_NAMES: Record<string, string> = {
+  messages: 'input',
+  response_format: 'text.format',
+  reasoning_effort: 'reasoning.effort',
+  max_tokens: 'max_output_tokens',
+};
+
+/** A refusal naming a chat field, renamed to the field the client sent; anything else as it is. */
+function inResponsesTerms(e: unknown): unknown {
+  if (!(e instanceof InvalidRequestError) || !e.param || !(e.param in FIELD_NAMES)) return e;
+  const Refusal = e.constructor as typeof InvalidRequestError;
+  const named = FIELD_NAMES[e.param]!;
+  return new Refusal(e.code, e.message.replaceAll(e.param, named), named, { cause: e });
 }
 
 function requireSink(events: ResponseEventSink | undefined): ResponseEventSink {
