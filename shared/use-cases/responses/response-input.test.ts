@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CompletionMessage } from '../../ports/chat-upstream.ts';
 import { itemIdsOf, parseItemId } from './response-ids.ts';
 import { ResponseNotFoundError } from './response-errors.ts';
-import { toChatMessages } from './response-input.ts';
+import { LimitExceededError } from '../../validation/request-errors.ts';
+import { MAX_REFERENCED_RESPONSES, toChatMessages } from './response-input.ts';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.ts';
 
 const stored: Record<string, CompletionMessage> = {
@@ -61,5 +62,18 @@ describe('toChatMessages', () => {
       expect(err).toBeInstanceOf(ResponseNotFoundError);
       expect(err).toMatchObject({ code: 'item_not_found', param: 'input.1.id' });
     }
+  });
+
+  it(`refuses references to more than ${MAX_REFERENCED_RESPONSES} responses before reading the one past the bound`, async () => {
+    let reads = 0;
+    const counting = async (id: string) => {
+      reads++;
+      return id.length > 0 ? { role: 'assistant' as const, content: 'x' } : undefined;
+    };
+    const refs = Array.from({ length: MAX_REFERENCED_RESPONSES + 1 }, (_, k) => ({ type: 'item_reference', id: `msg_r${k}` }));
+    const err = await toChatMessages(input(refs), counting).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect(err).toMatchObject({ code: 'too_many_item_references', param: `input.${MAX_REFERENCED_RESPONSES}.id` });
+    expect(reads).toBe(MAX_REFERENCED_RESPONSES);
   });
 });

@@ -3,11 +3,15 @@
 // item_reference is looked up in the stored response its id names.
 import type { CompletionMessage, CompletionToolCall } from '../../ports/chat-upstream.ts';
 import type { ChatMessage } from '../chat/chat-request.ts';
+import { LimitExceededError } from '../../validation/request-errors.ts';
 import { parseItemId } from './response-ids.ts';
 import { ResponseNotFoundError } from './response-errors.ts';
 import type { InputItem, ResponsesRequest } from './responses-request.ts';
 
 /** The assistant's answer of a stored response, or undefined when the caller has no such response. */
+/** Each stored response an input refers to costs a read: a bound on them keeps one request's reads bounded. */
+export const MAX_REFERENCED_RESPONSES = 64;
+
 export type StoredAnswerLookup = (responseId: string) => Promise<CompletionMessage | undefined>;
 
 type Part = Extract<Extract<InputItem, { role: string }>['content'], unknown[]>[number];
@@ -47,8 +51,13 @@ export async function toChatMessages(input: ResponsesRequest['input'], lookup: S
     open.tool_calls = [...(open.tool_calls ?? []), { id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }];
   };
   const answers = new Map<string, CompletionMessage | undefined>();
-  const answerOf = async (responseId: string) => {
-    if (!answers.has(responseId)) answers.set(responseId, await lookup(responseId));
+  const answerOf = async (responseId: string, param: string) => {
+    if (!answers.has(responseId)) {
+      if (answers.size >= MAX_REFERENCED_RESPONSES) {
+        throw new LimitExceededError('too_many_item_references', `input refers to items of more than ${MAX_REFERENCED_RESPONSES} responses; send the items themselves`, param);
+      }
+      answers.set(responseId, await lookup(responseId));
+    }
     return answers.get(responseId);
   };
 
@@ -75,7 +84,7 @@ export async function toChatMessages(input: ResponsesRequest['input'], lookup: S
         break;
       case 'item_reference': {
         const ref = parseItemId(item.id);
-        const answer = ref ? await answerOf(ref.responseId) : undefined;
+        const answer = ref ? await answerOf(ref.responseId, `input.${i}.id`) : undefined;
         if (!ref || !answer) throw new ResponseNotFoundError('item', item.id, `input.${i}.id`);
         if (ref.kind === 'reasoning') break;
         if (ref.kind === 'message') {
