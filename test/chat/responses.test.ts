@@ -294,8 +294,10 @@ describe('POST /v1/responses', () => {
     ['an unknown field', { frobnicate: 1 }, 'frobnicate'],
     ['a conversation object', { conversation: 'conv_1' }, 'conversation'],
     ['truncation auto', { truncation: 'auto' }, 'truncation'],
-    ['a file input', { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input.0'],
-    ['a built-in tool call item', { input: [{ type: 'web_search_call', id: 'ws_1' }] }, 'input.0'],
+    ['a file input', { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input.0.content'],
+    ['a built-in tool call item', { input: [{ type: 'web_search_call', id: 'ws_1' }] }, 'input.0.type'],
+    ['an input item of an unknown role', { input: [{ role: 'tool', content: 'x' }] }, 'input.0.role'],
+    ['no input', { input: undefined }, 'input'],
     ['an empty input', { input: '' }, 'input'],
     ['temperature out of range', { temperature: 3 }, 'temperature'],
   ])('refuses %s with a 400 naming the field, and calls nothing', async (_name, extra, param) => {
@@ -303,6 +305,7 @@ describe('POST /v1/responses', () => {
     const { status, body } = await json({ model: 'qwen-plus', input: 'Hi', ...extra });
     expect(status).toBe(400);
     expect(body.error).toMatchObject({ param, type: 'invalid_request_error' });
+    expect(body.error?.message).toContain(param);
     expect(stack.upstream.length).toBe(calls);
   });
 

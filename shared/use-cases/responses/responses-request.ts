@@ -14,12 +14,14 @@ const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be an id of le
 const inputText = z.looseObject({ type: z.enum(['input_text', 'output_text']), text: z.string() });
 const inputImage = z.looseObject({ type: z.literal('input_image'), image_url: z.string().min(1, 'an image is given by image_url (file_id is not supported)'), detail: z.enum(['low', 'high', 'auto']).nullish() });
 const refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
-const contentPart = z.discriminatedUnion('type', [inputText, inputImage, refusal], { error: 'content parts are input_text, input_image, output_text or refusal (files and audio are not supported)' });
+const PARTS = 'input_text, input_image (by image_url), output_text or refusal parts (files and audio are not supported)';
+const contentPart = z.discriminatedUnion('type', [inputText, inputImage, refusal], { error: `must be one of ${PARTS}` });
+const content = z.union([z.string(), z.array(contentPart)], { error: `must be a string or a list of ${PARTS}` });
 
 const message = z.looseObject({
   type: z.literal('message').optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
-  content: z.union([z.string(), z.array(contentPart)]),
+  content,
   id: z.string().nullish(),
   status: z.string().nullish(),
 });
@@ -36,7 +38,7 @@ const functionCall = z.looseObject({
 const functionCallOutput = z.looseObject({
   type: z.literal('function_call_output'),
   call_id: z.string().min(1),
-  output: z.union([z.string(), z.array(contentPart)]),
+  output: content,
   id: z.string().nullish(),
   status: z.string().nullish(),
 });
@@ -47,14 +49,17 @@ const itemReference = z.looseObject({ type: z.literal('item_reference'), id: idS
 
 export const INPUT_ITEM_TYPES = ['message', 'function_call', 'function_call_output', 'reasoning', 'item_reference'] as const;
 
-const inputItem = z.union([
-  message,
-  z.discriminatedUnion('type', [functionCall, functionCallOutput, reasoning, itemReference], {
-    error: `must be a message or an item of type ${INPUT_ITEM_TYPES.join(', ')} (built-in tool calls are not supported)`,
-  }),
-]);
+const typedItem = z.discriminatedUnion('type', [functionCall, functionCallOutput, reasoning, itemReference], {
+  error: `must be a message or an item of type ${INPUT_ITEM_TYPES.join(', ')} (built-in tool calls are not supported)`,
+});
+const inputItem = z.union([message, typedItem]);
+
+/** The schema an item is checked against for its error: a message unless it names another type. */
+const itemSchemaOf = (item: unknown) => {
+  const type = typeof item === 'object' && item !== null ? (item as { type?: unknown }).type : undefined;
+  return type === undefined || type === 'message' ? message : typedItem;
+};
 export type InputItem = z.infer<typeof inputItem>;
-const inputItems = z.array(inputItem).min(1, 'must hold at least one item');
 
 const functionTool = z.looseObject({
   type: z.literal('function', { error: "only tools of type 'function' are supported (built-in tools such as web_search or file_search are not)" }),
@@ -85,7 +90,7 @@ const unsupported = (what: string) => z.any().refine((v) => v == null || v === f
 
 export const responsesRequestSchema = z.strictObject({
   model: z.string().min(1).max(MODEL_ID_MAX_CHARS, `must be at most ${MODEL_ID_MAX_CHARS} characters`),
-  input: z.union([z.string().min(1, 'must not be empty'), inputItems]),
+  input: z.union([z.string().min(1, 'must not be empty'), z.array(inputItem).min(1, 'must hold at least one item')], { error: 'must be a string or a list of items' }),
   instructions: z.string().nullish(),
   previous_response_id: idSchema.nullish(),
   store: z.boolean().nullish(),
@@ -126,13 +131,22 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
     const key = clip(String(unknown.keys[0] ?? ''), 40);
     throw new InvalidRequestError('unknown_parameter', `Unknown parameter: '${key}' (not supported by this service)`, key);
   }
-  // a bad item is named by its place (input.3), not by the union of a string and a list that input is
-  const input = (body as { input?: unknown }).input;
-  const items = Array.isArray(input) ? inputItems.safeParse(input) : undefined;
-  const { message, param } = describeIssues(items && !items.success ? prefixed(items.error, 'input') : r.error);
+  // a bad item is named by its place and its own fault (input.3.content), not by the unions input is made of
+  const input = typeof body === 'object' && body !== null ? (body as { input?: unknown }).input : undefined;
+  if (input === undefined || input === null) throw new InvalidRequestError('invalid_request', 'input: is required (a string or a list of items)', 'input');
+  if (Array.isArray(input)) {
+    for (const [i, item] of input.entries()) {
+      const one = itemSchemaOf(item).safeParse(item);
+      if (!one.success) {
+        const { message, param } = describeIssues(prefixed(one.error, 'input', i));
+        throw new InvalidRequestError('invalid_request', message, param);
+      }
+    }
+  }
+  const { message, param } = describeIssues(r.error);
   throw new InvalidRequestError('invalid_request', message, param);
 }
 
-function prefixed(error: z.ZodError, field: string): z.ZodError {
-  return new z.ZodError(error.issues.map((i) => ({ ...i, path: [field, ...i.path] })));
+function prefixed(error: z.ZodError, ...at: PropertyKey[]): z.ZodError {
+  return new z.ZodError(error.issues.map((i) => ({ ...i, path: [...at, ...i.path] })));
 }
