@@ -17,6 +17,7 @@ import { TaskConflictError } from '../ports/task-store.ts';
 import { ChatRequestError, ConversationBusyError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
+import { ResponseNotFoundError } from '../use-cases/responses/response-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { ERROR_TABLE, toErrorResponse } from './error-table.ts';
 import { HttpError } from './errors.ts';
@@ -67,6 +68,13 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
     ],
   ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
+  [
+    ResponseNotFoundError,
+    [
+      { error: new ResponseNotFoundError('response', 'resp_x', 'previous_response_id'), status: 404, code: 'response_not_found', shown: true, param: 'previous_response_id' },
+      { error: new ResponseNotFoundError('item', 'msg_x', 'input.2.id'), status: 404, code: 'item_not_found', shown: true, param: 'input.2.id' },
+    ],
+  ],
   [
     RateLimitedError,
     [
