@@ -345,3 +345,37 @@ describe('POST /v1/responses', () => {
     expect(text).toBe(r.output_text);
   });
 });
+
+describe('POST /v1/responses when the client goes away', () => {
+  let slow: ChatStack;
+  beforeAll(async () => {
+    slow = await startChatStack({ emulator: { chunkDelayMs: 10, replyTokens: 60 } });
+  });
+  afterAll(async () => slow?.close());
+
+  it('cancels the upstream request mid-stream, logs the request aborted and keeps no response', async () => {
+    const c = new OpenAI({ baseURL: slow.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const before = slow.emu.requests.length;
+    const controller = new AbortController();
+    const stream = await c.responses.create({ model: 'qwen-plus', input: 'Count slowly to a thousand.', stream: true }, { signal: controller.signal });
+    let id = '';
+    let deltas = 0;
+    try {
+      for await (const e of stream) {
+        if (e.type === 'response.created') id = e.response.id;
+        if (e.type === 'response.output_text.delta' && ++deltas === 3) controller.abort();
+      }
+    } catch {
+      // the SDK may surface the abort as an error; the point is what happened upstream
+    }
+    const abortedUpstream = (r: { path: string; aborted: boolean }) => r.path === '/compatible-mode/v1/chat/completions' && r.aborted;
+    await slow.emu.whenRequests((all) => all.slice(before).some(abortedUpstream));
+    const log = await slow.logged((l) => l.msg === 'request' && l.path === '/v1/responses' && l.end === 'aborted');
+    expect(log).toMatchObject({ status: 499, responseId: id, tenant: 'local' });
+    expect(id).toMatch(/^resp_/);
+    expect(await slow.deps.conversations.get(`local/responses/${id}`)).toBeUndefined();
+    // the same request read to its end is kept under that key
+    const whole = await c.responses.create({ model: 'qwen-plus', input: 'Count to three.' });
+    expect(await slow.deps.conversations.get(`local/responses/${whole.id}`)).toMatchObject({ turns: [expect.objectContaining({ messages: [expect.objectContaining({ role: 'user' }), expect.objectContaining({ role: 'assistant' })] })] });
+  });
+});
