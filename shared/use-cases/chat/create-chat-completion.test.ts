@@ -60,7 +60,7 @@ function recordingSink() {
   const events: string[] = [];
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
-    forward: (c) => void events.push(`chunk:${contentOf(JSON.parse(c.json) as Parameters<typeof contentOf>[0])}`),
+    forward: (c) => void events.push(`chunk:${contentOf(c.chunk)}`),
     send: (c) => void events.push(`chunk:${contentOf(c)}`),
     flush: () => undefined,
     done: () => void events.push('done'),

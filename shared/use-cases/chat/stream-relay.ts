@@ -15,8 +15,11 @@ import { isAbort, toUpstreamError } from './upstream-error.ts';
 export interface ChatStreamSink {
   /** Sends the response head; called once, right before the first chunk. */
   open(info: { dashscopeRequestId?: string }): void;
-  /** Adds a chunk's text, as DashScope sent it (less a null usage the client did not ask for), to what the next flush sends. */
-  forward(chunk: Pick<RelayedChunk, 'json' | 'frame'>): void;
+  /**
+   * Adds a chunk to what the next flush sends: its text (`json`, `frame`) as DashScope sent it, less a null usage
+   * the client did not ask for.
+   */
+  forward(chunk: RelayedChunk): void;
   /** Adds a chunk the relay changed (repaired tool calls) to what the next flush sends. */
   send(chunk: ChatChunk): void;
   /**
@@ -134,5 +137,17 @@ function forwardShaped(sink: ChatStreamSink, item: RelayedChunk, includeUsage: b
   if (includeUsage) return sink.forward(item);
   const json = withoutNullUsage(item.json);
   if (json === item.json) sink.forward(item);
-  else sink.forward({ json });
+  else sink.forward(withText(item, json));
+}
+
+/** The chunk with other text (no whole frame to send as it came); `chunk` is still the one read. */
+function withText(item: RelayedChunk, json: string): RelayedChunk {
+  return {
+    needsInspection: item.needsInspection,
+    hasText: item.hasText,
+    json,
+    get chunk() {
+      return item.chunk;
+    },
+  };
 }

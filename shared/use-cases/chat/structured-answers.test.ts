@@ -62,7 +62,7 @@ function recordingSink() {
   const chunks: ChatChunk[] = [];
   const sink: ChatStreamSink = {
     open: () => void events.push('open'),
-    forward: (c) => void chunks.push(JSON.parse(c.json) as ChatChunk),
+    forward: (c) => void chunks.push(c.chunk),
     send: (c) => void chunks.push(c),
     flush: () => void events.push(`flush:${chunks.length}`),
     done: () => void events.push('done'),
