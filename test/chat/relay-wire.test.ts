@@ -1,6 +1,6 @@
 // What reaches the client's socket when chat-stream relays a DashScope stream: the stream's reader, the relay
 // and the SSE writer together, with the upstream body and the client's response both played by fakes.
-import type { ChatUpstream } from '../../shared/ports/chat-upstream.ts';
+import type { ChatUpstream, RelayedChunk } from '../../shared/ports/chat-upstream.ts';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -78,6 +78,16 @@ describe('a relayed stream on the client\'s socket', () => {
     for (const w of plain.writes) expect(JSON.parse(w.slice('data: '.length))).not.toHaveProperty('usage');
     const asked = await relay([withNull('Hi'), finish, usage, 'data: [DONE]\n\n'], true);
     expect(asked.writes).toEqual([withNull('Hi'), finish, usage]);
+  });
+
+  it('hands a sink that reads the parsed chunk the same chunk when its null usage was cut from the text', async () => {
+    const body = Object.assign(Readable.from([frame('{"index":0,"delta":{"content":"Hi"},"finish_reason":null}', ',"usage":null'), stop, 'data: [DONE]\n\n'].map((r) => Buffer.from(r))), { dump: async () => undefined });
+    const dashscope: Pick<ChatUpstream, 'chatRelay'> = { chatRelay: async () => ({ requestId: 'ds-1', stream: { pump: (onRead) => pumpRelayChunks(body, new Deadline(5_000), 'ds-1', onRead) } }) };
+    const seen: { text: string; content: unknown }[] = [];
+    const sink = { open: () => undefined, forward: (c: RelayedChunk) => void seen.push({ text: c.json, content: c.chunk.choices[0]?.delta?.content }), send: () => undefined, flush: () => undefined, done: () => undefined, fail: () => undefined };
+    await relayChatStream(dashscope, { model: 'qwen-plus', messages: [], stream: true }, { signal: new AbortController().signal, sink, includeUsage: false, assemble: false, startedAt: performance.now() });
+    expect(seen[0]!.content).toBe('Hi');
+    expect(seen[0]!.text).not.toContain('usage');
   });
 
   it('gives every choice of every chunk a finish_reason, null until the end', async () => {
