@@ -1,4 +1,4 @@
-// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, models).
+// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, speech, models).
 // A web function: FC runs our HTTP server (server.ts, with /healthz); the local runtime mounts this handler.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf } from '../../shared/deps/guard-of.ts';
@@ -12,6 +12,8 @@ import { embedRequestSchema } from '../../shared/use-cases/chat/embed-request.ts
 import { listModels } from '../../shared/use-cases/chat/list-models.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { handleChat } from './chat-handler.ts';
+import { handleSpeech } from './speech-handler.ts';
+import { speechOf } from '../../shared/deps/speech-of.ts';
 import { chatFields, embedFields } from './request-log.ts';
 
 export const FUNCTION_NAME = 'chat-stream';
@@ -20,11 +22,14 @@ export const routes = [
   { method: 'POST', path: '/v1/chat/completions' },
   { method: 'POST', path: '/v1/embeddings' },
   { method: 'GET', path: '/v1/models' },
+  { method: 'POST', path: '/v1/audio/speech' },
 ] as const satisfies readonly RouteSpec[];
 
 export function createHttpHandler(deps: Deps): HttpHandler {
   const chatDeps = { ...deps, guard: guardOf(deps) };
   const embed = createEmbedder(chatDeps);
+  const speech = speechOf(deps);
+  const speechDeps = speech ? { ...chatDeps, speech } : undefined;
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   return httpFunction<(typeof routes)[number]>(
     {
@@ -43,6 +48,9 @@ export function createHttpHandler(deps: Deps): HttpHandler {
             Object.assign(call.note, embedFields(outcome));
             return json(outcome.response);
           }
+          case '/v1/audio/speech':
+            if (!speechDeps) throw new Error('no speech upstream is configured');
+            return handleSpeech(speechDeps, call);
           case '/v1/chat/completions': {
             const outcome = await handleChat(chatDeps, call);
             if (outcome) Object.assign(call.note, chatFields(outcome));

@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** `http://127.0.0.1:<port>`: the local runtime every compat test talks to. */
     compatOrigin: string;
+    /** `http://127.0.0.1:<port>`: the emulator behind it (its control API under /_emulator/). */
+    compatEmulator: string;
   }
 }
 
@@ -21,6 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ...project.config.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', EMULATOR_PORT: String(emulatorPort) };
   const runtime = await startRuntimeProcess(env, port, 60_000);
   project.provide('compatOrigin', `http://127.0.0.1:${port}`);
+  project.provide('compatEmulator', `http://127.0.0.1:${emulatorPort}`);
   return async () => {
     await runtime.kill();
     rmSync(dataDir, { recursive: true, force: true });
