@@ -19,6 +19,8 @@ export interface TaskView {
   model: string;
   status: Task['status'];
   outputs: OutputView[];
+  /** A speech task's text: how many parts it is synthesised in, and how many are done. */
+  progress?: { parts: number; done: number };
   usage?: Record<string, unknown>;
   cost?: Task['cost'];
   error?: TaskError;
@@ -46,6 +48,7 @@ export async function toTaskView(task: Task, objects: Pick<ObjectStore, 'url'>, 
     model: task.model,
     status: task.status,
     outputs,
+    ...(task.speech ? { progress: { parts: task.speech.parts, done: task.speech.done.length } } : {}),
     ...(task.usage ? { usage: task.usage } : {}),
     ...(task.cost ? { cost: task.cost } : {}),
     ...(task.error ? { error: task.error } : {}),
