@@ -20,6 +20,7 @@ describe('parseSpeechRequest', () => {
       characters: 4,
     });
     expect(parseSpeechRequest({ model: 'qwen3-tts-flash', input: 'hi', voice: 'DYLAN', language_type: 'chinese' })).toMatchObject({ voice: 'Dylan', language: 'Chinese', format: 'wav' });
+    expect(parseSpeechRequest({ model: 'tts-1', input: 'hi', voice: { id: 'ono anna' } })).toMatchObject({ voice: 'Ono Anna' });
   });
 
   it.each([

@@ -18,7 +18,8 @@ const INPUT_MAX_CHARS = 4_096;
 const bodySchema = z.strictObject({
   model: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
   input: z.string().max(INPUT_MAX_CHARS, `must be at most ${INPUT_MAX_CHARS} characters`),
-  voice: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  // a name, or OpenAI's custom-voice object whose id names one
+  voice: z.union([z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'), z.strictObject({ id: z.string().min(1).max(64) })]),
   response_format: z.string().max(32).optional(),
   stream_format: z.string().max(32).optional(),
   speed: z.number().optional(),
@@ -61,9 +62,10 @@ export function parseSpeechRequest(raw: unknown): SpeechRequest {
   if (body.instructions !== undefined && body.instructions.trim() !== '') {
     throw bad('unsupported_parameter', `instructions: ${model.id} takes no speaking instructions; leave it out`, 'instructions');
   }
-  const voice = findVoiceOrOpenAi(model, body.voice);
+  const voiceName = typeof body.voice === 'string' ? body.voice : body.voice.id;
+  const voice = findVoiceOrOpenAi(model, voiceName);
   if (!voice) {
-    throw bad('unknown_voice', `voice '${clip(body.voice)}' is not a voice of ${model.id}; use one of: ${model.voices.join(', ')} (or OpenAI's ${Object.keys(OPENAI_VOICE_MAP).join(', ')})`, 'voice');
+    throw bad('unknown_voice', `voice '${clip(voiceName)}' is not a voice of ${model.id}; use one of: ${model.voices.join(', ')} (or OpenAI's ${Object.keys(OPENAI_VOICE_MAP).join(', ')})`, 'voice');
   }
   const language = body.language_type === undefined ? undefined : findLanguage(model, body.language_type);
   if (body.language_type !== undefined && !language) {
