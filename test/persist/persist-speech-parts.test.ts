@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseWav, QWEN_TTS_PCM, wavHeader } from '../../shared/audio/wav.ts';
 import type { ManifestOutput } from '../../shared/domain/manifest.ts';
+import { DownloadError } from '../../shared/ports/result-source.ts';
+import { PersistRetryableError } from '../../shared/use-cases/persist/persist-errors.ts';
 import { persistResult } from '../../shared/use-cases/persist/persist-result.ts';
 import { createHarness, type Harness } from './harness.ts';
 import { MemoryResultSource } from './memory-result-source.ts';
@@ -54,5 +56,16 @@ describe('persistResult: a speech output in parts', () => {
     expect(harness.mediaKeys()).toEqual([]);
     const task = await harness.task(taskId);
     expect(task.outputs[0]?.error).toMatchObject({ code: 'UnjoinableParts', message: expect.stringContaining('part 1 is 16000 Hz') });
+  });
+
+  it('leaves nothing stored and asks for another delivery when a part breaks off mid-way', async () => {
+    const cut = new DownloadError('transient', 'ConnectionFailed', 'download failed: ECONNRESET');
+    harness = createHarness({
+      results: new MemoryResultSource({ [partUrl(0)]: { bytes: wav(pcm(4_000, 3)) }, [partUrl(1)]: { bytes: wav(pcm(4_000, 5)), breaksAfter: 3_000, with: cut } }),
+    });
+    const { taskId, key } = await harness.seed([joinedOutput(2)]);
+    await expect(persistResult(harness.deps, key)).rejects.toBeInstanceOf(PersistRetryableError);
+    expect(harness.mediaKeys()).toEqual([]);
+    expect((await harness.task(taskId)).status).toBe('SUCCEEDED');
   });
 });
