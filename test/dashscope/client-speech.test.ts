@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DashScopeAmbiguousError, DashScopeStreamError } from '../../shared/dashscope/errors.ts';
-import { SPEECH_PATH } from '../../shared/dashscope/speech.ts';
+import { secureResultUrl, SPEECH_PATH } from '../../shared/dashscope/speech.ts';
 import { json } from './tiny-server.ts';
 import { clientHarness } from './client-harness.ts';
 
@@ -36,6 +36,14 @@ describe('synthesizeSpeech', () => {
     const { server, client } = await setup((_req, res) => res.destroy());
     await expect(client.synthesizeSpeech(body)).rejects.toBeInstanceOf(DashScopeAmbiguousError);
     expect(server.requests).toHaveLength(1);
+  });
+  it("gives DashScope's http:// OSS result URL as https (same signature), and leaves other hosts alone", async () => {
+    const oss = 'http://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/1d/a.wav?Expires=1900000000&Signature=abc%3D';
+    const answer = { output: { finish_reason: 'stop', audio: { url: oss, expires_at: 1_900_000_000, data: '' } }, usage: { characters: 4 }, request_id: RID };
+    const { client } = await setup((_req, res) => json(res, 200, answer));
+    expect((await client.synthesizeSpeech(body)).url).toBe(`https://${oss.slice('http://'.length)}`);
+    expect(secureResultUrl('http://127.0.0.1:9000/results/a.wav')).toBe('http://127.0.0.1:9000/results/a.wav');
+    expect(secureResultUrl('http://evil.example/x.aliyuncs.com/a.wav')).toBe('http://evil.example/x.aliyuncs.com/a.wav');
   });
 });
 
