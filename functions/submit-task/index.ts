@@ -1,5 +1,5 @@
-// submit-task: the HTTP face of async media tasks (submit, read, list, cancel) and the usage report, and the OSS
-// `inbox/` trigger. A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel; create and read also at DashScope's
+// native task paths) and the usage report, and the OSS `inbox/` trigger. A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the trigger.
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
@@ -12,7 +12,9 @@ import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { createInboxHandler } from './inbox-handler.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleFineTuneRoute } from './fine-tune-routes.ts';
 import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
+import { handleNativeTaskRoute, isNativeTaskRoute, NATIVE_TASK_ROUTES } from './native-task-routes.ts';
 
 export const FUNCTION_NAME = 'submit-task';
 
@@ -22,6 +24,10 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
   { method: 'GET', path: '/v1/usage' },
+  { method: 'POST', path: '/v1/fine-tunes' },
+  { method: 'GET', path: '/v1/fine-tunes/:id' },
+  // DashScope's native async task API, at DashScope's own paths
+  ...NATIVE_TASK_ROUTES,
 ] as const satisfies readonly RouteSpec[];
 
 /** What submit-task needs of a process's Deps: the task use cases' deps, the guards (limits, budgets, the ledger for usage) and who may call. */
@@ -37,7 +43,16 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const speech = speechOf(deps);
   const taskDeps = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps) };
   return httpFunction(
-    { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => (call.route.path === '/v1/usage' ? handleUsageRoute(deps, call) : handleTaskRoute(taskDeps, call)) },
+    {
+      routes,
+      auth: clientAuthFor(deps, log),
+      corsOrigins: deps.config.CORS_ALLOWED_ORIGINS,
+      serve(call) {
+        if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
+        if (call.route.path.startsWith('/v1/fine-tunes')) return handleFineTuneRoute(taskDeps, call);
+        return isNativeTaskRoute(call.route.path) ? handleNativeTaskRoute(taskDeps, call) : handleTaskRoute(taskDeps, call);
+      },
+    },
     log,
   );
 }

@@ -71,6 +71,7 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     clock: systemClock,
     ids: uuidIds,
     dashscope,
+    fineTunes: dashscope,
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
     guards: new TablestoreGuardStore(ots, guardTableNames(config.OTS_TABLE_PREFIX)),

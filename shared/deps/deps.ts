@@ -11,6 +11,7 @@ import type { GuardStore } from '../ports/guard-store.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
+import type { FineTuneUpstream } from '../ports/fine-tune-upstream.ts';
 import type { FcCredentials } from '../runtime/fc-credentials.ts';
 
 export interface Deps {
@@ -19,6 +20,8 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   dashscope: DashScopeClient;
+  /** DashScope's files and fine-tune jobs (the same client), for `fine-tune` tasks. */
+  fineTunes?: FineTuneUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;
