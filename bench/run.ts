@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ALL = ['chat-overhead', 'persist', 'poll', 'cold-start', 'client-import', 'guard-overhead'];
+const ALL = ['chat-overhead', 'persist', 'poll', 'cold-start', 'client-import', 'guard-overhead', 'speech-first-byte'];
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));

@@ -1,5 +1,5 @@
-// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, models),
-// also at DashScope's compatible-mode paths, and DashScope's native embeddings path.
+// chat-stream: the OpenAI-compatible face of DashScope (chat completions with streaming, embeddings, speech,
+// models), also at DashScope's compatible-mode paths, and DashScope's native embeddings path.
 // A web function: FC runs our HTTP server (server.ts, with /healthz); the local runtime mounts this handler.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf } from '../../shared/deps/guard-of.ts';
@@ -15,6 +15,8 @@ import { getModel, listModels } from '../../shared/use-cases/chat/list-models.ts
 import { validate } from '../../shared/validation/validate.ts';
 import { handleChat } from './chat-handler.ts';
 import { handleResponses } from './responses-handler.ts';
+import { handleSpeech } from './speech-handler.ts';
+import { speechOf } from '../../shared/deps/speech-of.ts';
 import { chatFields, embedFields } from './request-log.ts';
 
 export const FUNCTION_NAME = 'chat-stream';
@@ -27,6 +29,7 @@ export const routes = [
   { method: 'POST', path: '/v1/responses' },
   { method: 'GET', path: '/v1/models' },
   { method: 'GET', path: '/v1/models/:id' },
+  { method: 'POST', path: '/v1/audio/speech' },
   // DashScope's own base URLs on the layer's origin: its compatible mode, and the native embeddings path
   { method: 'POST', path: '/compatible-mode/v1/chat/completions' },
   { method: 'POST', path: '/compatible-mode/v1/embeddings' },
@@ -41,6 +44,8 @@ const COMPAT_PREFIX = '/compatible-mode';
 export function createHttpHandler(deps: Deps): HttpHandler {
   const chatDeps = { ...deps, guard: guardOf(deps) };
   const embed = createEmbedder(chatDeps);
+  const speech = speechOf(deps);
+  const speechDeps = speech ? { ...chatDeps, speech } : undefined;
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   return httpFunction<(typeof routes)[number]>(
     {
@@ -76,6 +81,9 @@ export function createHttpHandler(deps: Deps): HttpHandler {
             else if (outcome.errorCode) Object.assign(call.note, { end: 'failed', errorCode: outcome.errorCode });
             return;
           }
+          case '/v1/audio/speech':
+            if (!speechDeps) throw new Error('no speech upstream is configured');
+            return handleSpeech(speechDeps, call);
           case '/v1/chat/completions': {
             const outcome = await handleChat(chatDeps, call);
             if (outcome) Object.assign(call.note, chatFields(outcome));

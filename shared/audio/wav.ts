@@ -51,43 +51,69 @@ export function wavHeader(format: PcmFormat, dataBytes?: number): Buffer {
   return h;
 }
 
+export interface WavHead {
+  format: PcmFormat;
+  /** Where the samples start. */
+  dataOffset: number;
+  /** The `data` chunk's declared size: 0xffffffff (or past the file's end) in a streamed header. */
+  declaredBytes: number;
+}
+
 /**
- * Reads a RIFF/WAVE file of PCM samples: walks its chunks (skipping LIST and the like), takes the `fmt `
- * and `data` ones. A `data` size past the end of the file (a streamed header) means "to the end".
+ * Reads the head of a RIFF/WAVE file of PCM samples (its chunks up to the `data` chunk's header, skipping LIST
+ * and the like): undefined while `start` is too short to tell, WavFormatError when it is no PCM WAV.
  */
-export function parseWav(file: Buffer): ParsedWav {
-  if (file.length < 12 || file.toString('latin1', 0, 4) !== 'RIFF' || file.toString('latin1', 8, 12) !== 'WAVE') {
-    throw new WavFormatError('not a RIFF/WAVE file');
-  }
+export function readWavHead(start: Buffer): WavHead | undefined {
+  if (start.length < 12) return undefined;
+  if (start.toString('latin1', 0, 4) !== 'RIFF' || start.toString('latin1', 8, 12) !== 'WAVE') throw new WavFormatError('not a RIFF/WAVE file');
   let format: PcmFormat | undefined;
   let at = 12;
-  while (at + 8 <= file.length) {
-    const id = file.toString('latin1', at, at + 4);
-    const size = file.readUInt32LE(at + 4);
+  while (at + 8 <= start.length) {
+    const id = start.toString('latin1', at, at + 4);
+    const size = start.readUInt32LE(at + 4);
     const body = at + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > file.length) throw new WavFormatError('fmt chunk is truncated');
-      const encoding = file.readUInt16LE(body);
+      if (size < 16) throw new WavFormatError('fmt chunk is truncated');
+      if (body + 16 > start.length) return undefined;
+      const encoding = start.readUInt16LE(body);
       // 0xfffe (extensible) carries PCM too; anything else is compressed
       if (encoding !== 1 && encoding !== 0xfffe) throw new WavFormatError(`WAV encoding ${encoding} is not PCM`);
-      format = { channels: file.readUInt16LE(body + 2), sampleRate: file.readUInt32LE(body + 4), bitsPerSample: file.readUInt16LE(body + 14) };
+      format = { channels: start.readUInt16LE(body + 2), sampleRate: start.readUInt32LE(body + 4), bitsPerSample: start.readUInt16LE(body + 14) };
       if (!format.channels || !format.sampleRate || format.bitsPerSample % 8 !== 0 || !format.bitsPerSample) {
         throw new WavFormatError('fmt chunk describes no playable PCM');
       }
     } else if (id === 'data') {
       if (!format) throw new WavFormatError('data chunk before the fmt chunk');
-      const end = Math.min(file.length, body + size);
-      const blockAlign = format.channels * (format.bitsPerSample / 8);
-      // a partial last frame (a truncated stream) is dropped, so joined files stay frame-aligned
-      const usable = end - body - ((end - body) % blockAlign);
-      return { format, data: file.subarray(body, body + usable) };
+      return { format, dataOffset: body, declaredBytes: size };
     }
     at = body + size + (size % 2);
   }
-  throw new WavFormatError(format ? 'no data chunk' : 'no fmt chunk');
+  return undefined;
 }
 
-const sameFormat = (a: PcmFormat, b: PcmFormat) => a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
+const frameBytes = (f: PcmFormat): number => f.channels * (f.bitsPerSample / 8);
+
+/** The sample bytes of a WAV of `fileBytes` bytes with this head: as declared, or to the end, whole frames only. */
+export function wavDataBytes(head: WavHead, fileBytes: number): number {
+  const bytes = Math.max(0, Math.min(head.declaredBytes, fileBytes - head.dataOffset));
+  // a partial last frame (a truncated stream) is dropped, so joined files stay frame-aligned
+  return bytes - (bytes % frameBytes(head.format));
+}
+
+/** Reads a whole RIFF/WAVE file of PCM samples. A `data` size past the end of the file means "to the end". */
+export function parseWav(file: Buffer): ParsedWav {
+  const head = readWavHead(file);
+  if (!head) throw new WavFormatError(file.length < 12 ? 'not a RIFF/WAVE file' : 'no data chunk');
+  return { format: head.format, data: file.subarray(head.dataOffset, head.dataOffset + wavDataBytes(head, file.length)) };
+}
+
+/** Whether two formats are the same (parts of one format join into one file). */
+export const sameFormat = (a: PcmFormat, b: PcmFormat): boolean => a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
+
+/** What a joined file's part `i` differs in, for an error message. */
+export function formatMismatch(i: number, part: PcmFormat, first: PcmFormat): string {
+  return `part ${i} is ${part.sampleRate} Hz/${part.bitsPerSample}-bit/${part.channels} ch, part 0 ${first.sampleRate} Hz/${first.bitsPerSample}-bit/${first.channels} ch`;
+}
 
 /** One WAV holding the samples of `files` in order; they must share one format. */
 export function joinWav(files: readonly Buffer[]): Buffer {
@@ -101,9 +127,7 @@ export function joinWav(files: readonly Buffer[]): Buffer {
   });
   const format = parsed[0]!.format;
   parsed.forEach((p, i) => {
-    if (!sameFormat(p.format, format)) {
-      throw new WavFormatError(`part ${i} is ${p.format.sampleRate} Hz/${p.format.bitsPerSample}-bit/${p.format.channels} ch, part 0 ${format.sampleRate} Hz/${format.bitsPerSample}-bit/${format.channels} ch`);
-    }
+    if (!sameFormat(p.format, format)) throw new WavFormatError(formatMismatch(i, p.format, format));
   });
   const dataBytes = parsed.reduce((n, p) => n + p.data.length, 0);
   return Buffer.concat([wavHeader(format, dataBytes), ...parsed.map((p) => p.data)], WAV_HEADER_BYTES + dataBytes);

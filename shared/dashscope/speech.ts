@@ -26,6 +26,21 @@ const speechChunkSchema = z.looseObject({
   usage,
 });
 
+/**
+ * Qwen TTS hands out its WAV as an `http://` OSS URL. OSS serves the same signed URL over https (a signature
+ * covers the host and path, never the scheme), and results are only read over https from hosts that are not
+ * trusted origins, so an Alibaba Cloud host's URL is given as https.
+ */
+export function secureResultUrl(url: string): string {
+  if (!url.startsWith('http://')) return url;
+  try {
+    const u = new URL(url);
+    return u.hostname.toLowerCase().endsWith('.aliyuncs.com') ? `https://${url.slice('http://'.length)}` : url;
+  } catch {
+    return url;
+  }
+}
+
 const count = (n: number | null | undefined) => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined);
 
 export class SpeechApi {
@@ -41,7 +56,7 @@ export class SpeechApi {
     const a = data.output.audio;
     const characters = count(data.usage?.characters);
     const expiresAt = count(a.expires_at);
-    return { url: a.url, requestId: requestId || (data.request_id ?? ''), ...(expiresAt ? { expiresAt } : {}), ...(characters !== undefined ? { characters } : {}) };
+    return { url: secureResultUrl(a.url), requestId: requestId || (data.request_id ?? ''), ...(expiresAt ? { expiresAt } : {}), ...(characters !== undefined ? { characters } : {}) };
   }
 
   async stream(body: SpeechBody, opts: CallOptions = {}): Promise<SpeechStream> {

@@ -10,6 +10,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** `http://127.0.0.1:<port>`: the local runtime every compat test talks to. */
     compatOrigin: string;
+    /** `http://127.0.0.1:<port>`: the emulator behind it (its control API under /_emulator/). */
+    compatEmulator: string;
   }
 }
 
@@ -22,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = { ...project.config.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', EMULATOR_PORT: String(emulatorPort), EMULATOR_TIME_SCALE: '20', LOCAL_TIMER_INTERVAL_MS: '200' };
   const runtime = await startRuntimeProcess(env, port, 60_000);
   project.provide('compatOrigin', `http://127.0.0.1:${port}`);
+  project.provide('compatEmulator', `http://127.0.0.1:${emulatorPort}`);
   return async () => {
     await runtime.kill();
     rmSync(dataDir, { recursive: true, force: true });

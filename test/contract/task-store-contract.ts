@@ -110,6 +110,18 @@ export function runTaskStoreContract(name: string, options: TaskStoreContractOpt
       expect(read?.dashscopeTaskId).toBe('keep');
     });
 
+    it("keeps a speech task's synthesised parts across updates, and the attempt in flight until it is cleared", async () => {
+      const part = (index: number) => ({ index, url: `https://dashscope-result-bj.oss-cn-beijing.aliyuncs.com/${index}.wav?Expires=1`, expiresAt: at(100).toISOString(), characters: 600, dashscopeRequestId: `req-${index}` });
+      const task = makeTask({ type: 'text-to-speech', model: 'qwen3-tts-flash', status: 'QUEUED', input: { text: '你好。', voice: 'Cherry' }, parameters: {} });
+      await store.create(task);
+      const sent = await store.update(task.id, 1, { submitAttemptedAt: at(3).toISOString(), speech: { parts: 3, done: [part(0)] } }, at(3));
+      const done = await store.update(task.id, sent.version, { submitAttemptedAt: undefined, speech: { parts: 3, done: [part(0), part(1)] } }, at(4));
+      const read = await store.get(task.id);
+      expect(read).toEqual(done);
+      expect(read?.speech).toEqual({ parts: 3, done: [part(0), part(1)] });
+      expect(read && 'submitAttemptedAt' in read).toBe(false);
+    });
+
     it('rejects an update at a stale version with TaskConflictError and a missing row with TaskNotFoundError', async () => {
       const task = makeTask();
       await store.create(task);

@@ -69,6 +69,7 @@ describe('text-to-speech tasks end to end', () => {
     const parts = row.speech!.done;
     expect(parts.length).toBeGreaterThanOrEqual(5);
     expect(ttsCalls().length - before).toBe(parts.length);
+    expect(view.progress).toEqual({ parts: parts.length, done: parts.length });
     expect(row.input).toMatchObject({ voice: 'Cherry', language_type: 'Chinese' });
     expect(row.usage).toMatchObject({ characters: speechCharacters(text), parts: parts.length });
     expect(row.cost?.amount).toBeGreaterThan(0);

@@ -144,6 +144,23 @@ describe('npm run start:cloud', () => {
     });
   }
 
+  it('takes a text-to-speech task in two parts to PERSISTED as one WAV joined in the OSS stand-in', async () => {
+    const created = await post('/v1/tasks', { type: 'text-to-speech', input: { text: '山高水长，风清月明。'.repeat(40), voice: 'kai' } });
+    expect(created.status).toBe(202);
+    const view = await settled(((await created.json()) as TaskView).id);
+    expect(view.status, proc!.output().slice(-3000)).toBe('PERSISTED');
+    const manifest = manifestSchema.parse(JSON.parse((await readObject(manifestKey(view.id))).toString('utf8')));
+    const entry = manifest.outputs[0]!;
+    const parts = 'parts' in entry ? (entry.parts ?? []) : [];
+    expect(parts).toHaveLength(2);
+    const bytes = Buffer.from(await (await fetch(view.outputs[0]!.url!)).arrayBuffer());
+    expect(sha256(bytes)).toBe(view.outputs[0]!.sha256);
+    let expectedData = 0;
+    for (const p of parts) expectedData += ((await (await fetch(`${emulator}/_emulator/expected?url=${encodeURIComponent(p.url)}`)).json()) as { bytes: number }).bytes - 44;
+    expect(bytes.length).toBe(44 + expectedData);
+    expect(bytes.toString('latin1', 0, 4) + bytes.toString('latin1', 8, 12)).toBe('RIFFWAVE');
+  });
+
   it('keeps a conversation: the second turn on a conversation_id sends the first turn upstream again', async () => {
     type Answer = { usage: { prompt_tokens: number; completion_tokens: number } };
     const ask = async (conversation: string) => {

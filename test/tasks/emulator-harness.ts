@@ -85,7 +85,7 @@ export async function createEmulatorHarness(options: EmulatorOptions = {}): Prom
     while (pending.size) await Promise.allSettled([...pending]);
   };
 
-  const taskDeps = (hooks?: StepHooks): TaskDeps => ({ ...deps, ...(hooks ? { hooks } : {}) });
+  const taskDeps = (hooks?: StepHooks): TaskDeps => ({ ...deps, speech: deps.dashscope, ...(hooks ? { hooks } : {}) });
   let runs = 0;
   const poll = (o: Partial<PollOptions> = {}, hooks?: StepHooks) =>
     pollDueTasks(taskDeps(hooks), { requestId: `poll-${++runs}` }, { timings, queriesPerSecond: 15, maxRunMs: 3_000, idleCheckMs: 10, ...o });

@@ -19,6 +19,8 @@ export interface TaskView {
   model: string;
   status: Task['status'];
   outputs: OutputView[];
+  /** A speech task's text: how many parts it is synthesised in, and how many are done. */
+  progress?: { parts: number; done: number };
   /** A fine-tune's result: the fine-tuned model id. */
   fineTunedModel?: string;
   usage?: Record<string, unknown>;
@@ -48,6 +50,7 @@ export async function toTaskView(task: Task, objects: Pick<ObjectStore, 'url'>, 
     model: task.model,
     status: task.status,
     outputs,
+    ...(task.speech ? { progress: { parts: task.speech.parts, done: task.speech.done.length } } : {}),
     ...(task.fineTunedModel ? { fineTunedModel: task.fineTunedModel } : {}),
     ...(task.usage ? { usage: task.usage } : {}),
     ...(task.cost ? { cost: task.cost } : {}),
