@@ -8,6 +8,7 @@ import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, U
 import { upstreamAccountFailure } from '../use-cases/upstream-account.ts';
 import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
+import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { HttpError } from './errors.ts';
 
 /** How an error is answered: `expose` false replaces the message with one that quotes the request id. */
@@ -74,6 +75,7 @@ export const ERROR_TABLE: readonly Row<Error>[] = [
   row(RateLimitedError, (e) => ({ status: 429, code: e.code, message: e.message, expose: true, headers: { 'retry-after': String(e.retryAfterS) } })),
   row(BudgetExceededError, (e) => ({ status: 402, code: e.code, message: e.message, expose: true, type: 'insufficient_quota' })),
   row(UnknownTaskError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
+  row(UnknownPipelineError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(IdempotencyKeyReusedError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param })),
   row(TaskNotCancelableError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true })),
   row(TaskUpstreamError, taskUpstreamAnswer),
