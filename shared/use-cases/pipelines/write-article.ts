@@ -32,10 +32,21 @@ export type ArticleOutcome =
   /** No attempt will (refused, the service's key or account, a budget spent). */
   | { kind: 'failed'; code: string; message: string };
 
+/** The article's shape, given to the model as a JSON schema in the prompt (JSON mode takes no schema of its own). */
+const ARTICLE_JSON_SCHEMA = JSON.stringify({
+  type: 'object',
+  properties: {
+    title: { type: 'string' },
+    introduction: { type: 'string' },
+    sections: { type: 'array', minItems: 3, maxItems: 5, items: { type: 'object', properties: { heading: { type: 'string' }, body: { type: 'string' } }, required: ['heading', 'body'] } },
+    conclusion: { type: 'string' },
+  },
+  required: ['title', 'introduction', 'sections', 'conclusion'],
+});
+
 function prompts(p: Pipeline): { system: string; user: string } {
-  const shape = '{"title": string, "introduction": string, "sections": [{"heading": string, "body": string}], "conclusion": string}';
   return {
-    system: `You write articles. Answer with one JSON object only, of this shape: ${shape}. Write in ${PIPELINE_LANGUAGES[p.language]}; the tone is ${PIPELINE_STYLES[p.style].writing}.`,
+    system: `You write articles. Answer with one JSON object only, following this JSON schema:\n${ARTICLE_JSON_SCHEMA}\nWrite in ${PIPELINE_LANGUAGES[p.language]}; the tone is ${PIPELINE_STYLES[p.style].writing}. Section bodies are plain paragraphs (no headings).`,
     user: `Write an article about: ${p.topic}\nUse an introduction of two or three sentences, three to five sections of one or two paragraphs each, and a short conclusion. Answer in JSON.`,
   };
 }
