@@ -26,7 +26,7 @@ function timerEvent(event: Buffer | string): TimerEvent | undefined {
 }
 
 export function createEventHandler(deps: Deps): EventHandler {
-  const taskDeps: TaskDeps = { ...deps, logger: deps.logger.child({ fn: FUNCTION_NAME }), guard: guardOf(deps) };
+  const taskDeps: TaskDeps = { ...deps, speech: deps.dashscope, logger: deps.logger.child({ fn: FUNCTION_NAME }), guard: guardOf(deps) };
   return async (event, context) => {
     const timer = timerEvent(event);
     if (!timer) {

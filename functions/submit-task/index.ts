@@ -4,6 +4,7 @@
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
+import { speechOf } from '../../shared/deps/speech-of.ts';
 import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
 import { httpFunction } from '../../shared/http/http-function.ts';
@@ -50,7 +51,8 @@ function pipelineDepsOf<D extends TaskDeps & PipelineParts & { config: PipelineC
 
 export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const log = deps.logger.child({ fn: FUNCTION_NAME });
-  const taskDeps = { ...deps, guard: guardOf(deps) };
+  const speech = speechOf(deps);
+  const taskDeps = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps) };
   const pipelineDeps = pipelineDepsOf(taskDeps);
   return httpFunction(
     { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => {
@@ -67,7 +69,8 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {
-  const full = { ...deps, guard: guardOf(deps), ...(deps.keys ? { tenants: tenantsOf({ keys: deps.keys }) } : {}) };
+  const speech = speechOf(deps);
+  const full = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps), ...(deps.keys ? { tenants: tenantsOf({ keys: deps.keys }) } : {}) };
   const log = deps.logger.child({ fn: FUNCTION_NAME });
   const inbox = createInboxHandler(full, log);
   const pipelineDeps = pipelineDepsOf(full);

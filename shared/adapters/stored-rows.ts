@@ -36,6 +36,20 @@ export const storedTaskSchema: z.ZodType<Task> = z.object({
       error: errorSchema.optional(),
     }).loose(),
   ),
+  speech: z
+    .object({
+      parts: z.number().int(),
+      done: z.array(
+        z.object({
+          index: z.number().int(),
+          url: z.string(),
+          expiresAt: z.string(),
+          characters: z.number().optional(),
+          dashscopeRequestId: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
   error: errorSchema.optional(),

@@ -3,6 +3,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Config } from '../config/config.ts';
 import type { ChatUpstream } from '../ports/chat-upstream.ts';
+import type { SpeechBody, SpeechStream, SpeechUpstream, SynthesizedSpeech } from '../ports/speech-upstream.ts';
 import type { TaskUpstream } from '../ports/task-upstream.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';
 import type { OnClientEvent } from './call-options.ts';
@@ -15,6 +16,7 @@ import { defaultRetryPolicy } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { DashScopeTaskList, DashScopeTaskResponse } from './task-schemas.ts';
 import { TasksApi } from './tasks.ts';
+import { SpeechApi } from './speech.ts';
 import type { TaskCreateBody, TaskEndpoint, TaskListQuery } from './tasks.ts';
 
 export interface DashScopeClientOptions {
@@ -38,11 +40,12 @@ export interface DashScopeClientOptions {
   agent?: HttpAgent;
 }
 
-export class DashScopeClient implements ChatUpstream, TaskUpstream {
+export class DashScopeClient implements ChatUpstream, TaskUpstream, SpeechUpstream {
   private readonly agent: HttpAgent;
   private readonly ownsAgent: boolean;
   private readonly compatible: CompatibleApi;
   private readonly tasks: TasksApi;
+  private readonly speech: SpeechApi;
 
   constructor(options: DashScopeClientOptions) {
     const origin = options.origin.replace(/\/+$/, '');
@@ -59,6 +62,7 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream {
     });
     this.compatible = new CompatibleApi(transport, new URL(origin).pathname.replace(/\/+$/, ''));
     this.tasks = new TasksApi(transport);
+    this.speech = new SpeechApi(transport);
   }
 
   /** Non-streamed chat completion (compatible mode). */
@@ -96,6 +100,16 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream {
 
   listTasks(query?: TaskListQuery, opts?: CallOptions): Promise<DashScopeTaskList & { requestId: string }> {
     return this.tasks.listTasks(query, opts);
+  }
+
+  /** One Qwen TTS synthesis answered with its WAV URL; never re-sent once it may have reached DashScope. */
+  synthesizeSpeech(body: SpeechBody, opts?: CallOptions): Promise<SynthesizedSpeech> {
+    return this.speech.synthesize(body, opts);
+  }
+
+  /** One Qwen TTS synthesis streamed as PCM chunks (native SSE); resolves when the response head arrived. */
+  streamSpeech(body: SpeechBody, opts?: CallOptions): Promise<SpeechStream> {
+    return this.speech.stream(body, opts);
   }
 
   /** Closes the connection pool (when it is the client's own), and with it any request still open. */

@@ -21,6 +21,11 @@ export const manifestOutputSchema = z.union([
     expiresAt: z.iso.datetime(),
     /** What DashScope said the output is (image, video, audio); the bytes decide the content type. */
     kind: z.enum(['image', 'video', 'audio']),
+    /**
+     * A speech task's text synthesised in parts: the output is these WAVs joined in order into one (`url` is
+     * the first part's, `expiresAt` the earliest expiry).
+     */
+    parts: z.array(z.object({ url: z.url(), expiresAt: z.iso.datetime() })).min(2).optional(),
   }),
   z.object({
     index: z.number().int().min(0),

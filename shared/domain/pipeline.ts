@@ -151,8 +151,8 @@ export function illustrationPromptOf(a: Article, style: PipelineStyle): string {
   return text.length <= ILLUSTRATION_PROMPT_MAX ? text : `${text.slice(0, ILLUSTRATION_PROMPT_MAX - 1)}…`;
 }
 
-/** Longest narration (the speech model takes 600 characters at once). */
-export const NARRATION_MAX_CHARS = 600;
+/** Longest narration: a few paragraphs (speech tasks split a longer text into parts the model accepts). */
+export const NARRATION_MAX_CHARS = 2_000;
 
 /** What the narration reads: the introduction, cut at the last sentence end that fits. */
 export function narrationTextOf(a: Article): string {

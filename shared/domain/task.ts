@@ -50,6 +50,27 @@ export interface TaskOutput {
   error?: TaskError;
 }
 
+/** One synthesised part of a speech task's text: DashScope's WAV of it, until its URL expires. */
+export interface SpeechPart {
+  index: number;
+  url: string;
+  expiresAt: string;
+  /** Billed characters DashScope reported for it. */
+  characters?: number;
+  dashscopeRequestId?: string;
+}
+
+/**
+ * A speech task's progress: DashScope answers each synthesis at once, so the parts of a long text are
+ * synthesised one after the other and each one's result is recorded before the next is asked for.
+ */
+export interface SpeechProgress {
+  /** How many parts the text is split into. */
+  parts: number;
+  /** The parts synthesised so far, in order (`done[i].index === i`). */
+  done: SpeechPart[];
+}
+
 export interface Task {
   id: string;
   /**
@@ -73,6 +94,8 @@ export interface Task {
   dashscopeTaskId?: string;
   dashscopeRequestId?: string;
   outputs: TaskOutput[];
+  /** Speech tasks: the parts synthesised so far (a synthesis in flight is `submitAttemptedAt`). */
+  speech?: SpeechProgress;
   usage?: Record<string, unknown>;
   cost?: { amount: number; currency: 'CNY' };
   error?: TaskError;

@@ -21,7 +21,9 @@ export type DownloadErrorCode =
   | 'ConnectionFailed'
   | 'Timeout'
   | 'SourceUnavailable'
-  | 'SourceStatus';
+  | 'SourceStatus'
+  /** A speech output's parts are not WAVs of one format, so they cannot be joined. */
+  | 'UnjoinableParts';
 
 export interface DownloadErrorDetails {
   /** HTTP status of the source's answer, for `status` and `SourceUnavailable`. */

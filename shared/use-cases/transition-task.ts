@@ -67,11 +67,12 @@ export function taskBill(task: Task): Bill {
 /**
  * Settles the task's reservation at a status change: DashScope bills a task it finished (SUCCEEDED, and what
  * follows it), so that is recorded (once, whichever process gets there first); a task that never got there
- * (failed, canceled, expired before finishing) costs nothing.
+ * (failed, canceled, expired before finishing) costs nothing, unless it failed with a cost recorded.
  */
 async function billTransition(deps: TransitionDeps, from: TaskStatus, task: Task): Promise<void> {
   if (!deps.guard) return;
-  const billed = from === 'SUCCEEDED' || task.status === 'SUCCEEDED' || task.status === 'PERSISTED';
+  // a task that failed with a cost had parts DashScope made and billed (a speech task's synthesised parts)
+  const billed = from === 'SUCCEEDED' || task.status === 'SUCCEEDED' || task.status === 'PERSISTED' || (task.status === 'FAILED' && task.cost !== undefined);
   const ended = billed || task.status === 'FAILED' || task.status === 'CANCELED' || task.status === 'EXPIRED';
   if (!ended) return;
   try {

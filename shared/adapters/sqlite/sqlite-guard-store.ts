@@ -47,10 +47,11 @@ CREATE TABLE IF NOT EXISTS guard_alerts (
 );
 `;
 
-/** Expired counter rows dropped per admission: enough to keep up with the windows that end, cheap on every call. */
-const DROP_PER_ADMISSION = 16;
+/** Expired counter rows dropped at a time, at most every DROP_EVERY_MS per process: enough to keep up with the windows that end. */
+const DROP_PER_ADMISSION = 64;
+const DROP_EVERY_MS = 250;
 
-interface CounterRow {
+interface ChargedRow {
   spent: number;
   held: number;
   expires_at: number;
@@ -59,6 +60,11 @@ interface ReservationRow {
   id: string;
   keys: string;
   amount: number;
+}
+
+/** Thrown inside an admission's transaction to roll back the charges it made before the one that did not pass. */
+class Refusal {
+  constructor(readonly result: AdmissionResult) {}
 }
 
 function reservationKeys(row: ReservationRow): string[] {
@@ -73,9 +79,12 @@ function reservationKeys(row: ReservationRow): string[] {
 
 export class SqliteGuardStore implements GuardStore {
   private readonly s: Record<
-    'counter' | 'dropExpired' | 'charge' | 'extend' | 'release' | 'addSpent' | 'insertReservation' | 'reservation' | 'deleteReservation' | 'expired' | 'insertEntry' | 'claim',
+    'counter' | 'dropExpired' | 'charge' | 'extend' | 'release' | 'settleKey' | 'insertReservation' | 'takeReservation' | 'expired' | 'insertEntry' | 'claim',
     BetterSqlite3.Statement
   >;
+
+  /** When this process last dropped expired counters (ms). */
+  private droppedAt = 0;
 
   /** Each method's transaction, made once (wrapping a function per call costs more than some of the statements in it). */
   private readonly tx: {
@@ -89,25 +98,26 @@ export class SqliteGuardStore implements GuardStore {
     db.exec(SCHEMA);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      counter: p('SELECT spent, held, expires_at FROM guard_counters WHERE key = ?'),
+      counter: p('SELECT spent, held FROM guard_counters WHERE key = ?'),
       dropExpired: p(`DELETE FROM guard_counters WHERE key IN (SELECT key FROM guard_counters WHERE expires_at <= ? LIMIT ${DROP_PER_ADMISSION})`),
-      // an existing row's expires_at is left alone here and moved by `extend` only when a later expiry comes: a
-      // counter's callers give the same expiry for its window, and writing the column on every charge rewrites the
-      // expiry index's page in each commit (a counter costs one page written instead of two)
+      // one statement per counter: charged, and the row as it is after, so the check needs no read of its own. An
+      // existing row's expires_at is left alone and moved by `extend` only when a later expiry comes: a counter's
+      // callers give the same expiry for its window, and writing the column on every charge rewrites the expiry
+      // index's page in each commit.
       charge: p(
-        `INSERT INTO guard_counters (key, held, expires_at) VALUES (@key, @amount, @expires)
-         ON CONFLICT (key) DO UPDATE SET held = held + @amount`,
+        `INSERT INTO guard_counters (key, held, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET held = held + excluded.held RETURNING spent, held, expires_at`,
       ),
-      extend: p('UPDATE guard_counters SET expires_at = @expires WHERE key = @key AND expires_at < @expires'),
+      extend: p('UPDATE guard_counters SET expires_at = ? WHERE key = ?'),
       // a released reservation's counter may already be gone with its window: nothing to take back then
-      release: p('UPDATE guard_counters SET held = held - @amount WHERE key = @key'),
-      addSpent: p(
-        `INSERT INTO guard_counters (key, spent, expires_at) VALUES (@key, @amount, @expires)
-         ON CONFLICT (key) DO UPDATE SET spent = spent + @amount`,
+      release: p('UPDATE guard_counters SET held = held - ? WHERE key = ?'),
+      // a settled cost added to spent and the reservation taken off held, in one write: key, cost, expires, released
+      settleKey: p(
+        `INSERT INTO guard_counters (key, spent, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET spent = spent + excluded.spent, held = held - ? RETURNING spent, expires_at`,
       ),
       insertReservation: p('INSERT INTO guard_reservations (id, keys, amount, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
-      reservation: p('SELECT id, keys, amount FROM guard_reservations WHERE id = ?'),
-      deleteReservation: p('DELETE FROM guard_reservations WHERE id = ?'),
+      takeReservation: p('DELETE FROM guard_reservations WHERE id = ? RETURNING id, keys, amount'),
       expired: p('SELECT id, keys, amount FROM guard_reservations WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?'),
       insertEntry: p('INSERT INTO guard_ledger (id, tenant, at_ms, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'),
       claim: p('INSERT INTO guard_alerts (id, claimed_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING'),
@@ -117,7 +127,7 @@ export class SqliteGuardStore implements GuardStore {
       settle: db.transaction((settlement: Settlement) => this.settleNow(settlement)),
       expire: db.transaction((now: Date, limit: number) => {
         const rows = this.s.expired.all(now.getTime(), limit) as ReservationRow[];
-        for (const row of rows) this.releaseRow(row);
+        for (const row of rows) this.releaseRow(this.s.takeReservation.get(row.id) as ReservationRow);
         return rows.length;
       }),
     };
@@ -125,7 +135,12 @@ export class SqliteGuardStore implements GuardStore {
 
   async admit(request: AdmissionRequest, now: Date): Promise<AdmissionResult> {
     checkAdmission(request);
-    return this.tx.admit.immediate(request, now);
+    try {
+      return this.tx.admit.immediate(request, now);
+    } catch (e) {
+      if (e instanceof Refusal) return e.result;
+      throw e;
+    }
   }
 
   async settle(settlement: Settlement, _now: Date): Promise<SettleResult> {
@@ -164,44 +179,41 @@ export class SqliteGuardStore implements GuardStore {
     return { entries: page.map((r) => parseLedgerEntry(r.data)), ...(rows.length > n && last ? { next: encodeLedgerCursor(last.at_ms, last.id) } : {}) };
   }
 
-  /**
-   * Adds to a counter's held (`charge`) or spent (`addSpent`), creating it; its expiry only ever moves later.
-   * `before`: the row as this transaction read it (null: there was none), so the expiry is written only when it moves.
-   */
-  private add(statement: 'charge' | 'addSpent', key: string, amount: number, expiresAt: Date, before?: CounterRow | null): void {
-    const expires = expiresAt.getTime();
-    this.s[statement].run({ key, amount, expires });
-    if (before === undefined || (before !== null && before.expires_at < expires)) this.s.extend.run({ key, expires });
+  /** Moves a counter's expiry later when `expires` is past the one it has (`stored`). */
+  private extendTo(key: string, stored: number, expires: number): void {
+    if (stored < expires) this.s.extend.run(expires, key);
   }
 
   private admitNow(request: AdmissionRequest, now: Date): AdmissionResult {
-    this.s.dropExpired.run(now.getTime());
-    const rows = request.charges.map((charge) => this.row(charge.key));
-    for (let i = 0; i < request.charges.length; i++) {
-      const charge = request.charges[i]!;
-      const current = { key: charge.key, spent: rows[i]?.spent ?? 0, held: rows[i]?.held ?? 0 };
-      const total = current.spent + current.held;
-      const passes = charge.rule === 'fit' ? total + charge.amount <= charge.limit : total < charge.limit;
-      if (!passes) return { admitted: false, refused: charge, current };
+    const nowMs = now.getTime();
+    if (nowMs - this.droppedAt >= DROP_EVERY_MS || nowMs < this.droppedAt) {
+      this.droppedAt = nowMs;
+      this.s.dropExpired.run(nowMs);
     }
-    request.charges.forEach((c, i) => this.add('charge', c.key, c.amount, c.expiresAt, rows[i]));
+    for (const charge of request.charges) {
+      const expires = charge.expiresAt.getTime();
+      const after = this.s.charge.get(charge.key, charge.amount, expires) as ChargedRow;
+      const total = after.spent + after.held;
+      const passes = charge.rule === 'fit' ? total <= charge.limit : total - charge.amount < charge.limit;
+      // thrown inside the transaction, so the charges made before this one are rolled back with it
+      if (!passes) throw new Refusal({ admitted: false, refused: charge, current: { key: charge.key, spent: after.spent, held: after.held - charge.amount } });
+      this.extendTo(charge.key, after.expires_at, expires);
+    }
     const r = request.reservation;
     if (r && this.s.insertReservation.run(r.id, JSON.stringify(r.keys), r.amount, r.expiresAt.getTime()).changes !== 1) {
-      // thrown inside the transaction, so the charges above are rolled back with it
       throw new ReservationExistsError(r.id);
     }
     return { admitted: true };
   }
 
   private settleNow(settlement: Settlement): SettleResult {
-    if (settlement.reservationId !== undefined) {
-      const row = this.s.reservation.get(settlement.reservationId) as ReservationRow | undefined;
-      if (row) this.releaseRow(row);
-    }
+    const row = settlement.reservationId === undefined ? undefined : (this.s.takeReservation.get(settlement.reservationId) as ReservationRow | undefined);
+    const held = row ? reservationKeys(row) : [];
     const entry = settlement.entry;
     const spendKeys = settlement.spendKeys ?? [];
     const recorded = entry !== undefined && this.s.insertEntry.run(entry.id, entry.tenant, ledgerTime(entry.at, entry.id), JSON.stringify(entry)).changes === 1;
     if (!recorded) {
+      if (row) for (const key of held) this.s.release.run(row.amount, key);
       return {
         recorded: false,
         spend: spendKeys.map(({ key }) => {
@@ -210,29 +222,33 @@ export class SqliteGuardStore implements GuardStore {
         }),
       };
     }
+    // each spend key gets the cost and gives back what the reservation held on it in one write; the reservation's
+    // other keys are only released
+    const released = new Set<string>();
     const spend = spendKeys.map(({ key, expiresAt }) => {
-      const row = this.row(key);
-      const before = row?.spent ?? 0;
-      this.add('addSpent', key, entry.costMicros, expiresAt, row);
-      return { key, before, after: before + entry.costMicros };
+      const expires = expiresAt.getTime();
+      const back = row && held.includes(key) ? row.amount : 0;
+      if (back) released.add(key);
+      const after = this.s.settleKey.get(key, entry.costMicros, expires, back) as { spent: number; expires_at: number };
+      this.extendTo(key, after.expires_at, expires);
+      return { key, before: after.spent - entry.costMicros, after: after.spent };
     });
-    for (const a of settlement.adjustments ?? []) this.add('charge', a.key, a.amount, a.expiresAt);
+    if (row) for (const key of held) if (!released.has(key)) this.s.release.run(row.amount, key);
+    for (const a of settlement.adjustments ?? []) {
+      const expires = a.expiresAt.getTime();
+      const after = this.s.charge.get(a.key, a.amount, expires) as ChargedRow;
+      this.extendTo(a.key, after.expires_at, expires);
+    }
     return { recorded: true, spend };
   }
 
-  private row(key: string): CounterRow | null {
-    return (this.s.counter.get(key) as CounterRow | undefined) ?? null;
-  }
-
   private value(key: string): CounterValue {
-    const row = this.row(key);
+    const row = this.s.counter.get(key) as { spent: number; held: number } | undefined;
     return { key, spent: row?.spent ?? 0, held: row?.held ?? 0 };
   }
 
-  /** Deletes the reservation and takes its amount off its keys; the caller's transaction makes it once. */
+  /** Takes a reservation's amount off its keys (its row already deleted); the caller's transaction makes it once. */
   private releaseRow(row: ReservationRow): void {
-    const keys = reservationKeys(row);
-    this.s.deleteReservation.run(row.id);
-    for (const key of keys) this.s.release.run({ key, amount: row.amount });
+    for (const key of reservationKeys(row)) this.s.release.run(row.amount, key);
   }
 }

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream';
 import { ObjectAlreadyExistsError, type ObjectMeta, type ObjectStore } from '../../ports/object-store.ts';
 import { DownloadError, toDownloadError, type ResultSource } from '../../ports/result-source.ts';
 import { DigestStream, type DigestResult } from './digest-stream.ts';
+import { openJoinedWav } from './joined-wav.ts';
 import { mediaKey } from './media-key.ts';
 import { detectMedia, SNIFF_BYTES } from './media-type.ts';
 import { PersistIntegrityError } from './persist-errors.ts';
@@ -20,6 +21,8 @@ export interface CopyRequest {
   taskCreatedAt: string;
   index: number;
   url: string;
+  /** A speech output synthesised in parts: these WAVs joined in order are the output (`url` is not read). */
+  parts?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -84,7 +87,7 @@ async function drain(stream: DigestStream): Promise<DigestResult> {
 
 /** Copies (or verifies) one output. Throws DownloadError, PersistIntegrityError, or the store's error. */
 export async function copyOutput(deps: CopyDeps, req: CopyRequest): Promise<CopiedOutput> {
-  const dl = await deps.results.open(req.url, { signal: req.signal });
+  const dl = req.parts ? await openJoinedWav(deps.results, req.parts, req.signal) : await deps.results.open(req.url, { signal: req.signal });
   // sha256 is only known once the body ended: the digest completes the metadata before the store can see
   // the end of the body, so a store that commits metadata with the object records it. No cap of its own:
   // the source fails a body past its limit (TooLarge).

@@ -126,7 +126,8 @@ async function persistOne(deps: PersistDeps, task: Task, output: ManifestOutput,
   if (isPastExpiry(expiry, deps.clock.now())) return expiredError();
   const origin = URL.canParse(output.url) ? new URL(output.url).origin : 'invalid';
   try {
-    const copied = await copyOutput(deps, { taskId: task.id, taskCreatedAt: task.createdAt, index, url: output.url, signal });
+    const parts = output.parts?.map((p) => p.url);
+    const copied = await copyOutput(deps, { taskId: task.id, taskCreatedAt: task.createdAt, index, url: output.url, ...(parts ? { parts } : {}), signal });
     log.info(copied.reused ? 'output already stored, verified' : 'output copied', { index, key: copied.key, bytes: copied.bytes, contentType: copied.contentType });
     return { index, kind: 'copied', copied, source };
   } catch (err) {

@@ -13,9 +13,11 @@ export class EmptyResultError extends Error {
 /** The manifest of a task whose `outputs` hold DashScope's URLs (or per-output errors). */
 export function buildManifest(task: Task, succeededAt: Date): Manifest {
   const kind = outputKind(task.type);
+  // a speech text synthesised in several parts is one output, joined from the parts when it is persisted
+  const parts = task.speech && task.speech.done.length > 1 ? { parts: task.speech.done.map((p) => ({ url: p.url, expiresAt: p.expiresAt })) } : {};
   const outputs: ManifestOutput[] = task.outputs.map((o) =>
     o.sourceUrl && o.sourceExpiresAt
-      ? { index: o.index, url: o.sourceUrl, expiresAt: o.sourceExpiresAt, kind }
+      ? { index: o.index, url: o.sourceUrl, expiresAt: o.sourceExpiresAt, kind, ...(o.index === 0 ? parts : {}) }
       : { index: o.index, error: o.error ?? { code: 'NoResult', message: 'DashScope returned no URL for this output' } },
   );
   if (outputs.length === 0) throw new EmptyResultError(`task ${task.id} succeeded upstream without any output`);

@@ -7,6 +7,7 @@ import type { Pacer } from './rate-limiter.ts';
 import { reconcileSubmission } from './reconcile-submission.ts';
 import { redriveSucceeded } from './redrive.ts';
 import { sendCreate } from './send-create.ts';
+import { synthesizeSpeech } from './synthesize-speech.ts';
 import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 
 export interface ProcessContext {
@@ -30,6 +31,11 @@ export async function processClaimed(deps: TaskDeps, previous: Task, leased: Tas
   if (isTerminal(leased.status)) {
     await releaseLease(deps, held);
     return 'cleared';
+  }
+  // a speech task is synthesised part by part here (it has no DashScope task to poll or reconcile)
+  if (leased.type === 'text-to-speech' && (leased.status === 'QUEUED' || leased.status === 'RUNNING')) {
+    // half the lease: a part started near its end still finishes within the lease its attempt extends
+    return `speech-${(await synthesizeSpeech(deps, held, t, Math.min(t.speechBudgetMs, t.leaseMs / 2))).kind}`;
   }
   switch (leased.status) {
     case 'QUEUED':

@@ -6,6 +6,7 @@ import { createEndpoint, type SubmittableType } from './task-request.ts';
 import { classifyUpstreamError, createBodyOf, type UpstreamFailure } from './upstream-api.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import { step, upstreamClaimKey, UPSTREAM_CLAIM_HASH, type TaskDeps, type TaskTimings } from './task-deps.ts';
+import { synthesizeSpeech } from './synthesize-speech.ts';
 
 export type CreateOutcome =
   /** DashScope accepted it: PENDING with its task id. */
@@ -35,6 +36,8 @@ export async function adoptUpstream(deps: TaskDeps, held: Held, dashscopeTaskId:
 
 /** Sends the create for `held` (QUEUED, no attempt recorded, lease ours) and releases the lease. */
 export async function sendCreate(deps: TaskDeps, held: Held, timings: TaskTimings): Promise<CreateOutcome> {
+  // DashScope has no asynchronous speech task: the synthesis is the create, part by part
+  if (held.task.type === 'text-to-speech') return synthesizeSpeech(deps, held, timings);
   const id = held.task.id;
   const log = deps.logger.child({ taskId: id });
   const attemptAt = deps.clock.now();
@@ -48,7 +51,7 @@ export async function sendCreate(deps: TaskDeps, held: Held, timings: TaskTiming
 
   let created: { taskId: string; requestId: string };
   try {
-    created = await deps.dashscope.createTask(createEndpoint(h.task.type as SubmittableType), createBodyOf(h.task), { timeoutMs: timings.createTimeoutMs });
+    created = await deps.dashscope.createTask(createEndpoint(h.task.type as Exclude<SubmittableType, 'text-to-speech'>), createBodyOf(h.task), { timeoutMs: timings.createTimeoutMs });
   } catch (e) {
     const failure = classifyUpstreamError(e, 'create');
     const now = deps.clock.now();

@@ -20,7 +20,8 @@ function taskDemand(principal: Principal, request: TaskRequest, taskId: string, 
     ref: `task:${taskId}`,
     upstreamRequests: 0,
     tokens: 0,
-    costMicros: estimateTaskCost(request.type, model.id, request.parameters).micros,
+    // a speech task's cost is its text's
+    costMicros: estimateTaskCost(request.type, model.id, request.type === 'text-to-speech' ? { text: request.input.text } : request.parameters).micros,
     // a task is settled when DashScope finishes it, at the latest when it is given up
     holdMs: timings.maxUpstreamAgeMs + 3_600_000,
   };

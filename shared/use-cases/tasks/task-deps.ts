@@ -7,6 +7,7 @@ import type { TaskStore } from '../../ports/task-store.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Config } from '../../config/config.ts';
 import type { TaskUpstream } from '../../ports/task-upstream.ts';
+import type { SpeechUpstream } from '../../ports/speech-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
 import type { Guard } from '../guards/guard.ts';
@@ -35,6 +36,8 @@ export interface TaskDeps {
   clock: Clock;
   ids: IdGenerator;
   dashscope: TaskUpstream;
+  /** Qwen TTS, for speech tasks (absent: a speech task fails when it is synthesised). */
+  speech?: SpeechUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;
@@ -83,6 +86,8 @@ export interface TaskTimings {
   retryBaseMs: number;
   /** Tasks DashScope has not settled this long after creation are given up (it keeps tasks 24 h). */
   maxUpstreamAgeMs: number;
+  /** How long one submit or poll keeps synthesising a speech task's parts before leaving the rest for later. */
+  speechBudgetMs: number;
   /** Poll backoff per task type. */
   schedules: Readonly<Record<TaskType, PollSchedule>>;
   random: () => number;
@@ -102,6 +107,7 @@ export function defaultTimings(config: TaskDeps['config']): TaskTimings {
     redriveAfterMs: 180_000,
     retryBaseMs: 2_000,
     maxUpstreamAgeMs: 26 * 3_600_000,
+    speechBudgetMs: 20_000,
     schedules: POLL_SCHEDULES,
     random: Math.random,
   };

@@ -3,18 +3,27 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { findModel, MODEL_ID_MAX_CHARS, modelsOfKind } from '../../catalog/catalog.ts';
+import { speechCharacters } from '../../catalog/pricing.ts';
+import { DEFAULT_VOICE, findLanguage, findVoice } from '../../catalog/voices.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
 import { describeIssues } from '../../validation/validate.ts';
 import { clip } from '../../text/clip.ts';
 
-export const SUBMITTABLE_TYPES = ['text-to-image', 'text-to-video', 'image-to-video'] as const;
+export const SUBMITTABLE_TYPES = ['text-to-image', 'text-to-video', 'image-to-video', 'text-to-speech'] as const;
 export type SubmittableType = (typeof SUBMITTABLE_TYPES)[number];
 
 export const DEFAULT_MODELS: Readonly<Record<SubmittableType, string>> = {
   'text-to-image': 'wanx2.1-t2i-turbo',
   'text-to-video': 'wan2.5-t2v-preview',
   'image-to-video': 'wan2.5-i2v-preview',
+  'text-to-speech': 'qwen3-tts-flash',
 };
+
+/**
+ * The longest text a speech task takes, in billed characters (a CJK character counts 2): split into parts the
+ * model accepts, that is some 34 syntheses of qwen3-tts-flash, about an hour of audio.
+ */
+export const SPEECH_TASK_MAX_CHARACTERS = 20_000;
 
 /** The validated request: `input` and `parameters` exactly as DashScope will receive them (defaults filled). */
 export interface TaskRequest {
@@ -85,7 +94,20 @@ const imageToVideo = z.strictObject({
   metadata,
 });
 
-const SCHEMAS = { 'text-to-image': textToImage, 'text-to-video': textToVideo, 'image-to-video': imageToVideo } as const;
+const textToSpeech = z.strictObject({
+  type: z.literal('text-to-speech'),
+  model,
+  input: z.strictObject({
+    // a first bound on the raw length; the billed characters are checked after
+    text: z.string().max(SPEECH_TASK_MAX_CHARACTERS, `must be at most ${SPEECH_TASK_MAX_CHARACTERS} characters`),
+    voice: z.string().max(64, 'must be at most 64 characters').optional(),
+    language_type: z.string().max(32, 'must be at most 32 characters').optional(),
+  }),
+  parameters: z.strictObject({}).optional(),
+  metadata,
+});
+
+const SCHEMAS = { 'text-to-image': textToImage, 'text-to-video': textToVideo, 'image-to-video': imageToVideo, 'text-to-speech': textToSpeech } as const;
 
 function bad(code: string, message: string, param?: string): InvalidRequestError {
   return new InvalidRequestError(code, message, param);
@@ -142,11 +164,26 @@ export function parseTaskRequest(body: unknown): TaskRequest {
     const size = oneOf(given ?? m.defaultSize, m.sizes, `parameters.${sizeKey}`);
     return { type: t, model: m.id, input: { ...req.input }, parameters: { ...p, [sizeKey]: size, duration }, ...meta };
   }
+  if (req.type === 'text-to-speech' && m.kind === 'text-to-speech') {
+    const { text } = req.input;
+    if (text.trim() === '') throw bad('empty_text', 'input.text: there is nothing to speak (empty or only whitespace)', 'input.text');
+    const billed = speechCharacters(text);
+    if (billed > SPEECH_TASK_MAX_CHARACTERS) {
+      throw bad('text_too_long', `input.text: ${billed} characters (a CJK character counts 2); a speech task takes at most ${SPEECH_TASK_MAX_CHARACTERS}`, 'input.text');
+    }
+    const voice = findVoice(m, req.input.voice ?? DEFAULT_VOICE);
+    if (!voice) throw bad('unknown_voice', `input.voice: ${clip(req.input.voice ?? '')} is not a voice of ${m.id}; use one of: ${m.voices.join(', ')}`, 'input.voice');
+    const language = req.input.language_type === undefined ? undefined : findLanguage(m, req.input.language_type);
+    if (req.input.language_type !== undefined && !language) {
+      throw bad('invalid_request', `input.language_type: ${clip(req.input.language_type)} is not supported by ${m.id}; use one of: ${m.languages.join(', ')}`, 'input.language_type');
+    }
+    return { type: t, model: m.id, input: { text, voice, ...(language ? { language_type: language } : {}) }, parameters: {}, ...meta };
+  }
   throw bad('invalid_request', `type ${t} does not match model ${m.id}`, 'model');
 }
 
 /** DashScope's create endpoint for a task type. */
-export function createEndpoint(type: SubmittableType): 'text2image' | 'video-synthesis' {
+export function createEndpoint(type: Exclude<SubmittableType, 'text-to-speech'>): 'text2image' | 'video-synthesis' {
   return type === 'text-to-image' ? 'text2image' : 'video-synthesis';
 }
 
