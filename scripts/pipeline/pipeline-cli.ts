@@ -3,7 +3,7 @@
 // step that failed. The transport, output, clock and terminal are injected so tests can drive it.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../usage-error.ts';
 
@@ -160,7 +160,7 @@ export async function runPipelineCli(argv: readonly string[], env: NodeJS.Proces
       io.err(`pipeline ${view.id} failed at step ${e?.step ?? '?'}: ${e ? `${e.code}: ${e.message}` : 'no reason given'}`);
       return 1;
     }
-    const dir = join(io.cwd, args.out ?? `pipeline-${view.id}`);
+    const dir = resolve(io.cwd, args.out ?? `pipeline-${view.id}`);
     await mkdir(dir, { recursive: true });
     for (const o of view.outputs) {
       const res = await io.fetch(o.url);
