@@ -17,6 +17,7 @@ import { TaskConflictError } from '../ports/task-store.ts';
 import { ChatRequestError, ConversationBusyError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
+import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { ERROR_TABLE, toErrorResponse } from './error-table.ts';
 import { HttpError } from './errors.ts';
@@ -67,6 +68,7 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
     ],
   ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
+  [UnknownPipelineError, [{ error: new UnknownPipelineError('pipe_x'), status: 404, code: 'pipeline_not_found', shown: true }]],
   [
     RateLimitedError,
     [

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, DASHSCOPE_FC_URL: url };
+    const env: NodeJS.ProcessEnv = { ...process.env, DASHSCOPE_FC_URL: url };
     delete env.DASHSCOPE_FC_KEY;
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/pipeline.ts', ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

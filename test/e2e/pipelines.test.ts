@@ -168,6 +168,17 @@ describe('pipelines end to end', () => {
     expect(failed[0]!.data).toMatchObject({ error: { step: 'illustration', code: 'DataInspectionFailed' } });
   }, 90_000);
 
+  it('fails the pipeline at the article step, with DashScope\'s reason, when DashScope refuses the article', async () => {
+    rt.emulator!.faults.add({ match: { path: '/compatible-mode/v1/chat/completions' }, times: 1, fault: { kind: 'status', status: 400, code: 'data_inspection_failed', message: 'Input data may contain inappropriate content.' } });
+    const created = await create({ topic: 'Something refused' });
+    const done = await untilFinished(created.json.id);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toMatchObject({ step: 'article', code: 'data_inspection_failed' });
+    expect(done.error!.message).toContain('inappropriate');
+    expect(done.steps.map((s) => s.status)).toEqual(['FAILED', 'PENDING', 'PENDING', 'PENDING']);
+    expect(await tasksOf(done.id)).toEqual([]);
+  }, 60_000);
+
   it('answers bad input with a clear 400 and creates nothing', async () => {
     const queuedBefore = rt.deps.events.history().filter((e) => e.type === 'pipeline.queued').length;
     const callsBefore = rt.emulator!.requests.length;
