@@ -7,7 +7,7 @@ import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
 import { speechOf } from '../../shared/deps/speech-of.ts';
 import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
-import { httpFunction } from '../../shared/http/http-function.ts';
+import { httpFunction, type HttpFunctionSpec } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
@@ -54,18 +54,13 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const speech = speechOf(deps);
   const taskDeps = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps) };
   const pipelineDeps = pipelineDepsOf(taskDeps);
-  return httpFunction(
-    { routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve: (call) => {
-        if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
-        if (call.route.path.startsWith('/v1/pipelines')) {
-          if (!pipelineDeps) throw new Error('this process has no pipeline store');
-          return handlePipelineRoute(pipelineDeps, call);
-        }
-        return handleTaskRoute(taskDeps, call);
-      },
-    },
-    log,
-  );
+  const serve: HttpFunctionSpec<RouteSpec>['serve'] = (call) => {
+    if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
+    if (!call.route.path.startsWith('/v1/pipelines')) return handleTaskRoute(taskDeps, call);
+    if (!pipelineDeps) throw new Error('this process has no pipeline store');
+    return handlePipelineRoute(pipelineDeps, call);
+  };
+  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve }, log);
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {
