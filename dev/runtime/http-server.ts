@@ -5,6 +5,7 @@ import type { LocalFsObjectStore } from '../../shared/adapters/local-fs/local-fs
 import { HttpError } from '../../shared/http/errors.ts';
 import { requestIdOf, sendError, sendJson } from '../../shared/http/respond.ts';
 import { requireRoute } from '../../shared/http/router.ts';
+import { errorShapeOf } from '../../shared/http/dashscope-error.ts';
 import type { RouteMatch } from '../../shared/runtime/fc.ts';
 import { createLimitedServer, type ServerLimits } from '../../shared/http/server-limits.ts';
 import type { Logger } from '../../shared/log/logger.ts';
@@ -42,13 +43,13 @@ export function createRuntimeServer(options: RuntimeServerOptions): Server {
     try {
       found = requireRoute(routes, method, path);
     } catch (e) {
-      return void sendError(res, e, requestId);
+      return void sendError(res, e, requestId, errorShapeOf(path));
     }
     const { fn, trigger } = found.route;
     try {
       await invocations.track(fn, trigger, requestId, () => fn.http!(req, res, found));
     } catch (e) {
-      if (sendError(res, e, requestId) >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
+      if (sendError(res, e, requestId, errorShapeOf(path)) >= 500) log.error('http function threw', { fn: fn.name, requestId, error: e });
     }
   };
 

@@ -10,6 +10,8 @@ import type { HttpCall } from '../../shared/http/http-function.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { chatRequestSchema, commonChatRequest, conversationIdSchema } from '../../shared/use-cases/chat/chat-request.ts';
 import { createChatCompletion, type ChatOutcome } from '../../shared/use-cases/chat/create-chat-completion.ts';
+import type { ChatAdjustments } from '../../shared/use-cases/chat/structured-output.ts';
+import { putAdjustmentHeaders } from './adjustment-headers.ts';
 import { createSseSink } from './sse-writer.ts';
 
 function headerConversationId(req: IncomingMessage): string | undefined {
@@ -36,7 +38,9 @@ export async function handleChat(deps: ChatDeps & Pick<Deps, 'config'>, call: Ht
   if (conversationId) headers['x-conversation-id'] = conversationId;
   const sink = body.stream ? createSseSink(res, call.requestId, headers) : undefined;
   try {
-    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId });
+    // the sink builds its head from `headers` when it opens, after the adjustments are known
+    const onAdjusted = (a: ChatAdjustments) => putAdjustmentHeaders(headers, a);
+    const outcome = await createChatCompletion(deps, body, { signal: call.gone, startedAt: call.startedAt, conversationId, sink, principal: call.principal, requestId: call.requestId, onAdjusted });
     if (outcome.completion && !res.headersSent && !call.gone.aborted) {
       if (outcome.dashscopeRequestId) headers['x-dashscope-request-id'] = outcome.dashscopeRequestId;
       sendJson(res, 200, outcome.completion, headers);

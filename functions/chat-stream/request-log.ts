@@ -21,6 +21,7 @@ export function chatFields(o: ChatOutcome): RequestNote {
     f.historyTurns = o.historyTurns;
   }
   if (o.errorCode) f.errorCode = o.errorCode;
+  if (o.adjustments) f.adjustments = o.adjustments;
   return f;
 }
 

@@ -1,13 +1,13 @@
-// submit-task: the HTTP face of async media tasks (submit, read, list, cancel), pipelines and the usage report,
-// the OSS `inbox/` trigger and the pipelines' event triggers. A web function: FC runs server.ts, the local
-// runtime mounts the same handler; `handler` serves the triggers.
+// submit-task: the HTTP face of async media tasks (submit, read, list, cancel; create and read also at DashScope's
+// native task paths), pipelines and the usage report, the OSS `inbox/` trigger and the pipelines' event triggers.
+// A web function: FC runs server.ts, the local runtime mounts the same handler; `handler` serves the triggers.
 import type { Config } from '../../shared/config/config.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf, tenantsOf } from '../../shared/deps/guard-of.ts';
 import { speechOf } from '../../shared/deps/speech-of.ts';
 import type { GuardConfig } from '../../shared/use-cases/guards/guard.ts';
 import { clientAuthFor, type ClientAuthDeps } from '../../shared/http/client-auth.ts';
-import { httpFunction, type HttpFunctionSpec } from '../../shared/http/http-function.ts';
+import { httpFunction } from '../../shared/http/http-function.ts';
 import { eventEntry } from '../../shared/runtime/event-entry.ts';
 import type { EventHandler, HttpHandler, RouteSpec } from '../../shared/runtime/fc.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
@@ -16,7 +16,9 @@ import { createPipelineHandler } from './pipeline-handler.ts';
 import { handlePipelineRoute } from './pipeline-routes.ts';
 import type { PipelineConfig, PipelineDeps } from '../../shared/use-cases/pipelines/pipeline-deps.ts';
 import { handleTaskRoute } from './task-routes.ts';
+import { handleFineTuneRoute } from './fine-tune-routes.ts';
 import { handleUsageRoute, type UsageRouteDeps } from './usage-route.ts';
+import { handleNativeTaskRoute, isNativeTaskRoute, NATIVE_TASK_ROUTES } from './native-task-routes.ts';
 
 export const FUNCTION_NAME = 'submit-task';
 
@@ -26,6 +28,10 @@ export const routes = [
   { method: 'GET', path: '/v1/tasks/:id' },
   { method: 'DELETE', path: '/v1/tasks/:id' },
   { method: 'GET', path: '/v1/usage' },
+  { method: 'POST', path: '/v1/fine-tunes' },
+  { method: 'GET', path: '/v1/fine-tunes/:id' },
+  // DashScope's native async task API, at DashScope's own paths
+  ...NATIVE_TASK_ROUTES,
   { method: 'POST', path: '/v1/pipelines' },
   { method: 'GET', path: '/v1/pipelines/:id' },
 ] as const satisfies readonly RouteSpec[];
@@ -54,13 +60,23 @@ export function createHttpHandler(deps: SubmitDeps): HttpHandler {
   const speech = speechOf(deps);
   const taskDeps = { ...deps, ...(speech ? { speech } : {}), guard: guardOf(deps) };
   const pipelineDeps = pipelineDepsOf(taskDeps);
-  const serve: HttpFunctionSpec<RouteSpec>['serve'] = (call) => {
-    if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
-    if (!call.route.path.startsWith('/v1/pipelines')) return handleTaskRoute(taskDeps, call);
-    if (!pipelineDeps) throw new Error('this process has no pipeline store');
-    return handlePipelineRoute(pipelineDeps, call);
-  };
-  return httpFunction({ routes, auth: clientAuthFor(deps, log), corsOrigins: deps.config.CORS_ALLOWED_ORIGINS, serve }, log);
+  return httpFunction(
+    {
+      routes,
+      auth: clientAuthFor(deps, log),
+      corsOrigins: deps.config.CORS_ALLOWED_ORIGINS,
+      serve(call) {
+        if (call.route.path === '/v1/usage') return handleUsageRoute(deps, call);
+        if (call.route.path.startsWith('/v1/fine-tunes')) return handleFineTuneRoute(taskDeps, call);
+        if (call.route.path.startsWith('/v1/pipelines')) {
+          if (!pipelineDeps) throw new Error('this process has no pipeline store');
+          return handlePipelineRoute(pipelineDeps, call);
+        }
+        return isNativeTaskRoute(call.route.path) ? handleNativeTaskRoute(taskDeps, call) : handleTaskRoute(taskDeps, call);
+      },
+    },
+    log,
+  );
 }
 
 export function createEventHandler(deps: InboxDeps): EventHandler {

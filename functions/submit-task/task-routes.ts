@@ -17,7 +17,7 @@ import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
 
 const location = (id: string): string => `/v1/tasks/${encodeURIComponent(id)}`;
 
-function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+export function idempotencyKeyOf(req: IncomingMessage): string | undefined {
   const raw = req.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;

@@ -50,6 +50,7 @@ export const storedTaskSchema: z.ZodType<Task> = z.object({
       ),
     })
     .optional(),
+  fineTunedModel: z.string().optional(),
   usage: z.record(z.string(), z.unknown()).optional(),
   cost: z.object({ amount: z.number(), currency: z.literal('CNY') }).optional(),
   error: errorSchema.optional(),

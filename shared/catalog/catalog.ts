@@ -25,6 +25,12 @@ export interface ChatModel extends Base {
   thinkingStreamOnly: boolean;
   maxThinkingBudget?: number;
   jsonMode: boolean;
+  /**
+   * DashScope honours `response_format: json_schema` itself on this model. The specs name no model that does,
+   * so it is off everywhere: the layer serves json_schema as JSON mode with the schema in the instructions and
+   * checks the answer against it. Set it per model once DashScope is seen enforcing schemas there.
+   */
+  jsonSchema?: boolean;
   tools: boolean;
   contextTokens: number;
   /**

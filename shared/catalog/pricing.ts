@@ -128,7 +128,9 @@ function videoCost(model: VideoModel, parameters: Record<string, unknown>, usage
  * videos by generated seconds at their resolution tier, speech by `characters`. Undefined without usage or
  * when the catalogue has no price for what was reported (an unknown model, a tier it does not price).
  */
-export function taskCost(task: Pick<Task, 'model' | 'parameters'>, usage: Record<string, unknown> | undefined): Cost | undefined {
+export function taskCost(task: Pick<Task, 'model' | 'parameters'> & Partial<Pick<Task, 'type'>>, usage: Record<string, unknown> | undefined): Cost | undefined {
+  // billed per training token at a price the sources do not give: the tokens are counted, the cost is zero
+  if (task.type === 'fine-tune') return { micros: 0, units: { trainingTokens: usageNumber(usage?.training_tokens) ?? 0 } };
   const model = findModel(task.model);
   if (!model || !usage) return undefined;
   switch (model.kind) {
@@ -211,6 +213,8 @@ function estimateImages(model: ImageModel, parameters: Record<string, unknown>):
  * UnknownModelError / WrongModelKindError for a model that cannot do `type`.
  */
 export function estimateTaskCost(type: Task['type'], modelId: string, parameters: Record<string, unknown> = {}): Cost {
+  // DashScope bills fine-tuning per training token, but no price is published for it: recorded as zero
+  if (type === 'fine-tune') return { micros: 0, units: {} };
   const model = requireModel(modelId, type);
   switch (model.kind) {
     case 'text-to-image':

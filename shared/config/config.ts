@@ -88,6 +88,11 @@ export const envSchema = z.object({
   PIPELINE_SPEECH_MODEL: z.string().min(1).default('qwen3-tts-flash'),
   PIPELINE_VOICE: z.string().min(1).default('Cherry'),
   CHAT_MAX_BODY_BYTES: intFrom(1_024, 32 * 1024 ** 2).default(8 * 1024 ** 2),
+  /**
+   * Thinking asked for together with JSON mode or a forced tool_choice (DashScope refuses both): `disable` serves
+   * the request without thinking and says so in `x-dashscope-fc-thinking`; `refuse` answers 400 as DashScope would.
+   */
+  CHAT_THINKING_CONFLICT: z.enum(['disable', 'refuse']).default('disable'),
   EMBEDDINGS_MAX_INPUTS: intFrom(1, 100_000).default(2_048),
   SIGNED_URL_TTL_S: intFrom(60, 7 * 86_400).default(3_600),
   PUBLIC_BASE_URL: z.url().optional(),

@@ -5,6 +5,8 @@ import type { Config } from '../config/config.ts';
 import type { ChatUpstream } from '../ports/chat-upstream.ts';
 import type { SpeechBody, SpeechStream, SpeechUpstream, SynthesizedSpeech } from '../ports/speech-upstream.ts';
 import type { TaskUpstream } from '../ports/task-upstream.ts';
+import type { FineTuneCreateBody, FineTuneUpstream, UpstreamFineTuneJob } from '../ports/fine-tune-upstream.ts';
+import { FineTunesApi } from './fine-tunes.ts';
 import type { CallOptions } from '../ports/upstream-call.ts';
 import type { OnClientEvent } from './call-options.ts';
 import type { RelayStream } from './chat-chunks.ts';
@@ -40,12 +42,13 @@ export interface DashScopeClientOptions {
   agent?: HttpAgent;
 }
 
-export class DashScopeClient implements ChatUpstream, TaskUpstream, SpeechUpstream {
+export class DashScopeClient implements ChatUpstream, TaskUpstream, SpeechUpstream, FineTuneUpstream {
   private readonly agent: HttpAgent;
   private readonly ownsAgent: boolean;
   private readonly compatible: CompatibleApi;
   private readonly tasks: TasksApi;
   private readonly speech: SpeechApi;
+  private readonly fineTunes: FineTunesApi;
 
   constructor(options: DashScopeClientOptions) {
     const origin = options.origin.replace(/\/+$/, '');
@@ -63,6 +66,7 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream, SpeechUpstre
     this.compatible = new CompatibleApi(transport, new URL(origin).pathname.replace(/\/+$/, ''));
     this.tasks = new TasksApi(transport);
     this.speech = new SpeechApi(transport);
+    this.fineTunes = new FineTunesApi(transport, new URL(origin).pathname.replace(/\/+$/, ''));
   }
 
   /** Non-streamed chat completion (compatible mode). */
@@ -110,6 +114,24 @@ export class DashScopeClient implements ChatUpstream, TaskUpstream, SpeechUpstre
   /** One Qwen TTS synthesis streamed as PCM chunks (native SSE); resolves when the response head arrived. */
   streamSpeech(body: SpeechBody, opts?: CallOptions): Promise<SpeechStream> {
     return this.speech.stream(body, opts);
+  }
+
+  /** Uploads a fine-tune training file (compatible mode, multipart). */
+  uploadFile(file: { filename: string; data: Buffer }, opts?: CallOptions): Promise<{ fileId: string; requestId: string }> {
+    return this.fineTunes.uploadFile(file, opts);
+  }
+
+  /** Creates a fine-tune job; throws DashScopeAmbiguousError (never re-sent) when the outcome is unknown. */
+  createFineTune(body: FineTuneCreateBody, opts?: CallOptions): Promise<{ job: UpstreamFineTuneJob; requestId: string }> {
+    return this.fineTunes.createFineTune(body, opts);
+  }
+
+  getFineTune(jobId: string, opts?: CallOptions): Promise<{ job: UpstreamFineTuneJob; requestId: string }> {
+    return this.fineTunes.getFineTune(jobId, opts);
+  }
+
+  listFineTunes(query: { page_no: number; page_size: number }, opts?: CallOptions): Promise<{ jobs: UpstreamFineTuneJob[]; total: number }> {
+    return this.fineTunes.listFineTunes(query, opts);
   }
 
   /** Closes the connection pool (when it is the client's own), and with it any request still open. */

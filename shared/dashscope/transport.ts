@@ -34,6 +34,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   json?: unknown;
+  /** A body sent as it is (e.g. multipart/form-data), instead of `json`. */
+  multipart?: { body: Buffer; contentType: string };
   headers?: Record<string, string>;
   /** A create: retried only when it certainly did not reach DashScope or DashScope refused it. */
   nonIdempotent?: boolean;
@@ -101,7 +103,7 @@ export class DashScopeTransport {
   }
 
   private async run<T>(req: TransportRequest, opts: CallOptions, onOk: (res: OpenResponse) => T | Promise<T>, keepOpen = false): Promise<T> {
-    const body = req.json === undefined ? undefined : JSON.stringify(req.json);
+    const body = req.multipart ? req.multipart.body : req.json === undefined ? undefined : JSON.stringify(req.json);
     let attempts = 0;
     return withRetry(
       async (n) => {
@@ -135,7 +137,7 @@ export class DashScopeTransport {
   }
 
   /** One attempt: resolves with a 2xx response whose body is unread; throws typed errors otherwise. */
-  private async send(req: TransportRequest, body: string | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
+  private async send(req: TransportRequest, body: string | Buffer | undefined, opts: CallOptions, progress: { dispatched: boolean }): Promise<OpenResponse> {
     if (!this.cfg.apiKey) throw missingApiKeyError();
     // the clock starts right after the request is handed to node:http (which writes it on the next tick when a
     // pooled connection is free): arming a timer first would delay every request for nothing
@@ -165,7 +167,7 @@ export class DashScopeTransport {
    * a consumer that stops) destroys the request, or once it answered the response: either way the connection
    * is closed, so DashScope sees the cancel, and a body being read fails with the deadline's reason.
    */
-  private exchange(req: TransportRequest, body: string | undefined, opts: CallOptions, deadline: Deadline): Promise<IncomingMessage> {
+  private exchange(req: TransportRequest, body: string | Buffer | undefined, opts: CallOptions, deadline: Deadline): Promise<IncomingMessage> {
     return new Promise<IncomingMessage>((resolve, reject) => {
       let res: IncomingMessage | undefined;
       const r = this.request(
@@ -197,14 +199,14 @@ export class DashScopeTransport {
 
   private headers(req: TransportRequest, opts: CallOptions, hasBody: boolean): Readonly<Record<string, string>> {
     // the common case (no per-call headers) is the same object every time: built once, never mutated
-    if (!opts.headers && !req.headers) return hasBody ? (this.jsonHeaders ??= Object.freeze(this.buildHeaders(req, opts, true))) : (this.plainHeaders ??= Object.freeze(this.buildHeaders(req, opts, false)));
+    if (!opts.headers && !req.headers && !req.multipart) return hasBody ? (this.jsonHeaders ??= Object.freeze(this.buildHeaders(req, opts, true))) : (this.plainHeaders ??= Object.freeze(this.buildHeaders(req, opts, false)));
     return this.buildHeaders(req, opts, hasBody);
   }
 
   private buildHeaders(req: TransportRequest, opts: CallOptions, hasBody: boolean): Record<string, string> {
     return {
       Accept: 'application/json',
-      ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+      ...(hasBody ? { 'Content-Type': req.multipart ? req.multipart.contentType : 'application/json' } : {}),
       ...(this.cfg.workspace ? { 'X-DashScope-WorkSpace': this.cfg.workspace } : {}),
       ...opts.headers,
       ...req.headers,
@@ -227,7 +229,7 @@ function modelOf(json: unknown): string | undefined {
 
 function ignore(): void {}
 
-function sha256(text: string): string {
+function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

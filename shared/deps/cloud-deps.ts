@@ -72,6 +72,7 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     clock: systemClock,
     ids: uuidIds,
     dashscope,
+    fineTunes: dashscope,
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
     pipelines: new TablestorePipelineStore(ots, pipelineTableNames(config.OTS_TABLE_PREFIX)),

@@ -12,6 +12,7 @@ import type { KeyStore } from '../ports/key-store.ts';
 import type { PipelineStore } from '../ports/pipeline-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
+import type { FineTuneUpstream } from '../ports/fine-tune-upstream.ts';
 import type { FcCredentials } from '../runtime/fc-credentials.ts';
 
 export interface Deps {
@@ -20,6 +21,8 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   dashscope: DashScopeClient;
+  /** DashScope's files and fine-tune jobs (the same client), for `fine-tune` tasks. */
+  fineTunes?: FineTuneUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;

@@ -48,12 +48,14 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
   const db = openDatabase(join(config.DATA_DIR, 'local.db'));
   const publicBaseUrl = options.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.listenPort}`);
   let closed = false;
+  const dashscope = createDashScopeClient(config);
   return {
     config,
     logger,
     clock,
     ids: uuidIds,
-    dashscope: createDashScopeClient(config),
+    dashscope,
+    fineTunes: dashscope,
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
     pipelines: new SqlitePipelineStore(db),

@@ -1,8 +1,20 @@
-// The Task: one asynchronous media job (image, video, speech) from request to persisted outputs.
+// The Task: one asynchronous job (image, video, speech, a fine-tune) from request to persisted outputs.
 // Pure data and the transition table; no I/O. Every status change goes through `canTransition`.
 
-export const TASK_TYPES = ['text-to-image', 'text-to-video', 'image-to-video', 'text-to-speech'] as const;
+export const TASK_TYPES = ['text-to-image', 'text-to-video', 'image-to-video', 'text-to-speech', 'fine-tune'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
+
+/**
+ * Task types whose result is not media but a name DashScope keeps: a `fine-tune`'s result is the fine-tuned
+ * model id (`fineTunedModel`). Such a task writes no manifest and has nothing to copy, so it moves from
+ * SUCCEEDED to PERSISTED in the same step that records its result: PERSISTED then means "the result is
+ * recorded on the task", as it means "every output is in the bucket" for media.
+ */
+export const RESULT_ONLY_TYPES: ReadonlySet<TaskType> = new Set(['fine-tune']);
+
+export function hasMediaOutputs(type: TaskType): boolean {
+  return !RESULT_ONLY_TYPES.has(type);
+}
 
 export const TASK_STATUSES = ['QUEUED', 'PENDING', 'RUNNING', 'SUCCEEDED', 'PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -96,6 +108,8 @@ export interface Task {
   outputs: TaskOutput[];
   /** Speech tasks: the parts synthesised so far (a synthesis in flight is `submitAttemptedAt`). */
   speech?: SpeechProgress;
+  /** A fine-tune's result: the id of the model DashScope trained (set when it SUCCEEDED). */
+  fineTunedModel?: string;
   usage?: Record<string, unknown>;
   cost?: { amount: number; currency: 'CNY' };
   error?: TaskError;

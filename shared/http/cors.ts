@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Headers a browser app may read from our answers. */
-const EXPOSED = 'x-request-id, x-conversation-id, x-dashscope-request-id, retry-after, location';
+const EXPOSED = 'x-request-id, x-conversation-id, x-dashscope-request-id, x-dashscope-fc-json-instruction, x-dashscope-fc-json-schema, x-dashscope-fc-thinking, retry-after, location';
 /** Headers a preflight may ask for when it asks for none in particular. */
 const DEFAULT_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-conversation-id, x-request-id';
 /** How long a browser may cache a preflight answer (seconds). */

@@ -14,9 +14,10 @@ import {
 } from '../dashscope/errors.ts';
 import { JsonInputError } from '../json/parse-json.ts';
 import { TaskConflictError } from '../ports/task-store.ts';
-import { ChatRequestError, ConversationBusyError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
+import { ChatRequestError, ConversationBusyError, StructuredOutputError, UpstreamError } from '../use-cases/chat/chat-errors.ts';
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
+import { TrainingFileNotFoundError } from '../use-cases/finetune/training-file.ts';
 import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { ERROR_TABLE, toErrorResponse } from './error-table.ts';
@@ -67,7 +68,15 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
       { error: new UpstreamError('canceled', 'aborted', 'gone', undefined, false), status: 499, code: 'aborted', shown: false },
     ],
   ],
+  [
+    StructuredOutputError,
+    [
+      { error: new StructuredOutputError('city', 2, '$.population', 'expected int', 'rid'), status: 422, code: 'json_schema_mismatch', shown: true, param: 'response_format', headers: { 'x-dashscope-request-id': 'rid' } },
+      { error: new StructuredOutputError('city', 2, '$', 'not JSON', undefined), status: 422, code: 'json_schema_mismatch', shown: true, param: 'response_format' },
+    ],
+  ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
+  [TrainingFileNotFoundError, [{ error: new TrainingFileNotFoundError('inbox/a/x.jsonl'), status: 404, code: 'file_not_found', shown: true, param: 'training_file' }]],
   [UnknownPipelineError, [{ error: new UnknownPipelineError('pipe_x'), status: 404, code: 'pipeline_not_found', shown: true }]],
   [
     RateLimitedError,

@@ -2,12 +2,13 @@
 // Anything not in the table is a 500 whose message is never shown.
 import { UnknownModelError, WrongModelKindError } from '../catalog/catalog.ts';
 import { DashScopeError } from '../dashscope/errors.ts';
-import { ConversationBusyError, UpstreamError, type UpstreamProblem } from '../use-cases/chat/chat-errors.ts';
+import { ConversationBusyError, StructuredOutputError, UpstreamError, type UpstreamProblem } from '../use-cases/chat/chat-errors.ts';
 import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
 import { upstreamAccountFailure } from '../use-cases/upstream-account.ts';
 import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
+import { TrainingFileNotFoundError } from '../use-cases/finetune/training-file.ts';
 import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { HttpError } from './errors.ts';
 
@@ -72,9 +73,12 @@ export const ERROR_TABLE: readonly Row<Error>[] = [
   row(WrongModelKindError, (e) => ({ status: 400, code: e.code, message: e.message, expose: true })),
   row(ConversationBusyError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true, param: e.param })),
   row(UpstreamError, upstreamAnswer),
+  // the model's answer, not the request, missed the schema: 422 with the path, so the client sees why
+  row(StructuredOutputError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param, ...(e.dashscopeRequestId ? { headers: { 'x-dashscope-request-id': e.dashscopeRequestId } } : {}) })),
   row(RateLimitedError, (e) => ({ status: 429, code: e.code, message: e.message, expose: true, headers: { 'retry-after': String(e.retryAfterS) } })),
   row(BudgetExceededError, (e) => ({ status: 402, code: e.code, message: e.message, expose: true, type: 'insufficient_quota' })),
   row(UnknownTaskError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
+  row(TrainingFileNotFoundError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true, param: e.param })),
   row(UnknownPipelineError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(IdempotencyKeyReusedError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param })),
   row(TaskNotCancelableError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true })),

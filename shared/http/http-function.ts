@@ -1,6 +1,7 @@
 // The one wrapper every HTTP function's handler goes through: request id, the client's key, the route, a
 // cancellation when the client goes away, the error answer from the error table, one log line per request;
-// CORS headers for allowed browser origins and OPTIONS answered before the key check.
+// CORS headers for allowed browser origins and OPTIONS answered before the key check. Errors on DashScope's
+// native paths (`/api/v1/...`) are answered in DashScope's shape, since the clients of those paths parse that.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { roundMs, type RequestLogLine, type RequestNote } from '../log/request-log.ts';
@@ -10,6 +11,7 @@ import { clip } from '../text/clip.ts';
 import type { Principal } from '../domain/tenant.ts';
 import type { ClientAuth } from './client-auth.ts';
 import { requestIdOf, sendError } from './respond.ts';
+import { errorShapeOf } from './dashscope-error.ts';
 import { answerOptions, applyCors } from './cors.ts';
 import { matchRoute, requireRoute } from './router.ts';
 
@@ -78,7 +80,7 @@ export function httpFunction<R extends RouteSpec>(spec: HttpFunctionSpec<R>, log
         status = 499;
         note.end = 'aborted';
       } else {
-        status = sendError(res, e, requestId);
+        status = sendError(res, e, requestId, errorShapeOf(path));
         const code = (e as { code?: unknown }).code;
         if (typeof code === 'string') note.errorCode = code;
         if (status >= 500) note.error = e;

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { toErrorResponse } from './error-table.ts';
+import { toDashScopeErrorResponse, type ErrorShape } from './dashscope-error.ts';
 
 /** The caller's request id (FC's or a proxy's) or a new one. */
 export function requestIdOf(req: IncomingMessage): string {
@@ -16,9 +17,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** Answers an error in the public shape; if headers were already sent, ends the response instead. */
-export function sendError(res: ServerResponse, err: unknown, requestId: string): number {
-  const { status, body, headers } = toErrorResponse(err, requestId);
+/** Answers an error in the public shape (or DashScope's native one); if headers were already sent, ends the response instead. */
+export function sendError(res: ServerResponse, err: unknown, requestId: string, shape: ErrorShape = 'openai'): number {
+  const { status, body, headers } = shape === 'dashscope' ? toDashScopeErrorResponse(err, requestId) : toErrorResponse(err, requestId);
   if (res.headersSent) {
     res.destroy();
     return status;

@@ -18,6 +18,8 @@ export interface RequestNote {
   usage?: { input?: number; output?: number; total?: number; reasoning?: number; cached?: number };
   conversationId?: string;
   historyTurns?: number;
+  /** Chat: what the layer changed to have the request served (JSON instruction, thinking off, a checked schema). */
+  adjustments?: { jsonInstruction: boolean; thinkingOff?: string; schema?: string; attempts?: number };
   /** Embeddings: texts in, batches sent upstream. */
   inputs?: number;
   batches?: number;

@@ -25,6 +25,8 @@ export interface UpstreamTask {
     code?: string | null;
     message?: string | null;
     end_time?: string | null;
+    /** A fine-tune job's result (jobs are read as tasks): the fine-tuned model id. */
+    finetuned_output?: string | null;
   };
   usage?: Record<string, unknown> | null;
 }

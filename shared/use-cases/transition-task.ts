@@ -42,6 +42,7 @@ export function taskEvent(task: Task, type: DomainEventType, time: Date): Domain
       ...(task.metadata ? { metadata: task.metadata } : {}),
       ...(task.error ? { error: task.error } : {}),
       ...(task.status === 'PERSISTED' ? { outputs: task.outputs.filter((o) => o.key).map(({ index, key, contentType, bytes, sha256 }) => ({ index, key, contentType, bytes, sha256 })) } : {}),
+      ...(task.fineTunedModel ? { fineTunedModel: task.fineTunedModel } : {}),
       ...(task.cost ? { cost: task.cost } : {}),
     },
   };

@@ -84,18 +84,17 @@ describe('chat completions through the openai SDK', () => {
     expect(() => JSON.parse(r.choices[0]?.message.content ?? '')).not.toThrow();
   });
 
-  it('refuses thinking with JSON mode with a clear 400 before any upstream call', async () => {
-    const before = stack.emu.requests.length;
+  it('serves JSON mode asked with thinking without thinking, and says so in a header', async () => {
     const body: WithExtras<ChatCompletionCreateParamsNonStreaming> = {
       model: 'qwen-plus',
       messages: ask('Answer in JSON.'),
       response_format: { type: 'json_object' },
       enable_thinking: true,
     };
-    const err = await client.chat.completions.create(body).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err).toMatchObject({ status: 400, code: 'thinking_with_json_mode' });
-    expect(stack.emu.requests.length).toBe(before);
+    const { data, response } = await client.chat.completions.create(body).withResponse();
+    expect(() => JSON.parse(data.choices[0]?.message.content ?? '')).not.toThrow();
+    expect(response.headers.get('x-dashscope-fc-thinking')).toBe('disabled; reason=json-mode');
+    expect(stack.upstream.at(-1)?.body).toMatchObject({ enable_thinking: false, response_format: { type: 'json_object' } });
   });
 
   it('round-trips a streamed tool call: one call per index with its id, then the answer to the tool message', async () => {

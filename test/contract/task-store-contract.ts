@@ -69,6 +69,13 @@ export function runTaskStoreContract(name: string, options: TaskStoreContractOpt
       expect(await store.get(task.id)).toEqual(task);
     });
 
+    it('keeps a fine-tune task and the model id its update records', async () => {
+      const task = makeTask({ type: 'fine-tune', model: 'qwen-plus', input: { training_file: 'inbox/a/ft.jsonl', examples: 60 }, parameters: { hyper_parameters: { n_epochs: 2 } }, status: 'RUNNING' });
+      await store.create(task);
+      await store.update(task.id, task.version, { status: 'SUCCEEDED', fineTunedModel: 'qwen-plus-ft-202612031200-ab12', usage: { training_tokens: 1234 } }, at(20));
+      expect(await store.get(task.id)).toMatchObject({ type: 'fine-tune', input: task.input, fineTunedModel: 'qwen-plus-ft-202612031200-ab12', usage: { training_tokens: 1234 } });
+    });
+
     it('rejects a second create of the same id with TaskAlreadyExistsError and keeps the first row', async () => {
       const task = makeTask();
       await store.create(task);

@@ -41,7 +41,7 @@ export function fastTimings(base: TaskTimings): TaskTimings {
     reconcileAfterMs: 1_000,
     redriveAfterMs: 60_000,
     retryBaseMs: 5,
-    schedules: { 'text-to-image': FAST, 'text-to-speech': FAST, 'text-to-video': { ...FAST, firstMs: 10 }, 'image-to-video': { ...FAST, firstMs: 10 } },
+    schedules: { 'text-to-image': FAST, 'text-to-speech': FAST, 'text-to-video': { ...FAST, firstMs: 10 }, 'image-to-video': { ...FAST, firstMs: 10 }, 'fine-tune': FAST },
     random: () => 0.5,
   };
 }

@@ -37,6 +37,12 @@ export function chatDemand(
   signal?: CallerSignal,
 ): { demand: Demand; promptTokens: number } {
   const prompt = promptSize(messages, req.tools);
+  // an instruction the layer adds (a JSON schema can be long) is prompt too
+  const added = plan.structured?.instruction;
+  if (added) {
+    prompt.likely += estimateTokens(added);
+    prompt.bound += added.length;
+  }
   const output = maxOutputTokens(model, req, plan);
   // TPM counts what the call is likely to use (its prompt and a modest answer), corrected once usage is known;
   // the budget reserves the most it could cost

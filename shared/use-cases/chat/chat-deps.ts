@@ -8,7 +8,7 @@ import type { ConversationStore } from '../../ports/conversation-store.ts';
 import type { Guard } from '../guards/guard.ts';
 
 export interface ChatDeps {
-  config: Pick<Config, 'CHAT_SUMMARY_MODEL' | 'EMBEDDINGS_MAX_INPUTS' | 'DASHSCOPE_TIMEOUT_MS' | 'DASHSCOPE_MAX_RETRIES'>;
+  config: Pick<Config, 'CHAT_SUMMARY_MODEL' | 'EMBEDDINGS_MAX_INPUTS' | 'DASHSCOPE_TIMEOUT_MS' | 'DASHSCOPE_MAX_RETRIES'> & Partial<Pick<Config, 'CHAT_THINKING_CONFLICT'>>;
   logger: Logger;
   clock: Clock;
   ids: IdGenerator;

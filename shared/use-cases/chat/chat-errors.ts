@@ -41,3 +41,22 @@ export class UpstreamError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The model's answer did not match the request's `response_format.json_schema`, again after one more attempt
+ * (a json_schema DashScope does not enforce is served as JSON mode and checked). Names the path that failed.
+ */
+export class StructuredOutputError extends Error {
+  override name = 'StructuredOutputError';
+  readonly code = 'json_schema_mismatch';
+  readonly param = 'response_format';
+  constructor(
+    readonly schemaName: string,
+    readonly attempts: number,
+    readonly path: string,
+    readonly reason: string,
+    readonly dashscopeRequestId: string | undefined,
+  ) {
+    super(`the model's answer did not match json_schema '${schemaName}' after ${attempts} attempts: at ${path}: ${reason}`);
+  }
+}

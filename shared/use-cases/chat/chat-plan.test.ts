@@ -42,19 +42,29 @@ describe('planChat', () => {
     expect(planChat(chat('qwen-plus'), req({ reasoning_effort: 'high', enable_thinking: false })).thinking).toBe(false);
   });
 
-  it('refuses thinking with JSON mode before any upstream call', () => {
-    const e = refusal(() => planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'reply in json' }] })));
+  it('serves JSON mode asked with thinking by turning thinking off, and says why', () => {
+    const p = planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'reply in json' }] }));
+    expect(p).toEqual({ thinking: false, assemble: false, upstream: { enable_thinking: false }, structured: { thinkingOff: 'json_mode' } });
+  });
+
+  it('refuses thinking with JSON mode when the deployment says refuse, and always on a model that always thinks', () => {
+    const asked = req({ enable_thinking: true, stream: true, response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'reply in json' }] });
+    const e = refusal(() => planChat(chat('qwen-plus'), asked, { thinkingConflict: 'refuse' }));
     expect(e).toBeInstanceOf(ChatRequestError);
     expect(e).toMatchObject({ code: 'thinking_with_json_mode', param: 'enable_thinking' });
+    const always = 'qwen3-235b-a22b-thinking-2507';
+    const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }];
+    expect(refusal(() => planChat(chat(always), req({ model: always, stream: true, tools, tool_choice: 'required' })))).toMatchObject({ code: 'thinking_with_forced_tool', param: 'tool_choice' });
   });
 
-  it('switches off default thinking for JSON mode instead of refusing', () => {
-    const p = planChat(chat('qwen3-32b'), req({ model: 'qwen3-32b', response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'JSON please' }] }));
-    expect(p).toEqual({ thinking: false, assemble: false, upstream: { enable_thinking: false } });
+  it('switches off default thinking for JSON mode instead of refusing, whatever the setting', () => {
+    const p = planChat(chat('qwen3-32b'), req({ model: 'qwen3-32b', response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'JSON please' }] }), { thinkingConflict: 'refuse' });
+    expect(p).toEqual({ thinking: false, assemble: false, upstream: { enable_thinking: false }, structured: { thinkingOff: 'json_mode' } });
   });
 
-  it("refuses json_object without the word 'json' in the messages", () => {
-    expect(refusal(() => planChat(chat('qwen-plus'), req({ response_format: { type: 'json_object' } })))).toMatchObject({ code: 'json_word_missing', param: 'messages' });
+  it("adds an instruction to json_object without the word 'json' in the messages instead of refusing", () => {
+    expect(planChat(chat('qwen-plus'), req({ response_format: { type: 'json_object' } })).structured).toEqual({ instruction: 'Answer in JSON.' });
+    expect(planChat(chat('qwen-plus'), req({ response_format: { type: 'json_object' }, messages: [{ role: 'user', content: 'as Json' }] })).structured).toBeUndefined();
   });
 
   it('refuses thinking on a model that cannot think and switching it off on one that always thinks', () => {
@@ -71,9 +81,14 @@ describe('planChat', () => {
     });
   });
 
-  it('refuses a forced tool choice while thinking, and tools on a model without them', () => {
+  it('serves a forced tool choice asked with thinking without thinking, and refuses tools on a model without them', () => {
     const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }];
-    expect(refusal(() => planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, tools, tool_choice: 'required' })))).toMatchObject({ code: 'thinking_with_forced_tool' });
+    for (const tool_choice of ['required', { type: 'function', function: { name: 'weather' } }]) {
+      const p = planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, tools, tool_choice }));
+      expect(p).toMatchObject({ thinking: false, upstream: { enable_thinking: false }, structured: { thinkingOff: 'forced_tool' } });
+    }
+    expect(planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, tools, tool_choice: 'auto' })).thinking).toBe(true);
+    expect(refusal(() => planChat(chat('qwen-plus'), req({ enable_thinking: true, stream: true, tools, tool_choice: 'required' }), { thinkingConflict: 'refuse' }))).toMatchObject({ code: 'thinking_with_forced_tool' });
     expect(refusal(() => planChat(chat('qwen-turbo-longcontext'), req({ model: 'qwen-turbo-longcontext', tools })))).toMatchObject({ code: 'tools_not_supported' });
   });
 });

@@ -2,6 +2,7 @@
 // not know translated (developer role, max_completion_tokens, reasoning_effort), thinking set by the plan.
 import type { ChatPlan } from './chat-plan.ts';
 import type { ChatMessage, ChatRequest } from './chat-request.ts';
+import { applyStructured } from './structured-output.ts';
 
 /** Fields that are ours or that DashScope would reject or misread; never forwarded as they are. */
 const OWN_FIELDS = new Set([
@@ -38,5 +39,7 @@ export function buildUpstreamBody(req: ChatRequest, plan: ChatPlan, messages: re
   body.stream = stream;
   // usage always requested on streams, so that every call is accounted
   if (stream) body.stream_options = { include_usage: true };
+  // structured output as DashScope serves it (response_format, an instruction): structured-output.ts
+  if (plan.structured) applyStructured(body as UpstreamChatBody, plan.structured);
   return body as UpstreamChatBody;
 }

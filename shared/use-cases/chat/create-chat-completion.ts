@@ -1,5 +1,6 @@
 // The chat use case: check the request against the model, put a named conversation's history in front,
-// then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream.
+// then stream (relayed chunk by chunk), answer plainly, or assemble one answer from an upstream stream; a
+// json_schema served by JSON mode is answered whole, checked, retried once, and replayed when streamed.
 import { requireModel, type ChatModel } from '../../catalog/catalog.ts';
 import type { Principal } from '../../domain/tenant.ts';
 import { NOOP_ADMISSION, settleAfterAnswer, type Admission } from '../guards/guard.ts';
@@ -7,12 +8,13 @@ import { chatBill, chatDemand } from './chat-billing.ts';
 import type { ChatDeps } from './chat-deps.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import type { ChatCompletion, ChatUsage, CompletionMessage } from '../../ports/chat-upstream.ts';
-import { UpstreamError } from './chat-errors.ts';
-import { planChat } from './chat-plan.ts';
+import { StructuredOutputError, UpstreamError } from './chat-errors.ts';
+import { planChat, type ChatPlan } from './chat-plan.ts';
 import type { ChatRequest } from './chat-request.ts';
 import { buildUpstreamBody } from './chat-upstream-body.ts';
 import { openConversation, type ConversationSession } from './conversation-history.ts';
 import { relayChatStream, type ChatStreamSink, type RelayResult } from './stream-relay.ts';
+import { adjustmentsOf, checkCompletion, replayChunks, type ChatAdjustments } from './structured-output.ts';
 import { isAbort, toUpstreamError } from './upstream-error.ts';
 
 
@@ -29,6 +31,11 @@ export interface ChatContext {
   principal: Principal;
   /** The request's id (for logs; the ledger entry's id is the layer's own). */
   requestId: string;
+  /**
+   * Told what the layer changed to have the request served (a JSON instruction, thinking off, a checked schema),
+   * before any answer goes out; again once a checked schema's attempts are known.
+   */
+  onAdjusted?: (adjustments: ChatAdjustments) => void;
 }
 
 export interface ChatOutcome {
@@ -45,6 +52,8 @@ export interface ChatOutcome {
   conversationId?: string;
   historyTurns?: number;
   errorCode?: string;
+  /** What the layer changed to have the request served (structured-output.ts). */
+  adjustments?: ChatAdjustments;
 }
 
 const truncated = (rid: string | undefined) =>
@@ -55,16 +64,38 @@ const holdMs = (deps: ChatDeps) => deps.config.DASHSCOPE_TIMEOUT_MS * (deps.conf
 
 export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx: ChatContext): Promise<ChatOutcome> {
   const model = requireModel(req.model, 'chat');
-  const plan = planChat(model, req);
+  const plan = planChat(model, req, { thinkingConflict: deps.config.CHAT_THINKING_CONFLICT ?? 'disable' });
+  const adjustments = adjustmentsOf(plan.structured);
+  if (adjustments) ctx.onAdjusted?.(adjustments);
   const conversationId = req.conversation_id ?? ctx.conversationId;
   const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
   const messages = session?.messages ?? req.messages;
   // one outcome object, filled in as things become known (no spreads per request on the hot path)
   const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };
+  if (adjustments) out.adjustments = adjustments;
   if (session) {
     out.conversationId = session.id;
     out.historyTurns = session.historyTurns;
   }
+  if (plan.structured?.check) return serveChecked(deps, req, ctx, model, plan, messages, session, out);
+  return guarded(deps, req, ctx, model, plan, messages, out, async () => {
+    const served = await serve(deps, req, ctx, model, plan, messages, session, out);
+    if (req.stream && served.end === 'completed') ctx.sink?.done();
+    return served;
+  });
+}
+
+/** One upstream call under the guards: admitted first, billed from `out` once it is answered (or released). */
+async function guarded<T>(
+  deps: ChatDeps,
+  req: ChatRequest,
+  ctx: ChatContext,
+  model: ChatModel,
+  plan: ChatPlan,
+  messages: ChatRequest['messages'],
+  out: ChatOutcome,
+  run: () => Promise<T>,
+): Promise<T> {
   // the ledger entry's id is ours, never the client's request id (a client could repeat that to be billed once)
   // with GUARDS=off the prompt is not measured at all: nothing would use the figures
   const demanded = deps.guard.enabled ? chatDemand(ctx.principal, model, req, plan, messages, `chat:${deps.ids.next('call')}`, holdMs(deps), ctx.signal) : undefined;
@@ -72,17 +103,75 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   const settle = () => {
     if (demanded) settleAfterAnswer(() => bill(deps, admission, model, out, demanded.promptTokens));
   };
-  let served: ChatOutcome;
+  let result: T;
   try {
-    served = await serve(deps, req, ctx, model, plan, messages, session, out);
+    result = await run();
   } catch (e) {
     settle();
     throw e;
   }
-  if (req.stream && served.end === 'completed') ctx.sink?.done();
   // billed once the answer is out (a non-streamed one is written as soon as this returns)
   settle();
-  return served;
+  return result;
+}
+
+/** Upstream calls for a json_schema served by JSON mode: the first answer, and one more after a mismatch. */
+const CHECKED_ATTEMPTS = 2;
+
+/**
+ * A json_schema served by JSON mode: each attempt is one whole (non-streamed) upstream call, admitted and billed
+ * on its own; an answer that does not match the schema is asked for once more, then refused naming the path.
+ * A streaming client gets the checked answer replayed as chunks: nothing is sent before it is checked, so a
+ * retry never follows bytes the client already has.
+ */
+async function serveChecked(
+  deps: ChatDeps,
+  req: ChatRequest,
+  ctx: ChatContext,
+  model: ChatModel,
+  plan: ChatPlan,
+  messages: ChatRequest['messages'],
+  session: ConversationSession | undefined,
+  out: ChatOutcome,
+): Promise<ChatOutcome> {
+  const check = plan.structured!.check!;
+  const adjustments = out.adjustments!;
+  let completion: ChatCompletion | undefined;
+  for (let attempt = 1; ; attempt++) {
+    // each attempt is billed from its own outcome (read after the answer): one ledger entry per upstream call
+    const o: ChatOutcome = { model: out.model, stream: out.stream, thinking: out.thinking, end: 'completed' };
+    completion = await guarded(deps, req, ctx, model, plan, messages, o, async () => {
+      const answer = await answerWhole(deps, req, ctx, plan, messages, o);
+      if (!answer) o.end = 'aborted';
+      return answer;
+    });
+    if (o.usage) out.usage = o.usage;
+    if (o.dashscopeRequestId) out.dashscopeRequestId = o.dashscopeRequestId;
+    if (o.ttftMs !== undefined && out.ttftMs === undefined) out.ttftMs = o.ttftMs;
+    if (!completion) return aborted(out);
+    adjustments.attempts = attempt;
+    const problem = checkCompletion(completion, check);
+    if (!problem) break;
+    if (attempt >= CHECKED_ATTEMPTS) throw new StructuredOutputError(check.name, attempt, problem.path, problem.message, out.dashscopeRequestId);
+    deps.logger.info('structured answer did not match its schema; asking again', { model: model.id, dashscopeRequestId: out.dashscopeRequestId, path: problem.path });
+  }
+  ctx.onAdjusted?.(adjustments);
+  if (session) {
+    const failed = await save(session, completion.choices[0]?.message);
+    if (failed) throw failed;
+  }
+  if (!req.stream) {
+    out.completion = completion;
+    return out;
+  }
+  const sink = ctx.sink;
+  if (!sink) throw new Error('a streamed chat needs a sink');
+  sink.open(out.dashscopeRequestId ? { dashscopeRequestId: out.dashscopeRequestId } : {});
+  for (const chunk of replayChunks(completion, req.stream_options?.include_usage === true)) sink.send(chunk);
+  await sink.flush();
+  if (ctx.signal.aborted) return aborted(out);
+  sink.done();
+  return out;
 }
 
 /** Records what DashScope reported (or, for a stream cut off without usage, its prompt); releases when nothing reached DashScope's answer. */
@@ -101,7 +190,7 @@ async function serve(
   req: ChatRequest,
   ctx: ChatContext,
   model: ChatModel,
-  plan: ReturnType<typeof planChat>,
+  plan: ChatPlan,
   messages: ChatRequest['messages'],
   session: ConversationSession | undefined,
   out: ChatOutcome,
@@ -126,32 +215,36 @@ async function serve(
     return out;
   }
 
-  let completion: ChatCompletion;
-  if (plan.assemble) {
-    const body = buildUpstreamBody(req, plan, messages, true);
-    const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, includeUsage: true, assemble: true, startedAt: ctx.startedAt });
-    addStats(out, r);
-    if (r.aborted) return aborted(out);
-    if (r.error || !r.finished || !r.assembled) throw r.error ?? truncated(r.dashscopeRequestId);
-    completion = r.assembled.completion();
-  } else {
-    const body = buildUpstreamBody(req, plan, messages, false);
-    try {
-      const r = await deps.dashscope.chat(body, { signal: ctx.signal });
-      completion = r.completion;
-      out.dashscopeRequestId = r.requestId;
-      if (completion.usage) out.usage = completion.usage;
-    } catch (e) {
-      if (isAbort(e, ctx.signal)) return aborted(out);
-      throw toUpstreamError(e);
-    }
-  }
+  const completion = await answerWhole(deps, req, ctx, plan, messages, out);
+  if (!completion) return aborted(out);
   if (session) {
     const failed = await save(session, completion.choices[0]?.message);
     if (failed) throw failed;
   }
   out.completion = completion;
   return out;
+}
+
+/** One whole answer: a plain call, or assembled from an upstream stream; undefined when the client left. */
+async function answerWhole(deps: ChatDeps, req: ChatRequest, ctx: ChatContext, plan: ChatPlan, messages: ChatRequest['messages'], out: ChatOutcome): Promise<ChatCompletion | undefined> {
+  if (plan.assemble) {
+    const body = buildUpstreamBody(req, plan, messages, true);
+    const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, includeUsage: true, assemble: true, startedAt: ctx.startedAt });
+    addStats(out, r);
+    if (r.aborted) return undefined;
+    if (r.error || !r.finished || !r.assembled) throw r.error ?? truncated(r.dashscopeRequestId);
+    return r.assembled.completion();
+  }
+  const body = buildUpstreamBody(req, plan, messages, false);
+  try {
+    const r = await deps.dashscope.chat(body, { signal: ctx.signal });
+    out.dashscopeRequestId = r.requestId;
+    if (r.completion.usage) out.usage = r.completion.usage;
+    return r.completion;
+  } catch (e) {
+    if (isAbort(e, ctx.signal)) return undefined;
+    throw toUpstreamError(e);
+  }
 }
 
 function addStats(out: ChatOutcome, r: RelayResult): void {

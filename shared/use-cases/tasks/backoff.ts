@@ -13,6 +13,8 @@ export const POLL_SCHEDULES: Readonly<Record<TaskType, PollSchedule>> = {
   'text-to-speech': { firstMs: 1_000, factor: 1.5, maxMs: 10_000 },
   'text-to-video': { firstMs: 2_000, factor: 1.6, maxMs: 30_000 },
   'image-to-video': { firstMs: 2_000, factor: 1.6, maxMs: 30_000 },
+  // training takes minutes to hours, and only one job of an account runs at a time
+  'fine-tune': { firstMs: 5_000, factor: 2, maxMs: 300_000 },
 };
 
 /** ±10 % around the computed delay. */

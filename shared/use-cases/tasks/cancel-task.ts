@@ -20,6 +20,8 @@ function notCancelable(task: Pick<Task, 'id' | 'status'>, why: string): TaskNotC
 
 function check(task: Task): void {
   if (task.status !== 'QUEUED' && task.status !== 'PENDING') throw notCancelable(task, '');
+  // a job DashScope has is canceled through its fine-tune API, which this service does not call yet
+  if (task.type === 'fine-tune' && task.status === 'PENDING') throw notCancelable(task, 'and the fine-tune job is at DashScope already');
   if (task.status === 'QUEUED' && task.submitAttemptedAt) throw notCancelable(task, 'and being sent to DashScope, with the outcome not known yet; try again shortly');
 }
 

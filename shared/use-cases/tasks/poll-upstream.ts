@@ -3,7 +3,7 @@
 import { taskCost } from '../../catalog/pricing.ts';
 import { fromMicros } from '../../domain/ledger.ts';
 import { manifestKey } from '../../domain/manifest.ts';
-import type { Task, TaskError } from '../../domain/task.ts';
+import { hasMediaOutputs, type Task, type TaskError } from '../../domain/task.ts';
 import { nextPollAt } from './backoff.ts';
 import { buildManifest, putManifest } from './manifest-writer.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
@@ -11,6 +11,7 @@ import type { Pacer } from './rate-limiter.ts';
 import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import type { UpstreamTask } from '../../ports/task-upstream.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
+import { getFineTuneAsTask } from './fine-tune-job.ts';
 import { finishedAt, outputsFromUpstream, RESULT_TTL_MS } from './upstream-result.ts';
 
 export type PollOutcome = 'in-progress' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'query-failed';
@@ -27,8 +28,31 @@ async function settle(deps: TaskDeps, held: Held, to: 'FAILED' | 'CANCELED' | 'E
   await releaseLease(deps, next);
 }
 
+/**
+ * A task whose result is a name, not media (a fine-tune's model id): recorded with SUCCEEDED, then PERSISTED
+ * at once, since there is nothing to copy and no manifest to write (domain/task.ts, RESULT_ONLY_TYPES).
+ */
+async function succeedWithResult(deps: TaskDeps, held: Held, upstream: UpstreamTask): Promise<PollOutcome> {
+  const task = held.task;
+  const usage = upstream.usage ?? undefined;
+  const model = upstream.output.finetuned_output;
+  if (!model) {
+    await settle(deps, held, 'FAILED', { code: 'NoResults', message: 'DashScope reported SUCCEEDED without the fine-tuned model id' }, usage ? { usage } : {});
+    return 'failed';
+  }
+  const priced = taskCost(task, usage);
+  const cost = priced ? { amount: fromMicros(priced.micros), currency: 'CNY' as const } : undefined;
+  const succeeded = await transitionHeld(deps, held, 'SUCCEEDED', { fineTunedModel: model, ...(usage ? { usage } : {}), ...(cost ? { cost } : {}), pollCount: 0 });
+  await step(deps, 'poll:transitioned', task.id);
+  // a crash here leaves it SUCCEEDED: the re-drive finishes it (redrive.ts)
+  const persisted = await transitionHeld(deps, succeeded, 'PERSISTED', { dueAt: held.task.leaseUntil });
+  await releaseLease(deps, persisted);
+  return 'succeeded';
+}
+
 async function succeed(deps: TaskDeps, held: Held, upstream: UpstreamTask, t: TaskTimings): Promise<PollOutcome> {
   const task = held.task;
+  if (!hasMediaOutputs(task.type)) return succeedWithResult(deps, held, upstream);
   const now = deps.clock.now();
   const outputs = outputsFromUpstream(task.type, upstream, now);
   const usage = upstream.usage ?? undefined;
@@ -85,7 +109,8 @@ export async function pollUpstream(deps: TaskDeps, held: Held, t: TaskTimings, p
   let upstream: UpstreamTask;
   try {
     await pacer.take(opts.signal);
-    upstream = await deps.dashscope.getTask(task.dashscopeTaskId!, { timeoutMs: opts.queryTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const callOpts = { timeoutMs: opts.queryTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) };
+    upstream = task.type === 'fine-tune' ? await getFineTuneAsTask(deps, task.dashscopeTaskId!, callOpts) : await deps.dashscope.getTask(task.dashscopeTaskId!, callOpts);
   } catch (e) {
     const failure = classifyUpstreamError(e);
     if (now().getTime() - new Date(task.createdAt).getTime() > t.maxUpstreamAgeMs) {

@@ -3,6 +3,7 @@
 import type { TaskError } from '../../domain/task.ts';
 import { nextPollAt, retryDelayMs } from './backoff.ts';
 import { adoptUpstream } from './send-create.ts';
+import { findJobsOf } from './fine-tune-job.ts';
 import type { UpstreamListedTask } from '../../ports/task-upstream.ts';
 import { classifyUpstreamError } from './upstream-api.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
@@ -58,7 +59,13 @@ export async function reconcileSubmission(deps: TaskDeps, held: Held, t: TaskTim
 
   let candidates: UpstreamListedTask[];
   try {
-    candidates = await listCandidates(deps, task.model, attempt, t, pacer, signal);
+    if (task.type === 'fine-tune') {
+      // a job carries the task id as its name: exactly the jobs this create may have made
+      await pacer.take(signal);
+      candidates = (await findJobsOf(deps, task.id, signal ? { signal } : {})).map((j) => ({ task_id: j.job_id }));
+    } else {
+      candidates = await listCandidates(deps, task.model, attempt, t, pacer, signal);
+    }
   } catch (e) {
     const failure = classifyUpstreamError(e);
     if (now.getTime() - attempt.getTime() < t.reconcileGiveUpMs) {

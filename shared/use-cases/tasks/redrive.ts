@@ -1,12 +1,12 @@
 // Re-driving a task left SUCCEEDED but not PERSISTED: its manifest is written again (the rewrite is a new
 // OSS event for persist-to-oss), with growing gaps, until the result URLs expire; then the task is EXPIRED.
-import type { Task } from '../../domain/task.ts';
+import { hasMediaOutputs, type Task } from '../../domain/task.ts';
 import { retryDelayMs } from './backoff.ts';
 import { buildManifest, putManifest, readManifest } from './manifest-writer.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
 import { step, type TaskDeps, type TaskTimings } from './task-deps.ts';
 
-export type RedriveOutcome = 'redriven' | 'expired';
+export type RedriveOutcome = 'redriven' | 'expired' | 'persisted';
 
 const MAX_REDRIVE_GAP_MS = 30 * 60_000;
 
@@ -22,6 +22,13 @@ export async function redriveSucceeded(deps: TaskDeps, held: Held, t: TaskTiming
   const task = held.task;
   const log = deps.logger.child({ taskId: task.id });
   const now = deps.clock.now().getTime();
+  if (!hasMediaOutputs(task.type)) {
+    // its result is already on the row (a poll stopped between SUCCEEDED and PERSISTED): nothing to copy
+    const next = await transitionHeld(deps, held, 'PERSISTED', { dueAt: task.leaseUntil });
+    await step(deps, 'poll:transitioned', task.id);
+    await releaseLease(deps, next);
+    return 'persisted';
+  }
   const pending = pendingCopies(task);
   const live = pending.filter((p) => p.expiresAt > now);
 

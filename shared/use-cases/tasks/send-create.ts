@@ -5,6 +5,7 @@ import { nextPollAt, retryDelayMs } from './backoff.ts';
 import { createEndpoint, type SubmittableType } from './task-request.ts';
 import { classifyUpstreamError, createBodyOf, type UpstreamFailure } from './upstream-api.ts';
 import { releaseLease, transitionHeld, type Held } from './lease.ts';
+import { createFineTuneJob, trainingFileRefusal, uploadTrainingFile } from './fine-tune-job.ts';
 import { step, upstreamClaimKey, UPSTREAM_CLAIM_HASH, type TaskDeps, type TaskTimings } from './task-deps.ts';
 import { synthesizeSpeech } from './synthesize-speech.ts';
 
@@ -34,12 +35,53 @@ export async function adoptUpstream(deps: TaskDeps, held: Held, dashscopeTaskId:
   return next;
 }
 
+/** A create refused or failing before any task exists upstream: FAILED, or given back to be sent again later. */
+async function settleNotCreated(deps: TaskDeps, h: Held, failure: Exclude<UpstreamFailure, { kind: 'ambiguous' }>, timings: TaskTimings): Promise<CreateOutcome> {
+  const log = deps.logger.child({ taskId: h.task.id });
+  if (failure.kind === 'rejected') {
+    log.warn('DashScope rejected the task', { code: failure.code, status: failure.status, dashscopeRequestId: failure.requestId });
+    const error: TaskError = { code: failure.code, message: failure.message };
+    const next = await transitionHeld(deps, h, 'FAILED', { error });
+    await releaseLease(deps, next);
+    return { kind: 'rejected', held: next, failure };
+  }
+  const attempts = h.task.pollCount + 1;
+  if (attempts >= timings.maxSubmitAttempts) {
+    log.error('create kept failing; giving up', { attempts, code: failure.code });
+    const error: TaskError = { code: 'SubmissionFailed', message: `DashScope did not accept the task after ${attempts} attempts: ${failure.code}: ${failure.message}` };
+    const next = await transitionHeld(deps, h, 'FAILED', { error });
+    await releaseLease(deps, next);
+    return { kind: 'gave-up', held: next, failure };
+  }
+  // DashScope answered (429/5xx) or the request never left: nothing was created, so sending again is safe.
+  log.warn('create failed transiently; poll-task will send it again', { attempts, code: failure.code });
+  const dueAt = new Date(deps.clock.now().getTime() + retryDelayMs(timings.retryBaseMs, attempts, 60_000, timings.random));
+  const task = await releaseLease(deps, h, { submitAttemptedAt: undefined, pollCount: attempts, dueAt: dueAt.toISOString() });
+  return { kind: 'deferred', held: { ...h, task: task ?? h.task }, failure };
+}
+
+/** A fine-tune's training file goes up before the attempt is recorded: an upload is no job, so it may be repeated. */
+async function uploadFirst(deps: TaskDeps, held: Held, timings: TaskTimings): Promise<{ fileId: string } | { outcome: CreateOutcome }> {
+  try {
+    return { fileId: await uploadTrainingFile(deps, held.task, { timeoutMs: timings.createTimeoutMs }) };
+  } catch (e) {
+    const failure = trainingFileRefusal(e) ?? classifyUpstreamError(e);
+    return { outcome: await settleNotCreated(deps, held, failure.kind === 'ambiguous' ? { ...failure, kind: 'transient' } : failure, timings) };
+  }
+}
+
 /** Sends the create for `held` (QUEUED, no attempt recorded, lease ours) and releases the lease. */
 export async function sendCreate(deps: TaskDeps, held: Held, timings: TaskTimings): Promise<CreateOutcome> {
   // DashScope has no asynchronous speech task: the synthesis is the create, part by part
   if (held.task.type === 'text-to-speech') return synthesizeSpeech(deps, held, timings);
   const id = held.task.id;
   const log = deps.logger.child({ taskId: id });
+  let fileId: string | undefined;
+  if (held.task.type === 'fine-tune') {
+    const uploaded = await uploadFirst(deps, held, timings);
+    if ('outcome' in uploaded) return uploaded.outcome;
+    fileId = uploaded.fileId;
+  }
   const attemptAt = deps.clock.now();
   let h: Held = { ...held, task: await deps.tasks.update(id, held.task.version, { submitAttemptedAt: attemptAt.toISOString() }, attemptAt) };
   // The record is what keeps a crash from turning into a second create: send only once it is durable.
@@ -51,35 +93,19 @@ export async function sendCreate(deps: TaskDeps, held: Held, timings: TaskTiming
 
   let created: { taskId: string; requestId: string };
   try {
-    created = await deps.dashscope.createTask(createEndpoint(h.task.type as Exclude<SubmittableType, 'text-to-speech'>), createBodyOf(h.task), { timeoutMs: timings.createTimeoutMs });
+    const opts = { timeoutMs: timings.createTimeoutMs };
+    created =
+      fileId !== undefined
+        ? await createFineTuneJob(deps, h.task, fileId, opts)
+        : await deps.dashscope.createTask(createEndpoint(h.task.type as Exclude<SubmittableType, 'text-to-speech'>), createBodyOf(h.task), opts);
   } catch (e) {
     const failure = classifyUpstreamError(e, 'create');
-    const now = deps.clock.now();
     if (failure.kind === 'ambiguous') {
       log.warn('create outcome unknown; it will be reconciled, not re-sent', { err: e });
       await releaseLease(deps, h, { dueAt: new Date(attemptAt.getTime() + timings.reconcileAfterMs).toISOString() });
       return { kind: 'ambiguous', held: h };
     }
-    if (failure.kind === 'rejected') {
-      log.warn('DashScope rejected the task', { code: failure.code, status: failure.status, dashscopeRequestId: failure.requestId });
-      const error: TaskError = { code: failure.code, message: failure.message };
-      h = await transitionHeld(deps, h, 'FAILED', { error });
-      await releaseLease(deps, h);
-      return { kind: 'rejected', held: h, failure };
-    }
-    const attempts = h.task.pollCount + 1;
-    if (attempts >= timings.maxSubmitAttempts) {
-      log.error('create kept failing; giving up', { attempts, code: failure.code });
-      const error: TaskError = { code: 'SubmissionFailed', message: `DashScope did not accept the task after ${attempts} attempts: ${failure.code}: ${failure.message}` };
-      h = await transitionHeld(deps, h, 'FAILED', { error });
-      await releaseLease(deps, h);
-      return { kind: 'gave-up', held: h, failure };
-    }
-    // DashScope answered (429/5xx) or the request never left: nothing was created, so sending again is safe.
-    log.warn('create failed transiently; poll-task will send it again', { attempts, code: failure.code });
-    const dueAt = new Date(now.getTime() + retryDelayMs(timings.retryBaseMs, attempts, 60_000, timings.random));
-    const task = await releaseLease(deps, h, { submitAttemptedAt: undefined, pollCount: attempts, dueAt: dueAt.toISOString() });
-    return { kind: 'deferred', held: { ...h, task: task ?? h.task }, failure };
+    return settleNotCreated(deps, h, failure, timings);
   }
   await step(deps, 'submit:upstream-created', id);
 

@@ -36,10 +36,17 @@ export interface SubmitInput {
   idempotencyKey?: string;
   /** Names the lease owner (the HTTP request id, or the inbox object key). */
   requestId: string;
+  /**
+   * Write the QUEUED row only and leave the create to poll-task (due at once): a batch of many requests is
+   * recorded quickly, and DashScope's submit rate is kept by poll-task's pacing.
+   */
+  defer?: boolean;
 }
 
 export type SubmitResult =
   | { kind: 'replayed'; task: Task }
+  /** Recorded, to be sent by poll-task (`defer`). */
+  | { kind: 'queued'; task: Task }
   | { kind: CreateOutcome['kind']; task: Task; outcome: CreateOutcome };
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -70,6 +77,8 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
 
   const owner = `submit:${input.requestId}`;
   const leaseUntil = new Date(now.getTime() + timings.submitLeaseMs).toISOString();
+  // a deferred row is nobody's: poll-task claims it when it is due, now
+  const schedule = input.defer ? { dueAt: now.toISOString() } : { dueAt: leaseUntil, leaseOwner: owner, leaseUntil };
   const row: Task = {
     id: taskId,
     tenant,
@@ -83,9 +92,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
     outputs: [],
     pollCount: 0,
     // If this submitter dies, poll-task takes the row over once the lease ends.
-    dueAt: leaseUntil,
-    leaseOwner: owner,
-    leaseUntil,
+    ...schedule,
     version: 1,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -105,6 +112,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
   const tenantDeps = { ...deps, logger: deps.logger.child({ tenant }) };
   tenantDeps.logger.info('task queued', { taskId, type: row.type, model: row.model });
   await step(deps, 'submit:row-written', taskId);
+  if (input.defer) return { kind: 'queued', task: row };
 
   const outcome = await sendCreate(tenantDeps, { task: row, owner, published: true }, timings);
   return { kind: outcome.kind, task: outcome.held.task, outcome };
@@ -112,7 +120,7 @@ export async function submitTask(deps: TaskDeps, input: SubmitInput, timings: Ta
 
 /** The refusal to answer for a create DashScope refused (or kept failing): the task exists, FAILED. */
 export function createRefusal(result: SubmitResult): TaskUpstreamError | undefined {
-  if (result.kind === 'replayed') return undefined;
+  if (result.kind === 'replayed' || result.kind === 'queued') return undefined;
   const o = result.outcome;
   if (o.kind !== 'rejected' && o.kind !== 'gave-up') return undefined;
   return new TaskUpstreamError('create', result.task.id, o.failure);

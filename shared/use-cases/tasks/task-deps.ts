@@ -8,6 +8,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Config } from '../../config/config.ts';
 import type { TaskUpstream } from '../../ports/task-upstream.ts';
 import type { SpeechUpstream } from '../../ports/speech-upstream.ts';
+import type { FineTuneUpstream } from '../../ports/fine-tune-upstream.ts';
 import type { TaskType } from '../../domain/task.ts';
 import { POLL_SCHEDULES, type PollSchedule } from './backoff.ts';
 import type { Guard } from '../guards/guard.ts';
@@ -38,6 +39,8 @@ export interface TaskDeps {
   dashscope: TaskUpstream;
   /** Qwen TTS, for speech tasks (absent: a speech task fails when it is synthesised). */
   speech?: SpeechUpstream;
+  /** DashScope's files and fine-tune jobs, for `fine-tune` tasks (absent: such a task cannot be sent). */
+  fineTunes?: FineTuneUpstream;
   tasks: TaskStore;
   events: EventBus;
   objects: ObjectStore;

@@ -27,7 +27,8 @@ export const SPEECH_TASK_MAX_CHARACTERS = 20_000;
 
 /** The validated request: `input` and `parameters` exactly as DashScope will receive them (defaults filled). */
 export interface TaskRequest {
-  type: SubmittableType;
+  /** A media type from `POST /v1/tasks`, or a `fine-tune` from `POST /v1/fine-tunes`. */
+  type: SubmittableType | 'fine-tune';
   model: string;
   input: Record<string, unknown>;
   parameters: Record<string, unknown>;

@@ -19,6 +19,8 @@ export interface TaskView {
   model: string;
   status: Task['status'];
   outputs: OutputView[];
+  /** A fine-tune's result: the fine-tuned model id. */
+  fineTunedModel?: string;
   usage?: Record<string, unknown>;
   cost?: Task['cost'];
   error?: TaskError;
@@ -46,6 +48,7 @@ export async function toTaskView(task: Task, objects: Pick<ObjectStore, 'url'>, 
     model: task.model,
     status: task.status,
     outputs,
+    ...(task.fineTunedModel ? { fineTunedModel: task.fineTunedModel } : {}),
     ...(task.usage ? { usage: task.usage } : {}),
     ...(task.cost ? { cost: task.cost } : {}),
     ...(task.error ? { error: task.error } : {}),
