@@ -14,6 +14,7 @@ import { fromNativeEmbedRequest, toNativeEmbedResponse } from '../../shared/use-
 import { listModels } from '../../shared/use-cases/chat/list-models.ts';
 import { validate } from '../../shared/validation/validate.ts';
 import { handleChat } from './chat-handler.ts';
+import { handleResponses } from './responses-handler.ts';
 import { chatFields, embedFields } from './request-log.ts';
 
 export const FUNCTION_NAME = 'chat-stream';
@@ -23,6 +24,7 @@ export const NATIVE_EMBEDDINGS_PATH = '/api/v1/services/embeddings/text-embeddin
 export const routes = [
   { method: 'POST', path: '/v1/chat/completions' },
   { method: 'POST', path: '/v1/embeddings' },
+  { method: 'POST', path: '/v1/responses' },
   { method: 'GET', path: '/v1/models' },
   // DashScope's own base URLs on the layer's origin: its compatible mode, and the native embeddings path
   { method: 'POST', path: '/compatible-mode/v1/chat/completions' },
@@ -62,6 +64,13 @@ export function createHttpHandler(deps: Deps): HttpHandler {
             const outcome = await embed(body, call.gone.abortSignal, { principal: call.principal, requestId: call.requestId });
             Object.assign(call.note, embedFields(outcome));
             return json(outcome.response);
+          }
+          case '/v1/responses': {
+            const outcome = await handleResponses(chatDeps, call);
+            call.note.responseId = outcome.id;
+            if (outcome.chat) Object.assign(call.note, chatFields(outcome.chat));
+            else if (outcome.errorCode) Object.assign(call.note, { end: 'failed', errorCode: outcome.errorCode });
+            return;
           }
           case '/v1/chat/completions': {
             const outcome = await handleChat(chatDeps, call);

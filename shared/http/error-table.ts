@@ -7,6 +7,7 @@ import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
 import { upstreamAccountFailure } from '../use-cases/upstream-account.ts';
 import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard-errors.ts';
+import { ResponseNotFoundError } from '../use-cases/responses/response-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { TrainingFileNotFoundError } from '../use-cases/finetune/training-file.ts';
 import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
@@ -79,6 +80,7 @@ export const ERROR_TABLE: readonly Row<Error>[] = [
   row(BudgetExceededError, (e) => ({ status: 402, code: e.code, message: e.message, expose: true, type: 'insufficient_quota' })),
   row(UnknownTaskError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(TrainingFileNotFoundError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true, param: e.param })),
+  row(ResponseNotFoundError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true, param: e.param })),
   row(UnknownPipelineError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(IdempotencyKeyReusedError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param })),
   row(TaskNotCancelableError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true })),

@@ -20,6 +20,8 @@ export interface RequestNote {
   historyTurns?: number;
   /** Chat: what the layer changed to have the request served (JSON instruction, thinking off, a checked schema). */
   adjustments?: { jsonInstruction: boolean; thinkingOff?: string; schema?: string; attempts?: number };
+  /** Responses API: the response's id. */
+  responseId?: string;
   /** Embeddings: texts in, batches sent upstream. */
   inputs?: number;
   batches?: number;

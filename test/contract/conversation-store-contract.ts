@@ -123,6 +123,19 @@ export function runConversationStoreContract(options: ConversationStoreContractO
       expect((await store.get('conv-g2'))?.turns[0]?.messages[0]?.content).toBe('g2');
     });
 
+    it("keeps a stored response's history (tenant/responses/resp_…) apart from the tenant's conversations, tool calls and all", async () => {
+      const store = await fresh();
+      const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+      const calling: ConversationTurn = { id: 'turn_r', at: T0.toISOString(), messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content: null, tool_calls: [call] }] };
+      await store.put('acme/responses', 0, { turns: [turn('a conversation named responses')] }, T0);
+      await store.put('acme/responses/resp_0a1b', 0, { turns: [calling] }, T0);
+      expect((await store.get('acme/responses/resp_0a1b'))?.turns).toEqual([calling]);
+      expect((await store.get('acme/responses'))?.turns[0]?.messages[0]?.content).toBe('a conversation named responses');
+      expect(await store.get('other/responses/resp_0a1b')).toBeUndefined();
+      // create-once: a second save under the same response id loses
+      await expect(store.put('acme/responses/resp_0a1b', 0, { turns: [] }, T1)).rejects.toBeInstanceOf(ConversationConflictError);
+    });
+
     it('loses no turn when 8 writers append concurrently and re-read on conflict', async () => {
       const store = await fresh();
       const append = async (text: string) => {

@@ -60,6 +60,25 @@ describe('openConversation', () => {
     expect(second.historyTurns).toBe(1);
   });
 
+  it('saves the history read plus the new turn under another id when asked (saveAs), leaving the one read as it was', async () => {
+    const s = setup();
+    close = s.close;
+    const first = await openConversation(s.deps, { tenant: 't', id: 'r1' }, [user('one')], signal);
+    await first.save({ role: 'assistant', content: 'answer one' });
+    const branch = await openConversation(s.deps, { tenant: 't', id: 'r1' }, [{ role: 'system', content: 'be brief' }, user('two')], signal, { saveAs: { tenant: 't', id: 'r2' } });
+    expect(branch.id).toBe('r2');
+    await branch.save({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+    expect((await s.deps.conversations.get('t/r1'))?.turns.map((t) => t.messages.length)).toEqual([2]);
+    const saved = await s.deps.conversations.get('t/r2');
+    expect(saved?.turns.map((t) => t.messages.map((m) => m.role))).toEqual([['user', 'assistant'], ['user', 'assistant']]);
+    expect(saved?.turns[1]?.messages[1]).toEqual({ role: 'assistant', content: null, tool_calls: [expect.objectContaining({ id: 'call_1' })] });
+
+    const readOnly = await openConversation(s.deps, { tenant: 't', id: 'r2' }, [user('three')], signal, { readOnly: true });
+    expect(readOnly.messages).toHaveLength(5);
+    await readOnly.save({ role: 'assistant', content: 'kept nowhere' });
+    expect((await s.deps.conversations.get('t/r2'))?.version).toBe(1);
+  });
+
   it(`summarises the oldest ${SUMMARISED_TURNS} turns once past ${MAX_TURNS}, keeping the input bounded over 25 turns`, async () => {
     const s = setup((call) => `summary of ${call.messages[1]!.content.split('\n').filter((l) => l.startsWith('user:')).length} user lines`);
     close = s.close;

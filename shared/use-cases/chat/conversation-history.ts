@@ -104,11 +104,20 @@ async function compact(deps: ConversationDeps, tenant: string, conv: Conversatio
   return after ?? conv;
 }
 
+/** Where the new turn goes: by default appended to the conversation read. */
+export interface SaveOptions {
+  /** Save the history read plus the new turn as this conversation, which must not exist yet (create-once). */
+  saveAs?: ConversationRef;
+  /** Save nothing. */
+  readOnly?: boolean;
+}
+
 export async function openConversation(
   deps: ConversationDeps,
   ref: ConversationRef,
   requestMessages: readonly ChatMessage[],
   signal: CallerSignal,
+  options: SaveOptions = {},
 ): Promise<ConversationSession> {
   const key = conversationKey(ref);
   let conv = await deps.conversations.get(key);
@@ -122,14 +131,22 @@ export async function openConversation(
     ...fresh,
   ];
   const known = conv ?? null;
+  const target = options.saveAs ? conversationKey(options.saveAs) : key;
   return {
-    id: ref.id,
+    id: options.saveAs?.id ?? ref.id,
     messages,
     historyTurns: history.length,
     save: async (answer) => {
+      if (options.readOnly) return;
       const stored: StoredMessage = { role: 'assistant', content: answer.content };
       if (answer.tool_calls?.length) stored.tool_calls = answer.tool_calls;
       const turn: ConversationTurn = { id: deps.ids.next('turn'), at: deps.clock.now().toISOString(), messages: [...fresh.map(toStored), stored] };
+      if (target !== key) {
+        // a new conversation that starts as a copy of the one read (its summary, its turns) plus this turn
+        const copy = { ...(conv?.summary ? { summary: conv.summary } : {}), turns: [...history, turn] };
+        await updateConversation(deps, target, (cur) => (cur ? undefined : copy), null);
+        return;
+      }
       await updateConversation(deps, key, (cur) => ({ ...(cur?.summary ? { summary: cur.summary } : {}), turns: [...(cur?.turns ?? []), turn] }), known);
     },
   };

@@ -36,6 +36,11 @@ export interface ChatContext {
    * before any answer goes out; again once a checked schema's attempts are known.
    */
   onAdjusted?: (adjustments: ChatAdjustments) => void;
+  /**
+   * A history of the layer's own naming instead of a conversation id (the Responses API's stored responses):
+   * read from one id of the caller's tenant, the new turn saved under another (or not saved).
+   */
+  history?: { readFrom?: string; saveAs?: string };
 }
 
 export interface ChatOutcome {
@@ -68,7 +73,7 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
   const adjustments = adjustmentsOf(plan.structured);
   if (adjustments) ctx.onAdjusted?.(adjustments);
   const conversationId = req.conversation_id ?? ctx.conversationId;
-  const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : undefined;
+  const session = conversationId ? await openConversation(deps, { tenant: ctx.principal.tenant, id: conversationId }, req.messages, ctx.signal) : await openHistory(deps, ctx, req);
   const messages = session?.messages ?? req.messages;
   // one outcome object, filled in as things become known (no spreads per request on the hot path)
   const out: ChatOutcome = { model: model.id, stream: req.stream === true, thinking: plan.thinking, end: 'completed' };
@@ -172,6 +177,15 @@ async function serveChecked(
   if (ctx.signal.aborted) return aborted(out);
   sink.done();
   return out;
+}
+
+/** The session of `ctx.history`, when it names one. */
+async function openHistory(deps: ChatDeps, ctx: ChatContext, req: ChatRequest): Promise<ConversationSession | undefined> {
+  const h = ctx.history;
+  const id = h?.readFrom ?? h?.saveAs;
+  if (!h || !id) return undefined;
+  const tenant = ctx.principal.tenant;
+  return openConversation(deps, { tenant, id }, req.messages, ctx.signal, h.saveAs ? { saveAs: { tenant, id: h.saveAs } } : { readOnly: true });
 }
 
 /** Records what DashScope reported (or, for a stream cut off without usage, its prompt); releases when nothing reached DashScope's answer. */
