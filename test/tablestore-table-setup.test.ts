@@ -29,10 +29,11 @@ describe('tableSetupStep over the stand-in', () => {
       'create table p_guard_reservations (id STRING) with indexes p_guard_reservations_by_expiry',
       'create table p_guard_ledger (month STRING, at_id STRING)',
       'create table p_guard_claims (id STRING)',
+      'create table p_pipelines (id STRING) with indexes p_pipelines_by_due',
     ]);
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect((await client.listTables()).sort()).toEqual(['p_client_keys', 'p_conversations', 'p_guard_claims', 'p_guard_counters', 'p_guard_ledger', 'p_guard_reservations', 'p_task_idempotency', 'p_tasks']);
+    expect((await client.listTables()).sort()).toEqual(['p_client_keys', 'p_conversations', 'p_guard_claims', 'p_guard_counters', 'p_guard_ledger', 'p_guard_reservations', 'p_pipelines', 'p_task_idempotency', 'p_tasks']);
     // the counters expire with the table's TTL; everything else is kept
     expect((await client.describeTable('p_guard_counters'))?.timeToLive).toBe(40 * 86_400);
     expect((await client.describeTable('p_guard_reservations'))?.indexes.map((i) => [i.name, i.primaryKey])).toEqual([['p_guard_reservations_by_expiry', ['expires_at', 'id']]]);
@@ -48,7 +49,7 @@ describe('tableSetupStep over the stand-in', () => {
     await step.apply();
     expect(standin.requests.filter((r) => r.op === 'CreateTable' || r.op === 'CreateIndex')).toHaveLength(creates);
     // another deployment's prefix on the same instance still has everything to create
-    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(8);
+    expect(await tableSetupStep(client, 'q_').plan()).toHaveLength(9);
   });
 
   it('adds an index missing from an existing table, indexing the rows already there', async () => {
@@ -124,7 +125,7 @@ describe('tableSetupStep over the stand-in', () => {
     standin.inject({ op: 'CreateTable', kind: 'status', status: 409, code: 'OTSObjectAlreadyExist', committed: true });
     await step.apply();
     expect(await step.plan()).toEqual([]);
-    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200, 200, 200, 200, 200, 200]);
+    expect(standin.requests.filter((r) => r.op === 'CreateTable').map((r) => r.status)).toEqual([409, 200, 200, 200, 200, 200, 200, 200, 200]);
   });
 
   it('waits for each new table to be ACTIVE, and adds an index only to an ACTIVE table', async () => {

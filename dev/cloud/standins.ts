@@ -9,6 +9,7 @@ import { createConversationTable } from '../../shared/adapters/tablestore/tables
 import { createGuardTables, guardTableNames } from '../../shared/adapters/tablestore/guard-tables.ts';
 import { createKeyTable, keyTableName } from '../../shared/adapters/tablestore/tablestore-key-store.ts';
 import { createTaskTables, taskTableNames } from '../../shared/adapters/tablestore/task-tables.ts';
+import { createPipelineTable, pipelineTableNames } from '../../shared/adapters/tablestore/tablestore-pipeline-store.ts';
 import type { CloudCredentials } from '../../shared/runtime/fc-credentials.ts';
 
 /** What FC would hand each invocation as the role's STS credentials; only the stand-ins accept them. */
@@ -57,6 +58,7 @@ export async function startStandins(s: StandinSettings): Promise<Standins> {
     await createConversationTable(setup, `${s.tablePrefix}conversations`);
     await createGuardTables(setup, guardTableNames(s.tablePrefix));
     await createKeyTable(setup, keyTableName(s.tablePrefix));
+    await createPipelineTable(setup, pipelineTableNames(s.tablePrefix));
     return { ots, oss, bus, close: () => closeAll(started) };
   } catch (e) {
     await closeAll(started);

@@ -1,5 +1,6 @@
 // poll-task: the timer (every minute in the cloud, faster locally). One invocation polls the due tasks
-// until nothing falls due within its time budget or the budget ends (the platform's deadline, minus a margin).
+// until nothing falls due within its time budget or the budget ends (the platform's deadline, minus a margin),
+// then announces the pipelines that fell due (pipeline.due; submit-task's trigger advances them).
 // It is also the failure destination of the other event functions: any other event is kept as a dead letter.
 import type { Deps } from '../../shared/deps/deps.ts';
 import { guardOf } from '../../shared/deps/guard-of.ts';
@@ -10,6 +11,7 @@ import { keepDeadLetter } from '../../shared/use-cases/dead-letters/keep-dead-le
 import { invocationBudgetMs } from '../../shared/runtime/invocation-deadline.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
+import { sweepPipelines } from '../../shared/use-cases/pipelines/sweep-pipelines.ts';
 
 export const FUNCTION_NAME = 'poll-task';
 
@@ -38,7 +40,12 @@ export function createEventHandler(deps: Deps): EventHandler {
       taskDeps.logger.error('expired reservations not released', { error });
       return 0;
     });
-    return { trigger: timer.triggerName, ...summary, expiredReservations };
+    // pipelines whose events were lost (or that wait for a retry) are announced due; their trigger does the work
+    const duePipelines = await sweepPipelines({ ...deps, logger: taskDeps.logger }).catch((error: unknown) => {
+      taskDeps.logger.error('pipelines not swept', { error });
+      return 0;
+    });
+    return { trigger: timer.triggerName, ...summary, expiredReservations, duePipelines };
   };
 }
 

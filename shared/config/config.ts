@@ -82,6 +82,11 @@ export const envSchema = z.object({
   /** CNY per USD: the catalogue's prices and the ledger are CNY, budgets and usage reports also speak USD. */
   CNY_PER_USD: z.coerce.number().positive().max(1_000_000).default(7.2),
   CHAT_SUMMARY_MODEL: z.string().min(1).default('qwen-turbo'),
+  // Pipelines (POST /v1/pipelines): the article's chat model, the illustration's and the narration's models, the narrator's voice.
+  PIPELINE_ARTICLE_MODEL: z.string().min(1).default('qwen-plus'),
+  PIPELINE_IMAGE_MODEL: z.string().min(1).default('wanx2.1-t2i-turbo'),
+  PIPELINE_SPEECH_MODEL: z.string().min(1).default('qwen3-tts-flash'),
+  PIPELINE_VOICE: z.string().min(1).default('Cherry'),
   CHAT_MAX_BODY_BYTES: intFrom(1_024, 32 * 1024 ** 2).default(8 * 1024 ** 2),
   /**
    * Thinking asked for together with JSON mode or a forced tool_choice (DashScope refuses both): `disable` serves

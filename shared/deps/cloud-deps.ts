@@ -9,6 +9,7 @@ import { TablestoreClient } from '../adapters/tablestore/tablestore-client.ts';
 import { TablestoreConversationStore } from '../adapters/tablestore/tablestore-conversation-store.ts';
 import { TablestoreGuardStore } from '../adapters/tablestore/tablestore-guard-store.ts';
 import { keyTableName, TablestoreKeyStore } from '../adapters/tablestore/tablestore-key-store.ts';
+import { pipelineTableNames, TablestorePipelineStore } from '../adapters/tablestore/tablestore-pipeline-store.ts';
 import { TablestoreTaskStore } from '../adapters/tablestore/tablestore-task-store.ts';
 import { taskTableNames } from '../adapters/tablestore/task-tables.ts';
 import { ConfigError, type Config } from '../config/config.ts';
@@ -74,6 +75,7 @@ export function createCloudDeps(config: Config, options: CloudDepsOptions = {}):
     fineTunes: dashscope,
     tasks: new TablestoreTaskStore(ots, taskTableNames(config.OTS_TABLE_PREFIX)),
     conversations: new TablestoreConversationStore(ots, `${config.OTS_TABLE_PREFIX}conversations`),
+    pipelines: new TablestorePipelineStore(ots, pipelineTableNames(config.OTS_TABLE_PREFIX)),
     guards: new TablestoreGuardStore(ots, guardTableNames(config.OTS_TABLE_PREFIX)),
     keys: new TablestoreKeyStore(ots, keyTableName(config.OTS_TABLE_PREFIX)),
     clientKeySecret: cloudClientKeySecret(config),

@@ -9,6 +9,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { ConversationStore } from '../ports/conversation-store.ts';
 import type { GuardStore } from '../ports/guard-store.ts';
 import type { KeyStore } from '../ports/key-store.ts';
+import type { PipelineStore } from '../ports/pipeline-store.ts';
 import type { ResultSource } from '../ports/result-source.ts';
 import type { DashScopeClient } from '../dashscope/client.ts';
 import type { FineTuneUpstream } from '../ports/fine-tune-upstream.ts';
@@ -26,6 +27,8 @@ export interface Deps {
   events: EventBus;
   objects: ObjectStore;
   conversations: ConversationStore;
+  /** The pipelines (topic → article, illustration, narration) and their steps. */
+  pipelines: PipelineStore;
   /** Rate-limit and budget counters, reservations, the cost ledger and alert claims, shared by every instance. */
   guards: GuardStore;
   /** The client keys (stored as HMAC digests under clientKeySecret). */

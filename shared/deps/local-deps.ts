@@ -11,6 +11,7 @@ import { openDatabase } from '../adapters/sqlite/database.ts';
 import { SqliteConversationStore } from '../adapters/sqlite/sqlite-conversation-store.ts';
 import { SqliteGuardStore } from '../adapters/sqlite/sqlite-guard-store.ts';
 import { SqliteKeyStore } from '../adapters/sqlite/sqlite-key-store.ts';
+import { SqlitePipelineStore } from '../adapters/sqlite/sqlite-pipeline-store.ts';
 import { SqliteTaskStore } from '../adapters/sqlite/sqlite-task-store.ts';
 import type { Config } from '../config/config.ts';
 import { createDashScopeClient } from '../dashscope/client.ts';
@@ -57,6 +58,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     fineTunes: dashscope,
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
+    pipelines: new SqlitePipelineStore(db),
     guards: new SqliteGuardStore(db),
     keys: new SqliteKeyStore(db),
     clientKeySecret: localClientKeySecret(config),

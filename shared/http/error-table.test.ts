@@ -19,6 +19,7 @@ import { toUpstreamError } from '../use-cases/chat/upstream-error.ts';
 import { IdempotencyKeyReusedError, TaskNotCancelableError, TaskUpstreamError, UnknownTaskError } from '../use-cases/tasks/task-errors.ts';
 import { TrainingFileNotFoundError } from '../use-cases/finetune/training-file.ts';
 import { ResponseNotFoundError } from '../use-cases/responses/response-errors.ts';
+import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { ERROR_TABLE, toErrorResponse } from './error-table.ts';
 import { HttpError } from './errors.ts';
@@ -77,6 +78,7 @@ const CASES = new Map<abstract new (...args: never[]) => Error, Case[]>([
   ],
   [UnknownTaskError, [{ error: new UnknownTaskError('task_x'), status: 404, code: 'task_not_found', shown: true }]],
   [TrainingFileNotFoundError, [{ error: new TrainingFileNotFoundError('inbox/a/x.jsonl'), status: 404, code: 'file_not_found', shown: true, param: 'training_file' }]],
+  [UnknownPipelineError, [{ error: new UnknownPipelineError('pipe_x'), status: 404, code: 'pipeline_not_found', shown: true }]],
   [
     ResponseNotFoundError,
     [

@@ -10,6 +10,7 @@ import { BudgetExceededError, RateLimitedError } from '../use-cases/guards/guard
 import { ResponseNotFoundError } from '../use-cases/responses/response-errors.ts';
 import { InvalidRequestError, LimitExceededError } from '../validation/request-errors.ts';
 import { TrainingFileNotFoundError } from '../use-cases/finetune/training-file.ts';
+import { UnknownPipelineError } from '../use-cases/pipelines/pipeline-errors.ts';
 import { HttpError } from './errors.ts';
 
 /** How an error is answered: `expose` false replaces the message with one that quotes the request id. */
@@ -80,6 +81,7 @@ export const ERROR_TABLE: readonly Row<Error>[] = [
   row(UnknownTaskError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(TrainingFileNotFoundError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true, param: e.param })),
   row(ResponseNotFoundError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true, param: e.param })),
+  row(UnknownPipelineError, (e) => ({ status: 404, code: e.code, message: e.message, expose: true })),
   row(IdempotencyKeyReusedError, (e) => ({ status: 422, code: e.code, message: e.message, expose: true, param: e.param })),
   row(TaskNotCancelableError, (e) => ({ status: 409, code: e.code, message: e.message, expose: true })),
   row(TaskUpstreamError, taskUpstreamAnswer),

@@ -33,6 +33,8 @@ export interface RequestNote {
   type?: string;
   taskId?: string;
   outcome?: string;
+  /** Pipelines: the pipeline's id. */
+  pipelineId?: string;
   errorCode?: string;
   /** Only for a 5xx: the error itself (the logger keeps its name, message and code). */
   error?: unknown;

@@ -9,7 +9,11 @@ export type DomainEventType =
   | 'task.canceled'
   | 'task.expired'
   | 'task.persisted'
-  | 'budget.threshold';
+  | 'budget.threshold'
+  | 'pipeline.queued'
+  | 'pipeline.due'
+  | 'pipeline.completed'
+  | 'pipeline.failed';
 
 export interface DomainEvent<T = Record<string, unknown>> {
   specversion: '1.0';
@@ -17,7 +21,7 @@ export interface DomainEvent<T = Record<string, unknown>> {
   id: string;
   source: typeof EVENT_SOURCE;
   type: DomainEventType;
-  /** What it is about: the task id, or the budget (`global`, `tenant:<name>`). */
+  /** What it is about: the task id, the pipeline id, or the budget (`global`, `tenant:<name>`). */
   subject: string;
   time: string;
   datacontenttype: 'application/json';

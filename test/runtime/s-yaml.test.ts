@@ -13,6 +13,7 @@ import { DEAD_LETTERS_PREFIX } from '../../shared/domain/dead-letter.ts';
 import { MEDIA_PREFIX } from '../../shared/use-cases/persist/media-key.ts';
 import { INBOX_ERRORS_PREFIX } from '../../shared/use-cases/tasks/submit-from-inbox.ts';
 import { INBOX_RESULTS_PREFIX } from '../../shared/use-cases/tasks/inbox-batch.ts';
+import { PIPELINES_PREFIX } from '../../shared/domain/pipeline.ts';
 import { sYamlProblems, type FunctionFacts } from '../support/s-yaml-rules.ts';
 
 const S_YAML = join(import.meta.dirname, '..', '..', 's.yaml');
@@ -23,7 +24,7 @@ const byName = Object.fromEntries(specs.map((s) => [s.resource, s]));
 // what each function writes to the bucket (its OSS triggers must never fire on it), and its HTTP methods
 const FACTS: Record<string, FunctionFacts> = {
   'chat-stream': { writes: [], methods: chatRoutes.map((r) => r.method) },
-  'submit-task': { writes: [INBOX_ERRORS_PREFIX, INBOX_RESULTS_PREFIX, 'tmp/staging/'], methods: taskRoutes.map((r) => r.method) },
+  'submit-task': { writes: [INBOX_ERRORS_PREFIX, INBOX_RESULTS_PREFIX, PIPELINES_PREFIX, 'tmp/staging/'], methods: taskRoutes.map((r) => r.method) },
   'poll-task': { writes: [MANIFEST_PREFIX, DEAD_LETTERS_PREFIX, 'tmp/staging/'], methods: [] },
   // streamed puts wait under the OSS adapter's staging prefix, then are copied to their key
   'persist-to-oss': { writes: [MEDIA_PREFIX, 'tmp/staging/'], methods: [] },
@@ -65,6 +66,6 @@ describe('s.yaml', () => {
     expect(byName['persist-to-oss']!.triggers).toEqual([
       expect.objectContaining({ triggerType: 'oss', triggerConfig: expect.objectContaining({ filter: { key: { prefix: 'results/manifests/', suffix: '.json' } } }) }),
     ]);
-    expect(byName['submit-task']!.triggers.map((t) => t.triggerType)).toEqual(['http', 'oss']);
+    expect(byName['submit-task']!.triggers.map((t) => t.triggerType)).toEqual(['http', 'oss', 'eventbridge', 'eventbridge']);
   });
 });

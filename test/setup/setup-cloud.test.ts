@@ -96,7 +96,7 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
 
     const applied = await setup(['--apply'], env);
     expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(ots.engine.listTables().sort()).toEqual(['client_keys', 'conversations', 'guard_claims', 'guard_counters', 'guard_ledger', 'guard_reservations', 'task_idempotency', 'tasks'].sort());
+    expect(ots.engine.listTables().sort()).toEqual(['client_keys', 'conversations', 'guard_claims', 'guard_counters', 'guard_ledger', 'guard_reservations', 'pipelines', 'task_idempotency', 'tasks'].sort());
     expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
 
     const again = await setup([], env);

@@ -63,7 +63,29 @@ const ossTrigger = z.strictObject({
   }),
 });
 
-export const fc3TriggerSchema = z.discriminatedUnion('triggerType', [httpTrigger, timerTrigger, ossTrigger]);
+const eventbridgeTrigger = z.strictObject({
+  triggerName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/),
+  triggerType: z.literal('eventbridge'),
+  description: z.string().max(256).optional(),
+  qualifier: z.string().optional(),
+  triggerConfig: z.strictObject({
+    triggerEnable: z.boolean(),
+    asyncInvocationType: z.boolean().optional(),
+    eventRuleFilterPattern: z.string().refine((p) => {
+      try {
+        const v: unknown = JSON.parse(p);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+      } catch {
+        return false;
+      }
+    }, 'a JSON object'),
+    eventSourceConfig: z.strictObject({ eventSourceType: z.enum(['Default', 'MNS', 'RocketMQ', 'RabbitMQ', 'Kafka', 'MQTT', 'DTS']), eventSourceParameters: z.unknown().optional() }),
+    eventSinkConfig: z.strictObject({ deliveryOption: z.strictObject({ mode: z.string().optional(), eventSchema: z.enum(['CloudEvents', 'RawData']) }) }).optional(),
+    runOptions: z.unknown().optional(),
+  }),
+});
+
+export const fc3TriggerSchema = z.discriminatedUnion('triggerType', [httpTrigger, timerTrigger, ossTrigger, eventbridgeTrigger]);
 
 export const fc3FunctionPropsSchema = z
   .strictObject({

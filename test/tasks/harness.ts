@@ -10,6 +10,7 @@ import { SqliteKeyStore } from '../../shared/adapters/sqlite/sqlite-key-store.ts
 import { SqliteGuardStore } from '../../shared/adapters/sqlite/sqlite-guard-store.ts';
 import { createGuard } from '../../shared/use-cases/guards/guard.ts';
 import { SqliteTaskStore } from '../../shared/adapters/sqlite/sqlite-task-store.ts';
+import { SqlitePipelineStore } from '../../shared/adapters/sqlite/sqlite-pipeline-store.ts';
 import { loadConfig, type Config } from '../../shared/config/config.ts';
 import { localClientKeySecret } from '../../shared/deps/local-deps.ts';
 import type { Deps } from '../../shared/deps/deps.ts';
@@ -72,7 +73,7 @@ export function createTaskHarness(dashscope: TaskUpstream, env: Record<string, s
   const objects = new LocalFsObjectStore({ dataDir: dir, publicBaseUrl: () => 'http://127.0.0.1:9', clock });
   const guards = new SqliteGuardStore(db);
   const guard = createGuard({ guards, events, clock, logger: silentLogger, config });
-  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects, keys: new SqliteKeyStore(db), clientKeySecret: localClientKeySecret(config), guards, guard };
+  const deps = { config, logger: silentLogger, clock, ids: uuidIds, dashscope, tasks, events, objects, keys: new SqliteKeyStore(db), clientKeySecret: localClientKeySecret(config), guards, guard, pipelines: new SqlitePipelineStore(db) };
   const timings = fastTimings(defaultTimings(config));
   return {
     dir,

@@ -5,6 +5,7 @@ import { OtsError, type IndexSpec, type TableDescription, type TablestoreClient,
 import { guardTableNames, guardTableSpecs } from './guard-tables.ts';
 import { conversationTableName, conversationTableSpec } from './tablestore-conversation-store.ts';
 import { keyTableName, keyTableSpec } from './tablestore-key-store.ts';
+import { pipelineTableNames, pipelineTableSpec } from './tablestore-pipeline-store.ts';
 import { taskTableNames, taskTableSpecs } from './task-tables.ts';
 
 export interface SetupStep {
@@ -34,7 +35,7 @@ type Action =
 
 /** Every table the deployment under `tablePrefix` uses, with its indexes. */
 export function deploymentTables(tablePrefix: string): TableSpec[] {
-  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), keyTableSpec(keyTableName(tablePrefix)), ...guardTableSpecs(guardTableNames(tablePrefix))];
+  return [...taskTableSpecs(taskTableNames(tablePrefix)), conversationTableSpec(conversationTableName(tablePrefix)), keyTableSpec(keyTableName(tablePrefix)), ...guardTableSpecs(guardTableNames(tablePrefix)), pipelineTableSpec(pipelineTableNames(tablePrefix))];
 }
 
 const keyText = (pk: TableSpec['primaryKey']) => pk.map((c) => `${c.name} ${c.type}`).join(', ');
