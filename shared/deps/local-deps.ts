@@ -49,6 +49,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
   const publicBaseUrl = options.publicBaseUrl ?? (() => config.PUBLIC_BASE_URL ?? `http://127.0.0.1:${config.listenPort}`);
   let closed = false;
   const dashscope = createDashScopeClient(config);
+  const guards = new SqliteGuardStore(db);
   return {
     config,
     logger,
@@ -59,7 +60,7 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     tasks: new SqliteTaskStore(db),
     conversations: new SqliteConversationStore(db),
     pipelines: new SqlitePipelineStore(db),
-    guards: new SqliteGuardStore(db),
+    guards,
     keys: new SqliteKeyStore(db),
     clientKeySecret: localClientKeySecret(config),
     events: new LocalEventBus({
@@ -71,6 +72,8 @@ export function createLocalDeps(config: Config, options: LocalDepsOptions = {}):
     close: async () => {
       if (closed) return;
       closed = true;
+      // settlements written in batches on the next turn of the event loop: written now, before the file closes
+      guards.flushSettlements();
       db.close();
     },
   };

@@ -1,5 +1,6 @@
 // GuardStore on SQLite (local mode): counters, reservations, the ledger and alert claims as tables of the local
-// database; every method is one BEGIN IMMEDIATE transaction, so processes sharing the file stay atomic.
+// database; every write is in a BEGIN IMMEDIATE transaction (settlements of one event-loop turn share one), so
+// processes sharing the file stay atomic.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import {
@@ -17,7 +18,10 @@ import { checkAdmission, checkSettlement, decodeLedgerCursor, encodeLedgerCursor
 import type { Database } from './database.ts';
 
 // WITHOUT ROWID: each table is its primary key's b-tree, so a row written is one b-tree fewer in every commit (a
-// rowid table with a TEXT key keeps the rows and the key's index apart). Files made before keep their tables as they are.
+// rowid table with a TEXT key keeps the rows and the key's index apart). Not the ledger: its ids are random, and
+// its rows are large, so they are appended in rowid order and only the narrow id index takes random inserts
+// (a WITHOUT ROWID ledger dirties a random leaf of whole rows per entry, slower as it grows). Files made before
+// keep their tables as they are.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS guard_counters (
   key TEXT PRIMARY KEY,
@@ -34,11 +38,11 @@ CREATE TABLE IF NOT EXISTS guard_reservations (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS guard_reservations_expiry ON guard_reservations (expires_at, id);
 CREATE TABLE IF NOT EXISTS guard_ledger (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
   tenant TEXT NOT NULL,
   at_ms INTEGER NOT NULL,
   data TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS guard_ledger_at ON guard_ledger (at_ms, id);
 CREATE INDEX IF NOT EXISTS guard_ledger_tenant ON guard_ledger (tenant, at_ms, id);
 CREATE TABLE IF NOT EXISTS guard_alerts (
@@ -86,10 +90,14 @@ export class SqliteGuardStore implements GuardStore {
   /** When this process last dropped expired counters (ms). */
   private droppedAt = 0;
 
+  /** Settlements waiting for the next turn of the event loop, when they are written together. */
+  private pending: { settlement: Settlement; resolve: (r: SettleResult) => void; reject: (e: unknown) => void }[] = [];
+
   /** Each method's transaction, made once (wrapping a function per call costs more than some of the statements in it). */
   private readonly tx: {
     admit: BetterSqlite3.Transaction<(request: AdmissionRequest, now: Date) => AdmissionResult>;
     settle: BetterSqlite3.Transaction<(settlement: Settlement) => SettleResult>;
+    settleMany: BetterSqlite3.Transaction<(settlements: Settlement[]) => ({ ok: SettleResult } | { error: unknown })[]>;
     expire: BetterSqlite3.Transaction<(now: Date, limit: number) => number>;
   };
 
@@ -125,6 +133,16 @@ export class SqliteGuardStore implements GuardStore {
     this.tx = {
       admit: db.transaction((request: AdmissionRequest, now: Date) => this.admitNow(request, now)),
       settle: db.transaction((settlement: Settlement) => this.settleNow(settlement)),
+      // each settlement in a savepoint of its own (tx.settle called inside a transaction is a SAVEPOINT)
+      settleMany: db.transaction((settlements: Settlement[]) =>
+        settlements.map((one) => {
+          try {
+            return { ok: this.tx.settle(one) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      ),
       expire: db.transaction((now: Date, limit: number) => {
         const rows = this.s.expired.all(now.getTime(), limit) as ReservationRow[];
         for (const row of rows) this.releaseRow(this.s.takeReservation.get(row.id) as ReservationRow);
@@ -143,16 +161,54 @@ export class SqliteGuardStore implements GuardStore {
     }
   }
 
+  /**
+   * Settlements asked for in one turn of the event loop are written in one transaction on the next (each in a
+   * savepoint of its own, so one that fails fails alone): a commit per batch instead of one per call.
+   */
   async settle(settlement: Settlement, _now: Date): Promise<SettleResult> {
     checkSettlement(settlement);
-    return this.tx.settle.immediate(settlement);
+    return new Promise<SettleResult>((resolve, reject) => {
+      this.pending.push({ settlement, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushSettlements());
+    });
+  }
+
+  /** Writes the settlements still waiting now (before the database is closed). */
+  flushSettlements(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      // alone: its own transaction, rolled back whole if it fails
+      const [one] = batch;
+      try {
+        one!.resolve(this.tx.settle.immediate(one!.settlement));
+      } catch (e) {
+        one!.reject(e);
+      }
+      return;
+    }
+    let outcomes: ({ ok: SettleResult } | { error: unknown })[];
+    try {
+      outcomes = this.tx.settleMany.immediate(batch.map((p) => p.settlement));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if ('ok' in o) p.resolve(o.ok);
+      else p.reject(o.error);
+    });
   }
 
   async expireReservations(now: Date, limit: number): Promise<number> {
+    this.flushSettlements();
     return this.tx.expire.immediate(now, Math.max(0, Math.floor(limit)));
   }
 
+  // readers in this process see every settlement asked for before them: the waiting ones are written first
   async read(keys: string[]): Promise<CounterValue[]> {
+    this.flushSettlements();
     return this.db.transaction(() => keys.map((key) => this.value(key)))();
   }
 
@@ -161,6 +217,7 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   async listLedger(query: LedgerQuery): Promise<{ entries: LedgerEntry[]; next?: string }> {
+    this.flushSettlements();
     const n = Math.max(1, Math.floor(query.limit));
     const after = query.cursor === undefined ? undefined : decodeLedgerCursor(query.cursor);
     // each clause present only when used, so SQLite walks guard_ledger_at or guard_ledger_tenant from the cursor
