@@ -112,6 +112,32 @@ describe('SqliteGuardStore', () => {
     }
   });
 
+  it('writes settlements asked for together in one transaction, each on its own: one that fails leaves the others recorded and itself undone', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const store = new SqliteGuardStore(db);
+      const t = Date.parse('2030-01-01T00:00:00Z');
+      const now = new Date(t);
+      const expiresAt = new Date(t + 86_400_000);
+      const reservation = (id: string) => ({ id, keys: ['budget|k'], amount: 100, expiresAt });
+      for (const id of ['res|a', 'res|b', 'res|c']) await store.admit({ charges: [{ key: 'budget|k', amount: 100, limit: 1_000, rule: 'under', expiresAt }], reservation: reservation(id) }, now);
+      // b's reservation row is damaged: its settlement fails inside the batch
+      db.prepare("UPDATE guard_reservations SET keys = 'not json' WHERE id = 'res|b'").run();
+      const entry = (id: string) => ({ id, tenant: 'acme', model: 'qwen-plus', kind: 'chat' as const, at: now.toISOString(), costMicros: 7, units: {} });
+      const settle = (id: string) => store.settle({ reservationId: `res|${id}`, entry: entry(`chat:${id}`), spendKeys: [{ key: 'budget|k', expiresAt }] }, now);
+      const outcomes = await Promise.allSettled([settle('a'), settle('b'), settle('c')]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(GuardStoreError);
+      const ledger = await store.listLedger({ from: new Date(0), to: new Date(t + 1), limit: 10 });
+      expect(ledger.entries.map((e) => e.id).sort()).toEqual(['chat:a', 'chat:c']);
+      // a and c spent 7 each and gave back their 100; b's reservation is still held, its entry not recorded
+      expect(await store.read(['budget|k'])).toEqual([{ key: 'budget|k', spent: 14, held: 100 }]);
+      expect(db.prepare("SELECT id FROM guard_reservations").all()).toEqual([{ id: 'res|b' }]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('fails loudly on a ledger row that no longer matches its schema', async () => {
     const db = openDatabase(':memory:');
     try {
