@@ -91,6 +91,8 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
     expect(dry.stdout).toContain('create table guard_counters (key STRING)');
     expect(dry.stdout).toMatch(/create bucket/i);
     expect(dry.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
+    // the pipeline triggers of s.yaml, as rules on the custom bus delivering to submit-task
+    expect(dry.stdout).toContain('EventBridge rules on dashscope-fc: 2 changes\n  - create rule dashscope-fc-submit-task-pipeline-events on bus dashscope-fc matching {"source":["dashscope-fc"],"type":["pipeline.queued","pipeline.due"]}, target dashscope-fc-submit-task → acs:fc:cn-beijing:1234567890123456:functions/dashscope-fc-submit-task\n  - create rule dashscope-fc-submit-task-pipeline-tasks ');
     expect(ots.engine.listTables()).toEqual([]);
     expect(eb.buses()).toEqual(['default']);
 
@@ -98,12 +100,13 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
     expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(ots.engine.listTables().sort()).toEqual(['client_keys', 'conversations', 'guard_claims', 'guard_counters', 'guard_ledger', 'guard_reservations', 'pipelines', 'task_idempotency', 'tasks'].sort());
     expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
+    expect(eb.rules('dashscope-fc').map((r) => r.name)).toEqual(['dashscope-fc-submit-task-pipeline-events', 'dashscope-fc-submit-task-pipeline-tasks']);
 
     const again = await setup([], env);
     expect(again).toMatchObject({ code: 0, stderr: '' });
     expect(again.stdout).not.toMatch(/create/i);
     expect(again.stdout.trim().split('\n')).toEqual([
-      'Table Store tables: up to date', 'EventBridge bus dashscope-fc: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date',
+      'Table Store tables: up to date', 'EventBridge bus dashscope-fc: up to date', 'EventBridge rules on dashscope-fc: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date',
     ]);
   });
 
