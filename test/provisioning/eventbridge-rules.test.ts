@@ -1,5 +1,6 @@
 // The bus-rules provisioning step over the EventBridge stand-in: the rules come from s.yaml's eventbridge triggers;
 // plan lists what is missing, apply creates it, a second apply changes nothing, drift is corrected.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSYaml } from '../../dev/runtime/s-yaml.ts';
 import { startEventBridgeStandin, STANDIN_ACCESS_KEY, type EventBridgeStandin } from '../../dev/standins/eventbridge/server.ts';
@@ -148,6 +149,20 @@ describe('eventRulesStep', () => {
     const others = ['a', 'b', 'c', 'd', 'e'].map((id): RuleTarget => ({ id, type: 'acs.mns.queue', endpoint: `acs:mns:cn-hangzhou:1:queues/${id}`, pushRetryStrategy: 'BACKOFF_RETRY', paramList: [] }));
     await createRule(client, BUS, { name: EVENTS_RULE, filterPattern: rules[0]!.filterPattern, description: '', targets: others });
     await expect(step.apply()).rejects.toMatchObject({ action: 'CreateTargets', kind: 'refused', code: 'EventRuleTargetCountExceeded' });
+  });
+});
+
+describe("the operator's policy", () => {
+  it('allows every call the step sends, creating as much as correcting drift (deploy/operator-policy.json)', async () => {
+    const { standin, client, step, rules } = await setup();
+    await createRule(client, BUS, { name: EVENTS_RULE, filterPattern: '{"source":["x"]}', description: '', targets: [{ ...rules[0]!.target, endpoint: 'acs:fc:x:1:functions/old' }] });
+    await step.plan();
+    await step.apply();
+    const policy = JSON.parse(readFileSync(new URL('../../deploy/operator-policy.json', import.meta.url), 'utf8')) as { Statement: { Action: string[] }[] };
+    const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
+    const sent = new Set(standin.requests().map((r) => `eventbridge:${r.action[0]!.toUpperCase()}${r.action.slice(1)}`));
+    expect([...sent].sort()).toEqual(['eventbridge:CreateRule', 'eventbridge:CreateTargets', 'eventbridge:DeleteTargets', 'eventbridge:GetRule', 'eventbridge:UpdateRule']);
+    for (const action of sent) expect(allowed, action).toContain(action);
   });
 });
 
