@@ -115,9 +115,10 @@ export async function getRule(client: Caller, busName: string, ruleName: string)
 export async function createRule(client: Caller, busName: string, rule: { name: string; filterPattern: string; description: string; targets: RuleTarget[] }): Promise<'created' | 'exists'> {
   try {
     await client.call('CreateRule', '/openapi/createRule', {
+      // The SDK's field order (CreateRuleRequest.names()), so the bodies compare byte for byte.
       EventBusName: busName,
-      RuleName: rule.name,
       Description: rule.description,
+      RuleName: rule.name,
       Status: 'ENABLE',
       FilterPattern: rule.filterPattern,
       Targets: rule.targets.map(wireTarget),
