@@ -34,6 +34,13 @@ describe('npm run setup:cloud', () => {
     expect(r.stderr).toBe('setup:cloud: missing: OSS_BUCKET (the bucket of inbox/, results/ and media/)\n');
   });
 
+  it("asks for the functions' account and region, which the bus's rules target, even with EventBridge's endpoint set", async () => {
+    const { FC_ACCOUNT_ID: _, ...rest } = FULL;
+    const r = await setup([], { ...rest, OTS_ENDPOINT: 'http://127.0.0.1:1', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("setup:cloud: missing: FC_ACCOUNT_ID and FC_REGION (the account id and region of the functions, the targets of the bus's rules)\n");
+  });
+
   it('asks for the access key without showing anything of it', async () => {
     const r = await setup([], { ...FULL, ALIBABA_CLOUD_ACCESS_KEY_ID: '' });
     expect(r.code).toBe(1);
