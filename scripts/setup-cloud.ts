@@ -1,5 +1,5 @@
 // `npm run setup:cloud [-- --apply | --policies]`: provisions what the deployed functions need (tables, the event
-// bus, the bucket's rules) from the same environment the functions read. Dry run by default: prints the plan.
+// bus and its rules to the functions, the bucket's rules) from the functions' environment. Dry run by default.
 import { join } from 'node:path';
 import { loadOperatorConfig, oneLine, operatorCredentials } from './operator-env.ts';
 import { fillPolicies, POLICY_REQUIREMENTS, policyValues } from './setup/policies.ts';
@@ -10,9 +10,10 @@ const USAGE = `usage: npm run setup:cloud [-- --apply | --policies]
   plans the cloud resources the functions need and prints what is missing (nothing is changed);
   --apply     creates or fixes them, in order, then plans again and fails if anything is still missing
   --policies  prints the RAM policies of deploy/ filled in from the same variables (changes nothing)
-environment: the functions' variables (OTS_ENDPOINT, OTS_INSTANCE, OTS_TABLE_PREFIX, OSS_BUCKET, OSS_REGION or
-FC_REGION, EVENTBRIDGE_BUS, EVENTBRIDGE_ENDPOINT or FC_ACCOUNT_ID) and ALIBABA_CLOUD_ACCESS_KEY_ID,
-ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)`;
+environment: the functions' variables (OTS_ENDPOINT, OTS_INSTANCE, OTS_TABLE_PREFIX, OSS_BUCKET, OSS_REGION,
+EVENTBRIDGE_BUS, EVENTBRIDGE_ENDPOINT), FC_ACCOUNT_ID and FC_REGION (the functions the bus's rules deliver to,
+from s.yaml's eventbridge triggers) and ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (and
+ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)`;
 
 const args = process.argv.slice(2);
 const out = (line: string) => void process.stdout.write(`${line}\n`);

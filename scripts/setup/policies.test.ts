@@ -25,6 +25,16 @@ describe('setup:cloud --policies', () => {
     expect(filled.find((f) => f.file === 'operator-policy.json')!.text).toContain('acs:ram::1234567890123456:role/prod-fc-role');
   });
 
+  it("lets the operator keep the bus's rules and targets, on that bus only, and EventBridge's role for invoking FC", () => {
+    const text = fillPolicies(DEPLOY, policyValues(loadOperatorConfig(ENV, POLICY_REQUIREMENTS), ENV)).find((f) => f.file === 'operator-policy.json')!.text;
+    const statements = (JSON.parse(text) as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] }).Statement;
+    const rules = statements.find((s) => s.Action.includes('eventbridge:CreateRule'))!;
+    expect(rules.Action).toEqual(expect.arrayContaining(['eventbridge:GetRule', 'eventbridge:UpdateRule', 'eventbridge:CreateTargets', 'eventbridge:DeleteTargets']));
+    expect(rules.Resource).toEqual(['acs:eventbridge:cn-hangzhou:1234567890123456:eventbus/dashscope-fc', 'acs:eventbridge:cn-hangzhou:1234567890123456:eventbus/dashscope-fc/rule/*']);
+    const slr = statements.find((s) => s.Action.includes('ram:CreateServiceLinkedRole'))!;
+    expect(slr.Condition).toEqual({ StringEquals: { 'ram:ServiceName': 'sendtofc.eventbridge.aliyuncs.com' } });
+  });
+
   it('names the variables --policies needs', () => {
     expect(() => loadOperatorConfig({ FC_REGION: 'cn-hangzhou', OSS_BUCKET: 'prod-media' }, POLICY_REQUIREMENTS)).toThrow(/^missing: FC_ACCOUNT_ID \(your account id\); OTS_INSTANCE \(/);
   });

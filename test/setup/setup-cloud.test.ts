@@ -34,6 +34,13 @@ describe('npm run setup:cloud', () => {
     expect(r.stderr).toBe('setup:cloud: missing: OSS_BUCKET (the bucket of inbox/, results/ and media/)\n');
   });
 
+  it("asks for the functions' account and region, which the bus's rules target, even with EventBridge's endpoint set", async () => {
+    const { FC_ACCOUNT_ID: _, ...rest } = FULL;
+    const r = await setup([], { ...rest, OTS_ENDPOINT: 'http://127.0.0.1:1', EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("setup:cloud: missing: FC_ACCOUNT_ID and FC_REGION (the account id and region of the functions, the targets of the bus's rules)\n");
+  });
+
   it('asks for the access key without showing anything of it', async () => {
     const r = await setup([], { ...FULL, ALIBABA_CLOUD_ACCESS_KEY_ID: '' });
     expect(r.code).toBe(1);
@@ -91,6 +98,8 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
     expect(dry.stdout).toContain('create table guard_counters (key STRING)');
     expect(dry.stdout).toMatch(/create bucket/i);
     expect(dry.stdout).toContain('EventBridge bus dashscope-fc: 1 change\n  - create EventBridge bus dashscope-fc\n');
+    // the pipeline triggers of s.yaml, as rules on the custom bus delivering to submit-task
+    expect(dry.stdout).toContain('EventBridge rules on dashscope-fc: 2 changes\n  - create rule dashscope-fc-submit-task-pipeline-events on bus dashscope-fc matching {"source":["dashscope-fc"],"type":["pipeline.queued","pipeline.due"]}, target dashscope-fc-submit-task → acs:fc:cn-beijing:1234567890123456:functions/dashscope-fc-submit-task\n  - create rule dashscope-fc-submit-task-pipeline-tasks ');
     expect(ots.engine.listTables()).toEqual([]);
     expect(eb.buses()).toEqual(['default']);
 
@@ -98,12 +107,13 @@ describe('npm run setup:cloud against the stand-ins of an empty account', () => 
     expect(applied, applied.stderr).toMatchObject({ code: 0, stderr: '' });
     expect(ots.engine.listTables().sort()).toEqual(['client_keys', 'conversations', 'guard_claims', 'guard_counters', 'guard_ledger', 'guard_reservations', 'pipelines', 'task_idempotency', 'tasks'].sort());
     expect(eb.buses()).toEqual(['dashscope-fc', 'default']);
+    expect(eb.rules('dashscope-fc').map((r) => r.name)).toEqual(['dashscope-fc-submit-task-pipeline-events', 'dashscope-fc-submit-task-pipeline-tasks']);
 
     const again = await setup([], env);
     expect(again).toMatchObject({ code: 0, stderr: '' });
     expect(again.stdout).not.toMatch(/create/i);
     expect(again.stdout.trim().split('\n')).toEqual([
-      'Table Store tables: up to date', 'EventBridge bus dashscope-fc: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date',
+      'Table Store tables: up to date', 'EventBridge bus dashscope-fc: up to date', 'EventBridge rules on dashscope-fc: up to date', 'OSS bucket dashscope-fc-media and its lifecycle rules: up to date', 'everything is up to date',
     ]);
   });
 

@@ -1,11 +1,12 @@
-// A wire-level stand-in for EventBridge's data plane (node:http): PutEvents, reading and creating buses, querying
-// received events; verifies the SDK's signature and STS token, enforces the 256 KB limit, injects faults. Test equipment only.
+// A wire-level stand-in for EventBridge's data plane (node:http): PutEvents, reading and creating buses, rules and
+// targets, querying received events; verifies the SDK's signature and STS token, enforces the 256 KB limit, injects faults. Test equipment only.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventBus, getEventBus, queryEventsByEventIds, queryEventsByPeriod, type ApiAnswer, type BusState, type ReceivedEvent, type StandinBus } from './bus-api.ts';
 import { handleControl } from './control.ts';
+import { createRule, createTargets, deleteTargets, getRule, updateRule, type RuleState } from './rules-api.ts';
 import { checkAuth, type StandinCredentials } from './credentials.ts';
 import { MAX_REQUEST_EVENT_BYTES, wireEventSize } from './event-size.ts';
 import { FaultQueue, type Fault } from './faults.ts';
@@ -58,6 +59,8 @@ export interface EventBridgeStandin {
   requests(): StandinRequest[];
   /** The buses that exist now, sorted. */
   buses(): string[];
+  /** The rules on a bus now, sorted by name, as GetRule answers them (targets included). */
+  rules(bus: string): Array<{ name: string; status: string; filterPattern: string; description: string; targets: unknown[] }>;
   readonly faults: { add(fault: Fault): void; clear(): void };
   readonly credentials: { add(c: StandinCredentials): void; remove(accessKeyId: string): void };
   /** Clears received events, the request log and faults, and brings back the buses of the start. */
@@ -88,7 +91,8 @@ export async function startEventBridgeStandin(options: EventBridgeStandinOptions
   for (const f of options.faults ?? []) faults.add(f);
   let received: ReceivedEvent[] = [];
   let log: StandinRequest[] = [];
-  const state = (): BusState => ({ accountId, region: options.region ?? 'cn-hangzhou', buses, received, now });
+  const rules: RuleState = new Map();
+  const state = (): BusState & { rules: RuleState } => ({ accountId, region: options.region ?? 'cn-hangzhou', buses, received, now, rules });
 
   const answer = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -125,7 +129,7 @@ export async function startEventBridgeStandin(options: EventBridgeStandinOptions
     if (refused) return fail(res, action, refused.status, refused.code, refused.message);
     const delay = faults.take('latency');
     if (delay) await sleep(delay.ms);
-    const handler = { getEventBus, createEventBus, queryEventsByPeriod, queryEventsByEventIds }[action];
+    const handler = { getEventBus, createEventBus, queryEventsByPeriod, queryEventsByEventIds, getRule, createRule, updateRule, createTargets, deleteTargets }[action];
     const result: ApiAnswer = handler(state(), body);
     if (!result.ok) return fail(res, action, result.status, result.code, result.message);
     log.push({ action, status: 200, eventIds: [], failedIds: [] });
@@ -170,12 +174,17 @@ export async function startEventBridgeStandin(options: EventBridgeStandinOptions
     received: () => received.map((r) => structuredClone(r.event)),
     requests: () => log.map((r) => ({ ...r })),
     buses: () => [...buses.keys()].sort(),
+    rules: (bus: string) =>
+      [...(rules.get(bus) ?? new Map()).entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, r]) => ({ name, status: r.status, filterPattern: r.filterPattern, description: r.description, targets: structuredClone(r.targets) })),
     faults: { add: (f: Fault) => faults.add(f), clear: () => faults.clear() },
     credentials: { add: (c: StandinCredentials) => void known.set(c.accessKeyId, c), remove: (id: string) => void known.delete(id) },
     reset: () => {
       received = [];
       log = [];
       faults.clear();
+      rules.clear();
       buses.clear();
       for (const [name, bus] of initialBuses()) buses.set(name, bus);
     },

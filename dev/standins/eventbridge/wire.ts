@@ -55,6 +55,11 @@ export const API_PATHS = {
   createEventBus: '/openapi/createEventBus',
   queryEventsByPeriod: '/openapi/queryEventsByPeriod',
   queryEventsByEventIds: '/openapi/queryEventsByEventIds',
+  getRule: '/openapi/getRule',
+  createRule: '/openapi/createRule',
+  updateRule: '/openapi/updateRule',
+  createTargets: '/openapi/createTargets',
+  deleteTargets: '/openapi/deleteTargets',
 } as const;
 export type ApiAction = keyof typeof API_PATHS;
 
@@ -71,3 +76,32 @@ export const queryEventsByPeriodBodySchema = z.object({
   NextToken: z.string().optional(),
 });
 export const queryEventsByIdsBodySchema = z.object({ EventBusName: z.string().min(1), EventSourceName: z.string().optional(), EventIds: z.array(z.string()).min(1) });
+
+/** A rule's target as the SDK sends it (`TargetEntry`, PascalCase). */
+export const wireTargetSchema = z.looseObject({
+  Id: z.string().min(1),
+  Type: z.string().optional(),
+  Endpoint: z.string().optional(),
+  PushRetryStrategy: z.string().optional(),
+  ParamList: z.array(z.looseObject({ ResourceKey: z.string(), Form: z.string(), Value: z.string().optional(), Template: z.string().optional() })).optional(),
+});
+export type WireTarget = z.infer<typeof wireTargetSchema>;
+const ruleStatus = z.enum(['ENABLE', 'DISABLE']);
+export const getRuleBodySchema = z.object({ EventBusName: z.string().min(1), RuleName: z.string().min(1) });
+export const createRuleBodySchema = z.object({
+  EventBusName: z.string().min(1),
+  RuleName: z.string().min(1),
+  Description: z.string().optional(),
+  Status: ruleStatus.optional(),
+  FilterPattern: z.string().optional(),
+  Targets: z.array(wireTargetSchema).default([]),
+});
+export const updateRuleBodySchema = z.object({
+  EventBusName: z.string().min(1),
+  RuleName: z.string().min(1),
+  Description: z.string().optional(),
+  Status: ruleStatus.optional(),
+  FilterPattern: z.string().optional(),
+});
+export const createTargetsBodySchema = z.object({ EventBusName: z.string().min(1), RuleName: z.string().min(1), Targets: z.array(wireTargetSchema).min(1) });
+export const deleteTargetsBodySchema = z.object({ EventBusName: z.string().min(1), RuleName: z.string().min(1), TargetIds: z.array(z.string().min(1)).min(1) });

@@ -8,6 +8,7 @@ import { startEventBridgeStandin, STANDIN_ACCESS_KEY, type EventBridgeStandin } 
 import {
   EventBridgeCallError, EventBridgeClient, EventBridgeCredentialsError, type EventBridgeClientOptions, type EventBridgeCredentials, type OutgoingEvent,
 } from './eventbridge-client.ts';
+import { createRule, createTargets, deleteTargets, getRule, updateRule, type RuleTarget } from './event-rules-api.ts';
 
 type SdkClass = typeof eventbridge.default.default;
 // CommonJS flagged __esModule: Node hands its exports object over as `default`, vitest the class itself.
@@ -63,6 +64,15 @@ const sdkEvents = () => events.map((e) => new eventbridge.CloudEvent({
   extensions: { aliyuneventbusname: e.busName }, data: Buffer.from(e.dataJson, 'utf8'),
 }));
 
+const target: RuleTarget = {
+  id: 'fn', type: 'acs.fc.function', endpoint: 'acs:fc:cn-hangzhou:1:functions/fn', pushRetryStrategy: 'BACKOFF_RETRY',
+  paramList: [{ resourceKey: 'InvocationType', form: 'CONSTANT', value: 'Async' }, { resourceKey: 'Body', form: 'ORIGINAL' }],
+};
+const sdkTarget = () => new eventbridge.TargetEntry({
+  id: target.id, type: target.type, endpoint: target.endpoint, pushRetryStrategy: target.pushRetryStrategy,
+  paramList: [new eventbridge.EBTargetParam({ resourceKey: 'InvocationType', form: 'CONSTANT', value: 'Async' }), new eventbridge.EBTargetParam({ resourceKey: 'Body', form: 'ORIGINAL' })],
+});
+
 // What the signature covers, and what the service reads besides: these must match the SDK's exactly.
 const COMPARED = ['authorization', 'date', 'content-type', 'accept', 'x-eventbridge-version', 'x-eventbridge-regionid', 'x-acs-signature-nonce', 'x-acs-signature-method', 'x-acs-signature-version', 'x-acs-accesskey-id', 'x-acs-security-token'];
 const compared = (h: IncomingHttpHeaders) => Object.fromEntries(COMPARED.map((k) => [k, h[k]]));
@@ -74,6 +84,27 @@ const calls: Array<{ name: string; sdk: (c: InstanceType<SdkClass>) => Promise<u
     name: 'CreateEventBus',
     sdk: (c) => c.createEventBus(new eventbridge.CreateEventBusRequest({ eventBusName: 'bus-a', description: 'task events' })),
     ours: (c) => c.createEventBus('bus-a', 'task events'),
+  },
+  { name: 'GetRule', sdk: (c) => c.getRule(new eventbridge.GetRuleRequest({ eventBusName: 'bus-a', ruleName: 'r-1' })), ours: (c) => getRule(c, 'bus-a', 'r-1') },
+  {
+    name: 'CreateRule',
+    sdk: (c) => c.createRule(new eventbridge.CreateRuleRequest({ eventBusName: 'bus-a', description: 'd', ruleName: 'r-1', status: 'ENABLE', filterPattern: '{"source":["dashscope-fc"]}', targets: [sdkTarget()] })),
+    ours: (c) => createRule(c, 'bus-a', { name: 'r-1', description: 'd', filterPattern: '{"source":["dashscope-fc"]}', targets: [target] }),
+  },
+  {
+    name: 'UpdateRule',
+    sdk: (c) => c.updateRule(new eventbridge.UpdateRuleRequest({ eventBusName: 'bus-a', ruleName: 'r-1', description: 'd', status: 'ENABLE', filterPattern: '{}' })),
+    ours: (c) => updateRule(c, 'bus-a', { name: 'r-1', description: 'd', status: 'ENABLE', filterPattern: '{}' }),
+  },
+  {
+    name: 'CreateTargets',
+    sdk: (c) => c.createTargets(new eventbridge.CreateTargetsRequest({ eventBusName: 'bus-a', ruleName: 'r-1', targets: [sdkTarget()] })),
+    ours: (c) => createTargets(c, 'bus-a', 'r-1', [target]),
+  },
+  {
+    name: 'DeleteTargets',
+    sdk: (c) => c.deleteTargets(new eventbridge.DeleteTargetsRequest({ eventBusName: 'bus-a', ruleName: 'r-1', targetIds: ['fn'] })),
+    ours: (c) => deleteTargets(c, 'bus-a', 'r-1', ['fn']),
   },
 ];
 
