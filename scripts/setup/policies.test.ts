@@ -4,6 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STAGING_PREFIX } from '../../shared/adapters/oss/oss-object-store.ts';
+import { DEAD_LETTERS_PREFIX } from '../../shared/domain/dead-letter.ts';
+import { MANIFEST_PREFIX } from '../../shared/domain/manifest.ts';
+import { PIPELINES_PREFIX } from '../../shared/domain/pipeline.ts';
+import { MEDIA_PREFIX } from '../../shared/use-cases/persist/media-key.ts';
+import { INBOX_RESULTS_PREFIX } from '../../shared/use-cases/tasks/inbox-batch.ts';
+import { INBOX_ERRORS_PREFIX, INBOX_PREFIX } from '../../shared/use-cases/tasks/submit-from-inbox.ts';
 import { loadOperatorConfig } from '../operator-env.ts';
 import { fillPolicies, POLICY_FILES, POLICY_REQUIREMENTS, policyValues } from './policies.ts';
 
@@ -23,6 +30,14 @@ describe('setup:cloud --policies', () => {
     expect(fnPolicy).toContain('acs:oss:*:1234567890123456:prod-media/media/*');
     expect(fnPolicy).toContain('acs:eventbridge:cn-hangzhou:1234567890123456:eventbus/dashscope-fc');
     expect(filled.find((f) => f.file === 'operator-policy.json')!.text).toContain('acs:ram::1234567890123456:role/prod-fc-role');
+  });
+
+  it('lets the functions read and write every prefix of the bucket they use, and no other', () => {
+    const text = fillPolicies(DEPLOY, policyValues(loadOperatorConfig(ENV, POLICY_REQUIREMENTS), ENV)).find((f) => f.file === 'function-role-policy.json')!.text;
+    const statements = (JSON.parse(text) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement;
+    const oss = statements.find((st) => st.Action.includes('oss:PutObject'))!;
+    const prefixes = [INBOX_PREFIX, INBOX_ERRORS_PREFIX, INBOX_RESULTS_PREFIX, MANIFEST_PREFIX, MEDIA_PREFIX, DEAD_LETTERS_PREFIX, STAGING_PREFIX, PIPELINES_PREFIX];
+    expect(oss.Resource.sort()).toEqual(prefixes.map((p) => `acs:oss:*:1234567890123456:prod-media/${p}*`).sort());
   });
 
   it("lets the operator keep the bus's rules and targets, on that bus only, and EventBridge's role for invoking FC", () => {
