@@ -6,14 +6,13 @@ import { readJson } from '../../shared/http/body.ts';
 import { sendJson } from '../../shared/http/respond.ts';
 import { clip } from '../../shared/text/clip.ts';
 import { cancelTask } from '../../shared/use-cases/tasks/cancel-task.ts';
-import { createRefusal, submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { UnknownTaskError } from '../../shared/use-cases/tasks/task-errors.ts';
 import { getTaskOr404, TASK_ID_MAX_CHARS } from '../../shared/use-cases/tasks/task-queries.ts';
 import { TASK_MAX_BODY_BYTES } from '../../shared/use-cases/tasks/task-request.ts';
 import { fromNativeTaskRequest, NATIVE_STATUS, toNativeTask, unknownNativeTask, type NativeSynthesis } from '../../shared/use-cases/tasks/native-task.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
-import { idempotencyKeyOf } from './task-routes.ts';
+import { submitForCall } from './task-routes.ts';
 
 export const NATIVE_TASK_ROUTES = [
   { method: 'POST', path: '/api/v1/services/aigc/text2image/image-synthesis' },
@@ -44,15 +43,7 @@ export async function handleNativeTaskRoute(deps: TaskDeps, call: HttpCall): Pro
   const synthesis = SYNTHESIS_OF[call.route.path];
   if (synthesis) {
     checkAsyncHeader(call);
-    const idempotencyKey = idempotencyKeyOf(call.req);
-    const request = fromNativeTaskRequest(synthesis, await readJson(call.req, TASK_MAX_BODY_BYTES));
-    note.type = request.type;
-    note.model = request.model;
-    const result = await submitTask(deps, { request, tenant: principal.tenant, principal, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
-    note.taskId = result.task.id;
-    note.outcome = result.kind;
-    const refused = createRefusal(result);
-    if (refused) throw refused;
+    const result = await submitForCall(deps, call, fromNativeTaskRequest(synthesis, await readJson(call.req, TASK_MAX_BODY_BYTES)));
     return json({ request_id: requestId, output: { task_id: result.task.id, task_status: NATIVE_STATUS[result.task.status] } });
   }
   const id = call.params.id ?? '';

@@ -8,10 +8,10 @@ import { queryOf, type HttpCall } from '../../shared/http/http-function.ts';
 import type { RouteSpec } from '../../shared/runtime/fc.ts';
 import { clip } from '../../shared/text/clip.ts';
 import { cancelTask } from '../../shared/use-cases/tasks/cancel-task.ts';
-import { createRefusal, IDEMPOTENCY_KEY_PATTERN, submitTask } from '../../shared/use-cases/tasks/submit-task.ts';
+import { createRefusal, IDEMPOTENCY_KEY_PATTERN, submitTask, type SubmitResult } from '../../shared/use-cases/tasks/submit-task.ts';
 import type { TaskDeps } from '../../shared/use-cases/tasks/task-deps.ts';
 import { getTaskOr404, listTasks, parseListQuery, TASK_ID_MAX_CHARS } from '../../shared/use-cases/tasks/task-queries.ts';
-import { parseTaskRequest, TASK_MAX_BODY_BYTES } from '../../shared/use-cases/tasks/task-request.ts';
+import { parseTaskRequest, TASK_MAX_BODY_BYTES, type TaskRequest } from '../../shared/use-cases/tasks/task-request.ts';
 import { toTaskView } from '../../shared/use-cases/tasks/task-view.ts';
 import { InvalidRequestError } from '../../shared/validation/request-errors.ts';
 
@@ -28,6 +28,23 @@ export function idempotencyKeyOf(req: IncomingMessage): string | undefined {
   return key;
 }
 
+/**
+ * Submits a request parsed from `call` for its caller, with the call's Idempotency-Key, noting what the request log
+ * says; a request the submission refused (a spent budget) is thrown.
+ */
+export async function submitForCall(deps: TaskDeps, call: HttpCall<RouteSpec>, request: TaskRequest): Promise<SubmitResult> {
+  const { note, principal, requestId } = call;
+  const idempotencyKey = idempotencyKeyOf(call.req);
+  note.type = request.type;
+  note.model = request.model;
+  const result = await submitTask(deps, { request, tenant: principal.tenant, principal, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+  note.taskId = result.task.id;
+  note.outcome = result.kind;
+  const refused = createRefusal(result);
+  if (refused) throw refused;
+  return result;
+}
+
 export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>): Promise<void> {
   const { req, res, requestId, route, params, note, principal } = call;
   const ttl = deps.config.SIGNED_URL_TTL_S;
@@ -35,15 +52,7 @@ export async function handleTaskRoute(deps: TaskDeps, call: HttpCall<RouteSpec>)
     sendJson(res, status, await toTaskView(task, deps.objects, ttl), { 'x-request-id': requestId, ...headers });
 
   if (route.method === 'POST') {
-    const idempotencyKey = idempotencyKeyOf(req);
-    const request = parseTaskRequest(await readJson(req, TASK_MAX_BODY_BYTES));
-    note.type = request.type;
-    note.model = request.model;
-    const result = await submitTask(deps, { request, tenant: principal.tenant, principal, requestId, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
-    note.taskId = result.task.id;
-    note.outcome = result.kind;
-    const refused = createRefusal(result);
-    if (refused) throw refused;
+    const result = await submitForCall(deps, call, parseTaskRequest(await readJson(req, TASK_MAX_BODY_BYTES)));
     return reply(202, result.task, { location: location(result.task.id), ...(result.kind === 'replayed' ? { 'idempotent-replayed': 'true' } : {}) });
   }
   if (route.method === 'DELETE') {
