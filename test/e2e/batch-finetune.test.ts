@@ -199,6 +199,9 @@ describe('fine-tunes', () => {
       [{ training_file: 'inbox/acme/finetune/good.jsonl', model: 'wanx2.1-t2i-turbo' }, 400, 'invalid_model', 'model'],
       [{ training_file: 'inbox/globex/finetune/theirs.jsonl', model: 'qwen-plus' }, 404, 'file_not_found', 'training_file'],
       [{ training_file: 'inbox/acme/finetune/nothing-here.jsonl', model: 'qwen-plus' }, 404, 'file_not_found', 'training_file'],
+      // a key that climbs out of the tenant's inbox names no file of its own
+      [{ training_file: 'inbox/acme/../globex/finetune/theirs.jsonl', model: 'qwen-plus' }, 404, 'file_not_found', 'training_file'],
+      [{ training_file: 'inbox/acme/./finetune/good.jsonl', model: 'qwen-plus' }, 404, 'file_not_found', 'training_file'],
       [{ training_file: 'inbox/acme/finetune/empty.jsonl', model: 'qwen-plus' }, 400, 'empty_file', 'training_file'],
       [{ training_file: 'inbox/acme/finetune/huge.jsonl', model: 'qwen-plus' }, 413, 'file_too_large', 'training_file'],
       [{ training_file: 'inbox/acme/finetune/defects.jsonl', model: 'qwen-plus' }, 400, 'invalid_training_file', 'training_file'],

@@ -19,9 +19,14 @@ export class TrainingFileNotFoundError extends Error {
   }
 }
 
-/** Whether `viewer` may train on the object `key`: its tenant's inbox, or anything for an admin. */
+/** A bucket key as written: no empty, `.` or `..` segment, no leading `/`, no backslash (nothing that names another key). */
+export function isPlainKey(key: string): boolean {
+  return !key.includes('\\') && key.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** Whether `viewer` may train on the object `key`: its tenant's inbox, or anything for an admin; never a key with `..`. */
 export function mayUseTrainingFile(viewer: Pick<Principal, 'tenant' | 'role'>, key: string): boolean {
-  return viewer.role === 'admin' || key.startsWith(`inbox/${viewer.tenant}/`);
+  return isPlainKey(key) && (viewer.role === 'admin' || key.startsWith(`inbox/${viewer.tenant}/`));
 }
 
 /** Reads a training file, refusing an empty one or one over the cap by its stored size before any byte is read. */
