@@ -138,6 +138,30 @@ describe('SqliteGuardStore', () => {
     }
   });
 
+  it('answers each settlement of a batch truly when SQLite aborts the whole transaction (disk full): what resolved is recorded, what failed is not', async () => {
+    const db = openDatabase(':memory:');
+    try {
+      const store = new SqliteGuardStore(db);
+      const t = Date.parse('2030-01-01T00:00:00Z');
+      const now = new Date(t);
+      const expiresAt = new Date(t + 86_400_000);
+      // the file may not grow past its pages now: settlements with large entries need new ones
+      const pages = (db.pragma('page_count', { simple: true }) as number) + 2;
+      db.pragma(`max_page_count = ${pages}`);
+      const entry = (id: string) => ({ id, tenant: 'acme', model: 'qwen-plus', kind: 'chat' as const, at: now.toISOString(), costMicros: 7, units: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`u${i}_${id}`, i])) });
+      const ids = Array.from({ length: 6 }, (_, i) => `chat:${i}`);
+      const outcomes = await Promise.allSettled(ids.map((id) => store.settle({ entry: entry(id), spendKeys: [{ key: 'budget|k', expiresAt }] }, now)));
+      expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+      db.pragma('max_page_count = 1000000');
+      const recorded = (await store.listLedger({ from: new Date(0), to: new Date(t + 1), limit: 10 })).entries.map((e) => e.id).sort();
+      const resolved = ids.filter((_, i) => outcomes[i]!.status === 'fulfilled').sort();
+      expect(recorded).toEqual(resolved);
+      expect(await store.read(['budget|k'])).toEqual([{ key: 'budget|k', spent: 7 * resolved.length, held: 0 }]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('fails loudly on a ledger row that no longer matches its schema', async () => {
     const db = openDatabase(':memory:');
     try {

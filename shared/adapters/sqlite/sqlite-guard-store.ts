@@ -139,6 +139,9 @@ export class SqliteGuardStore implements GuardStore {
           try {
             return { ok: this.tx.settle(one) };
           } catch (error) {
+            // an error that ended the whole transaction (not only this savepoint) fails the batch: nothing more
+            // is written outside it, and each settlement is then tried on its own
+            if (!this.db.inTransaction) throw error;
             return { error };
           }
         }),
@@ -190,8 +193,15 @@ export class SqliteGuardStore implements GuardStore {
     let outcomes: ({ ok: SettleResult } | { error: unknown })[];
     try {
       outcomes = this.tx.settleMany.immediate(batch.map((p) => p.settlement));
-    } catch (e) {
-      for (const p of batch) p.reject(e);
+    } catch {
+      // the batch's transaction is gone as a whole (SQLite aborted it: disk full, I/O): each is written alone
+      for (const p of batch) {
+        try {
+          p.resolve(this.tx.settle.immediate(p.settlement));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
       return;
     }
     batch.forEach((p, i) => {
