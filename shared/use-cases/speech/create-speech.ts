@@ -6,7 +6,7 @@ import type { Principal } from '../../domain/tenant.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Config } from '../../config/config.ts';
 import type { IdGenerator } from '../../ports/clock.ts';
-import type { SpeechUpstream } from '../../ports/speech-upstream.ts';
+import type { SpeechChunk, SpeechUpstream } from '../../ports/speech-upstream.ts';
 import type { CallerSignal } from '../../streams/cancellation.ts';
 import { settleAfterAnswer, type Admission, type Guard } from '../guards/guard.ts';
 import { isAbort, toUpstreamError } from '../chat/upstream-error.ts';
@@ -61,17 +61,14 @@ export async function createSpeech(deps: SpeechDeps, req: SpeechRequest, ctx: Sp
   let reported: number | undefined;
   let started = false;
   const outcome: SpeechOutcome = { dashscopeRequestId: '', characters: req.characters, audioBytes: 0, chunks: 0 };
-  try {
-    const stream = await deps.speech.streamSpeech(
-      { model: req.model.id, input: { text: req.text, voice: req.voice, ...(req.language ? { language_type: req.language } : {}) } },
-      { signal: ctx.signal },
-    );
-    requestId = stream.requestId;
+  const relay = async (chunks: AsyncIterator<SpeechChunk, void, undefined>) => {
+    let next = await chunks.next();
     started = true;
     ctx.sink.open(CONTENT_TYPES[req.format], requestId ? { 'x-dashscope-request-id': requestId } : {});
     // the length is not known until the end: the header says "to the end of the stream"
     if (req.format === 'wav') await ctx.sink.write(wavHeader(QWEN_TTS_PCM));
-    for await (const chunk of stream.chunks) {
+    for (; !next.done; next = await chunks.next()) {
+      const chunk = next.value;
       if (chunk.characters !== undefined) reported = chunk.characters;
       if (chunk.pcm.length === 0) continue;
       outcome.chunks++;
@@ -79,7 +76,24 @@ export async function createSpeech(deps: SpeechDeps, req: SpeechRequest, ctx: Sp
       await ctx.sink.write(chunk.pcm);
     }
     ctx.sink.end();
+  };
+  try {
+    const stream = await deps.speech.streamSpeech(
+      { model: req.model.id, input: { text: req.text, voice: req.voice, ...(req.language ? { language_type: req.language } : {}) } },
+      { signal: ctx.signal },
+    );
+    requestId = stream.requestId;
+    // the first frame is read before the answer's head goes out: DashScope may refuse in it (its HTTP status was
+    // 200), and the client then gets that error as JSON, not a cut audio stream; nothing was synthesised to bill
+    const chunks = stream.chunks[Symbol.asyncIterator]();
+    try {
+      await relay(chunks);
+    } finally {
+      // leaving early (the client went away, a write failed) cancels the request, as a for-await would
+      await chunks.return?.();
+    }
   } catch (e) {
+
     // a synthesis that started is billed by DashScope whether or not its audio reached the client
     settleAfterAnswer(() => bill(deps, admission, req, started ? (reported ?? req.characters) : undefined, requestId));
     if (isAbort(e, ctx.signal)) throw e;
