@@ -224,6 +224,23 @@ describe('pipelines end to end', () => {
     expect(narration?.input).toMatchObject({ language_type: 'German' });
   }, 90_000);
 
+  it('spends an article attempt whose invocation ended mid-call (its lease ran out), and fails the pipeline once all are spent', async () => {
+    const now = Date.now();
+    const id = 'pipe_leaseranout00000000000000000001';
+    const before = articleCalls();
+    // the article step as three invocations left it, each ended by its function's time limit before the answer
+    const steps = initialSteps().map((s) => (s.name === 'article' ? { ...s, status: 'RUNNING' as const, attempts: 3, leaseOwner: 'pipeline:gone', leaseUntil: new Date(now - 1000).toISOString(), startedAt: new Date(now - 600_000).toISOString() } : s));
+    await rt.deps.pipelines.put(
+      { id, tenant: 'alpha', topic: 'Tides', language: 'en', style: 'informative', status: 'RUNNING', steps, outputs: [], version: 1, dueAt: new Date(now - 1000).toISOString(), createdAt: new Date(now - 600_000).toISOString(), updatedAt: new Date(now - 1000).toISOString() },
+      0,
+    );
+    const done = await untilFinished(id);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toMatchObject({ step: 'article', code: 'article_timed_out' });
+    expect(articleCalls()).toBe(before);
+    expect(eventsOf(id).map((e) => e.type)).toContain('pipeline.failed');
+  }, 60_000);
+
   it("answers another tenant's pipeline id exactly like an unknown one (404)", async () => {
     const created = await create({ topic: 'Private topic' });
     expect((await send('GET', `/v1/pipelines/${created.json.id}`, ALPHA)).status).toBe(200);

@@ -94,12 +94,18 @@ async function writeArticleStep(deps: PipelineDeps, p: Pipeline, requestId: stri
   // another invocation writes it, or the last attempt's pause has not ended
   if (held || (article.status === 'PENDING' && article.attempts > 0 && p.dueAt && Date.parse(p.dueAt) > now.getTime())) return { kind: 'waiting', pipeline: p };
 
+  // an attempt counts when it is claimed, so one whose invocation was ended mid-call (its lease ran out) is spent
+  // too: the attempts stay bounded however the calls end
+  if (article.status === 'RUNNING' && article.attempts >= t.articleMaxAttempts) {
+    const error: PipelineError = { step: 'article', code: 'article_timed_out', message: `the article call did not finish in ${article.attempts} attempts (each ended before its answer)` };
+    return fail(deps, withStep(p, 'article', (s) => ({ name: s.name, status: 'FAILED', attempts: s.attempts, error, ...(s.startedAt ? { startedAt: s.startedAt } : {}), finishedAt: now.toISOString() })), error);
+  }
+  const attempt = article.attempts + 1;
   const leaseUntil = later(now, t.articleLeaseMs);
   const claimed = await deps.pipelines.put(
-    { ...withStep(p, 'article', (s) => ({ ...s, status: 'RUNNING', leaseOwner: owner, leaseUntil, startedAt: s.startedAt ?? now.toISOString() })), status: 'RUNNING', dueAt: leaseUntil, updatedAt: now.toISOString() },
+    { ...withStep(p, 'article', (s) => ({ ...s, status: 'RUNNING', attempts: attempt, leaseOwner: owner, leaseUntil, startedAt: s.startedAt ?? now.toISOString() })), status: 'RUNNING', dueAt: leaseUntil, updatedAt: now.toISOString() },
     p.version,
   );
-  const attempt = article.attempts + 1;
   const outcome = await writeArticle(deps, claimed, await principalOf(deps, p.tenant), attempt);
   const after = deps.clock.now();
   const at = after.toISOString();
