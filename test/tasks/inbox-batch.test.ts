@@ -2,6 +2,7 @@
 // poll-task to send; a summary by line; a new version of the object is a new batch, a redelivery is not.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHandler } from '../../functions/submit-task/index.ts';
+import { createClientKey } from '../../shared/use-cases/tenants/client-keys.ts';
 import type { EventHandler } from '../../shared/runtime/fc.ts';
 import { pollDueTasks } from '../../shared/use-cases/tasks/poll-due-tasks.ts';
 import type { BatchSummary } from '../../shared/use-cases/tasks/inbox-batch.ts';
@@ -31,6 +32,19 @@ describe('inbox batches', () => {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchSummary;
   }
   const allTasks = async () => (await h.tasks.listByStatus(undefined, 100, undefined, 'asc')).tasks;
+
+  it("reports the lines past the tenant's rate limit in the summary instead of failing every delivery", async () => {
+    await createClientKey(h.deps, { name: 'slow', limits: { rpm: 2 } });
+    const key = 'inbox/slow/tasks/big.jsonl';
+    await upload(key, [image('one'), image('two'), image('three'), image('four')]);
+    // in one calendar minute, so the limit's window does not roll over between the lines
+    if (new Date().getUTCSeconds() > 55) await new Promise((r) => setTimeout(r, 6_000));
+    const r = (await handle(ossEvent(key), ctx)) as { handled: { outcome: string; submitted: number; failed: number }[] };
+    expect(r.handled[0]).toMatchObject({ outcome: 'batch', submitted: 2, failed: 2 });
+    const s = await summary(key);
+    expect(s.results.map((x) => ('taskId' in x ? 'task' : x.error.code))).toEqual(['task', 'task', 'rate_limit_exceeded', 'rate_limit_exceeded']);
+    expect((await allTasks()).length).toBe(2);
+  }, 20_000);
 
   it('records one QUEUED task per valid line for its tenant, sent by poll-task, not by the trigger', async () => {
     const key = 'inbox/acme/tasks/day-1.jsonl';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Principal } from '../../domain/tenant.ts';
 import { JsonInputError, parseJson } from '../../json/parse-json.ts';
 import { InvalidRequestError } from '../../validation/request-errors.ts';
-import { BudgetExceededError } from '../guards/guard-errors.ts';
+import { BudgetExceededError, RateLimitedError } from '../guards/guard-errors.ts';
 import { submitTask } from './submit-task.ts';
 import { IdempotencyKeyReusedError } from './task-errors.ts';
 import { defaultTimings, type TaskDeps, type TaskTimings } from './task-deps.ts';
@@ -78,8 +78,11 @@ async function submitLine(deps: TaskDeps, b: BatchContext, line: number, text: s
     return { line, taskId: result.task.id };
   } catch (e) {
     if (e instanceof JsonInputError) return refuse(e.code, `the line ${e.message}`);
-    // never valid as it stands (a rate limit or a store failure fails the invocation, which is delivered again)
+    // never valid as it stands (a store failure fails the invocation, which is delivered again)
     if (e instanceof InvalidRequestError || e instanceof IdempotencyKeyReusedError || e instanceof BudgetExceededError) return refuse(e.code, e.message);
+    // past the tenant's rate limit: the line is reported, not waited for (a batch larger than the limit would
+    // otherwise fail every delivery at the same line and never get its summary); upload such lines again later
+    if (e instanceof RateLimitedError) return refuse('rate_limit_exceeded', `${e.message}; this line was not submitted`);
     throw e;
   }
 }
