@@ -12,7 +12,7 @@ export function createPipelineHandler(deps: PipelineDeps, log: Logger): (event: 
     const about = pipelineIdOf(event);
     if (!about) return undefined;
     const logger = log.child({ requestId: context.requestId, pipelineId: about.pipelineId });
-    return onPipelineEvent({ ...deps, logger }, about.pipelineId, context.requestId).then((outcome) => {
+    return onPipelineEvent({ ...deps, logger }, about.pipelineId, context.requestId, about.taskId).then((outcome) => {
       logger.info('pipeline event handled', { eventType: about.eventType, outcome: outcome.kind });
       return { pipelineId: about.pipelineId, event: about.eventType, outcome: outcome.kind, ...('pipeline' in outcome ? { status: outcome.pipeline.status } : {}) };
     });

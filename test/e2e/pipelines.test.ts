@@ -241,6 +241,29 @@ describe('pipelines end to end', () => {
     expect(eventsOf(id).map((e) => e.type)).toContain('pipeline.failed');
   }, 60_000);
 
+  it("is not moved by another tenant's task whose metadata names it", async () => {
+    const created = await create({ topic: 'Glaciers' });
+    const id = created.json.id;
+    expect((await untilFinished(id)).status).toBe('COMPLETED');
+    // every line published about the pipeline (a re-announcement repeats its id, so lines, not ids, are counted)
+    const lines = () => readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n').filter((l) => (JSON.parse(l) as DomainEvent).subject === id).length;
+    const before = lines();
+    const res = await fetch(`${rt.url}/v1/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BETA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'text-to-image', input: { prompt: 'a fox' }, metadata: { pipelineId: id, pipelineStep: 'illustration' } }),
+    });
+    const task = (await res.json()) as { id: string };
+    for (let i = 0; i < 600; i++) {
+      const t = (await (await fetch(`${rt.url}/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${BETA}` } })).json()) as { status: string };
+      if (t.status === 'PERSISTED') break;
+      await sleep(100);
+    }
+    await sleep(300);
+    // beta's task.persisted named alpha's pipeline: nothing about the pipeline was published again
+    expect(lines()).toBe(before);
+  }, 90_000);
+
   it("answers another tenant's pipeline id exactly like an unknown one (404)", async () => {
     const created = await create({ topic: 'Private topic' });
     expect((await send('GET', `/v1/pipelines/${created.json.id}`, ALPHA)).status).toBe(200);

@@ -10,7 +10,7 @@ describe('pipelineIdOf', () => {
     expect(pipelineIdOf(event('pipeline.queued', { pipelineId: 'pipe_1' }))).toEqual({ pipelineId: 'pipe_1', eventType: 'pipeline.queued' });
     expect(pipelineIdOf(Buffer.from(event('pipeline.due', { pipelineId: 'pipe_2' })))).toEqual({ pipelineId: 'pipe_2', eventType: 'pipeline.due' });
     for (const type of ['task.persisted', 'task.failed', 'task.canceled', 'task.expired']) {
-      expect(pipelineIdOf(event(type, { taskId: 't', metadata: { pipelineId: 'pipe_3', pipelineStep: 'illustration' } }))).toEqual({ pipelineId: 'pipe_3', eventType: type });
+      expect(pipelineIdOf(event(type, { taskId: 't', metadata: { pipelineId: 'pipe_3', pipelineStep: 'illustration' } }))).toEqual({ pipelineId: 'pipe_3', eventType: type, taskId: 't' });
     }
   });
 

@@ -13,11 +13,11 @@ const cloudEventSchema = z.object({
   id: z.string().min(1),
   source: z.literal('dashscope-fc'),
   type: z.string(),
-  data: z.looseObject({ pipelineId: z.string().max(128).optional(), metadata: z.record(z.string(), z.string()).optional() }),
+  data: z.looseObject({ pipelineId: z.string().max(128).optional(), taskId: z.string().max(128).optional(), metadata: z.record(z.string(), z.string()).optional() }),
 });
 
 /** The pipeline an event is about, or undefined when the event is not a pipeline's (or not an event of ours). */
-export function pipelineIdOf(payload: Buffer | string): { pipelineId: string; eventType: string } | undefined {
+export function pipelineIdOf(payload: Buffer | string): { pipelineId: string; eventType: string; taskId?: string } | undefined {
   let raw: unknown;
   try {
     raw = parseJson(payload);
@@ -28,12 +28,21 @@ export function pipelineIdOf(payload: Buffer | string): { pipelineId: string; ev
   if (!e.success) return undefined;
   const { type, data } = e.data;
   if (type === 'pipeline.queued' || type === 'pipeline.due') return data.pipelineId ? { pipelineId: data.pipelineId, eventType: type } : undefined;
-  if ((PIPELINE_TASK_EVENTS as readonly string[]).includes(type) && data.metadata?.['pipelineId']) return { pipelineId: data.metadata['pipelineId'], eventType: type };
+  if ((PIPELINE_TASK_EVENTS as readonly string[]).includes(type) && data.metadata?.['pipelineId'] && data.taskId) return { pipelineId: data.metadata['pipelineId'], eventType: type, taskId: data.taskId };
   return undefined;
 }
 
-/** Advances the pipeline an event names; a late event of a finished one re-announces how it ended. */
-export async function onPipelineEvent(deps: PipelineDeps, pipelineId: string, requestId: string): Promise<AdvanceOutcome> {
+/**
+ * Advances the pipeline an event names; a late event of a finished one re-announces how it ended. A task event
+ * (`taskId`) counts only when the task is one of the pipeline's steps: a task's metadata is its submitter's to
+ * write, so naming another tenant's pipeline there moves nothing (the sweep still catches a step's own event that
+ * came before the step recorded its task).
+ */
+export async function onPipelineEvent(deps: PipelineDeps, pipelineId: string, requestId: string, taskId?: string): Promise<AdvanceOutcome> {
+  if (taskId !== undefined) {
+    const p = await deps.pipelines.get(pipelineId);
+    if (!p || !p.steps.some((s) => s.taskId === taskId)) return { kind: 'unknown' };
+  }
   const outcome = await advancePipeline(deps, pipelineId, requestId);
   if (outcome.kind === 'finished') await republishFinished(deps, outcome.pipeline);
   return outcome;
