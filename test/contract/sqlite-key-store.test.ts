@@ -4,30 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../shared/adapters/sqlite/database.ts';
+import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
 import { SqliteKeyStore } from '../../shared/adapters/sqlite/sqlite-key-store.ts';
 import type { KeyStore } from '../../shared/ports/key-store.ts';
 import { makeStoredKey, runKeyStoreContract } from './key-store-contract.ts';
+import { sqliteStoreFiles } from './sqlite-store-files.ts';
 
-const opened = new Map<KeyStore, { db: Database; dir: string }>();
-
-runKeyStoreContract({
-  name: 'sqlite',
-  create: () => {
-    const dir = mkdtempSync(join(tmpdir(), 'key-store-'));
-    const db = openDatabase(join(dir, 'local.db'));
-    const store = new SqliteKeyStore(db);
-    opened.set(store, { db, dir });
-    return store;
-  },
-  dispose: (store) => {
-    const h = opened.get(store);
-    if (!h) return;
-    opened.delete(store);
-    h.db.close();
-    rmSync(h.dir, { recursive: true, force: true });
-  },
-});
+runKeyStoreContract({ name: 'sqlite', ...sqliteStoreFiles<KeyStore>('key-store-', (db) => new SqliteKeyStore(db)) });
 
 describe('SqliteKeyStore', () => {
   it('shares keys and revocations between two handles on one file, as `npm run keys` and `npm start` do', async () => {
