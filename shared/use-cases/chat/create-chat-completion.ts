@@ -85,25 +85,29 @@ export async function createChatCompletion(deps: ChatDeps, req: ChatRequest, ctx
     out.conversationId = session.id;
     out.historyTurns = session.historyTurns;
   }
-  if (plan.structured?.check) return serveChecked(deps, req, ctx, model, plan, messages, session, out);
-  return guarded(deps, req, ctx, model, plan, messages, out, async () => {
-    const served = await serve(deps, req, ctx, model, plan, messages, session, out);
+  const call: PlannedCall = { deps, req, ctx, model, plan, messages, session };
+  if (plan.structured?.check) return serveChecked(call, out);
+  return guarded(call, out, async () => {
+    const served = await serve(call, out);
     if (req.stream && served.end === 'completed') ctx.sink?.done();
     return served;
   });
 }
 
+/** A chat call as planned: what each step of serving it reads. */
+interface PlannedCall {
+  deps: ChatDeps;
+  req: ChatRequest;
+  ctx: ChatContext;
+  model: ChatModel;
+  plan: ChatPlan;
+  /** What goes upstream: the request's messages behind the conversation's history, if any. */
+  messages: ChatRequest['messages'];
+  session: ConversationSession | undefined;
+}
+
 /** One upstream call under the guards: admitted first, billed from `out` once it is answered (or released). */
-async function guarded<T>(
-  deps: ChatDeps,
-  req: ChatRequest,
-  ctx: ChatContext,
-  model: ChatModel,
-  plan: ChatPlan,
-  messages: ChatRequest['messages'],
-  out: ChatOutcome,
-  run: () => Promise<T>,
-): Promise<T> {
+async function guarded<T>({ deps, req, ctx, model, plan, messages }: PlannedCall, out: ChatOutcome, run: () => Promise<T>): Promise<T> {
   // the ledger entry's id is ours, never the client's request id (a client could repeat that to be billed once)
   // with GUARDS=off the prompt is not measured at all: nothing would use the figures
   const demanded = deps.guard.enabled ? chatDemand(ctx.principal, model, req, plan, messages, `chat:${deps.ids.next('call')}`, holdMs(deps), ctx.signal) : undefined;
@@ -132,24 +136,16 @@ const CHECKED_ATTEMPTS = 2;
  * A streaming client gets the checked answer replayed as chunks: nothing is sent before it is checked, so a
  * retry never follows bytes the client already has.
  */
-async function serveChecked(
-  deps: ChatDeps,
-  req: ChatRequest,
-  ctx: ChatContext,
-  model: ChatModel,
-  plan: ChatPlan,
-  messages: ChatRequest['messages'],
-  session: ConversationSession | undefined,
-  out: ChatOutcome,
-): Promise<ChatOutcome> {
+async function serveChecked(call: PlannedCall, out: ChatOutcome): Promise<ChatOutcome> {
+  const { deps, req, ctx, model, plan, session } = call;
   const check = plan.structured!.check!;
   const adjustments = out.adjustments!;
   let completion: ChatCompletion | undefined;
   for (let attempt = 1; ; attempt++) {
     // each attempt is billed from its own outcome (read after the answer): one ledger entry per upstream call
     const o: ChatOutcome = { model: out.model, stream: out.stream, thinking: out.thinking, end: 'completed' };
-    completion = await guarded(deps, req, ctx, model, plan, messages, o, async () => {
-      const answer = await answerWhole(deps, req, ctx, plan, messages, o);
+    completion = await guarded(call, o, async () => {
+      const answer = await answerWhole(call, o);
       if (!answer) o.end = 'aborted';
       return answer;
     });
@@ -164,10 +160,7 @@ async function serveChecked(
     deps.logger.info('structured answer did not match its schema; asking again', { model: model.id, dashscopeRequestId: out.dashscopeRequestId, path: problem.path });
   }
   ctx.onAdjusted?.(adjustments);
-  if (session) {
-    const failed = await save(session, completion.choices[0]?.message);
-    if (failed) throw failed;
-  }
+  await saveWhole(session, completion);
   if (!req.stream) {
     out.completion = completionForClient(completion);
     return out;
@@ -202,17 +195,8 @@ async function bill(deps: ChatDeps, admission: Admission, model: ChatModel, out:
   }
 }
 
-async function serve(
-  deps: ChatDeps,
-  req: ChatRequest,
-  ctx: ChatContext,
-  model: ChatModel,
-  plan: ChatPlan,
-  messages: ChatRequest['messages'],
-  session: ConversationSession | undefined,
-  out: ChatOutcome,
-): Promise<ChatOutcome> {
-
+async function serve(call: PlannedCall, out: ChatOutcome): Promise<ChatOutcome> {
+  const { deps, req, ctx, plan, messages, session } = call;
   if (req.stream) {
     const sink = ctx.sink;
     if (!sink) throw new Error('a streamed chat needs a sink');
@@ -232,18 +216,22 @@ async function serve(
     return out;
   }
 
-  const completion = await answerWhole(deps, req, ctx, plan, messages, out);
+  const completion = await answerWhole(call, out);
   if (!completion) return aborted(out);
-  if (session) {
-    const failed = await save(session, completion.choices[0]?.message);
-    if (failed) throw failed;
-  }
+  await saveWhole(session, completion);
   out.completion = completionForClient(completion);
   return out;
 }
 
+/** A whole answer's turn saved to its conversation (if any) before the client sees it; a failed save is thrown. */
+async function saveWhole(session: ConversationSession | undefined, completion: ChatCompletion): Promise<void> {
+  if (!session) return;
+  const failed = await save(session, completion.choices[0]?.message);
+  if (failed) throw failed;
+}
+
 /** One whole answer: a plain call, or assembled from an upstream stream; undefined when the client left. */
-async function answerWhole(deps: ChatDeps, req: ChatRequest, ctx: ChatContext, plan: ChatPlan, messages: ChatRequest['messages'], out: ChatOutcome): Promise<ChatCompletion | undefined> {
+async function answerWhole({ deps, req, ctx, plan, messages }: PlannedCall, out: ChatOutcome): Promise<ChatCompletion | undefined> {
   if (plan.assemble) {
     const body = buildUpstreamBody(req, plan, messages, true);
     const r = await relayChatStream(deps.dashscope, body, { signal: ctx.signal, includeUsage: true, assemble: true, startedAt: ctx.startedAt });
