@@ -1,47 +1,14 @@
 // End to end through the local runtime and the emulator: a long Chinese text becomes one speech task, split
 // and synthesised in parts, joined into one WAV in the bucket; bad speech requests create nothing.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../dev/runtime/runtime.ts';
+import { describe, expect, it } from 'vitest';
 import { SAMPLE_RATE, samplesForText } from '../../dev/emulator/wav.ts';
 import { parseWav, pcmSeconds } from '../../shared/audio/wav.ts';
 import { speechCharacters } from '../../shared/catalog/pricing.ts';
-import type { TaskView } from '../../shared/use-cases/tasks/task-view.ts';
+import { useTaskRuntime } from './task-runtime.ts';
 
-type Answer = TaskView & { error?: { code: string; message: string; param?: string } };
-
-let rt: Runtime;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'e2e-speech-'));
-  rt = await startRuntime({
-    env: { DATA_DIR: dataDir, PORT: '0', LOCAL_TIMER_INTERVAL_MS: '100', EMULATOR_PORT: '0', EMULATOR_TIME_SCALE: '50', LOG_LEVEL: 'silent' },
-  });
-}, 20_000);
-
-afterAll(async () => {
-  await rt?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function post(body: unknown): Promise<{ status: number; json: Answer }> {
-  const res = await fetch(`${rt.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Answer };
-}
-
-async function untilSettled(id: string, timeoutMs = 25_000): Promise<TaskView> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const view = (await (await fetch(`${rt.url}/v1/tasks/${id}`)).json()) as TaskView;
-    if (['PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED'].includes(view.status) || Date.now() > end) return view;
-    await sleep(100);
-  }
-}
+const stack = useTaskRuntime('e2e-speech-');
+const { post, untilSettled } = stack;
 
 /** 1,500 Chinese characters in sentences of 29 (28 Han and a full stop). */
 function chineseText(): string {
@@ -51,7 +18,7 @@ function chineseText(): string {
   return text;
 }
 
-const ttsCalls = () => rt.emulator!.requests.filter((r) => r.path.endsWith('/multimodal-generation/generation'));
+const ttsCalls = () => stack.rt.emulator!.requests.filter((r) => r.path.endsWith('/multimodal-generation/generation'));
 
 describe('text-to-speech tasks end to end', () => {
   it('speaks a 1,500-character Chinese text as one valid WAV as long as its parts together', async () => {
@@ -65,7 +32,7 @@ describe('text-to-speech tasks end to end', () => {
     expect(view.outputs).toHaveLength(1);
 
     // about 3,000 billed characters (each Han counts 2) in parts of at most 600: at least 5 syntheses, in order
-    const row = (await rt.deps.tasks.get(view.id))!;
+    const row = (await stack.rt.deps.tasks.get(view.id))!;
     const parts = row.speech!.done;
     expect(parts.length).toBeGreaterThanOrEqual(5);
     expect(ttsCalls().length - before).toBe(parts.length);
@@ -86,7 +53,7 @@ describe('text-to-speech tasks end to end', () => {
     expect(wav.format).toEqual({ sampleRate: SAMPLE_RATE, channels: 1, bitsPerSample: 16 });
     let expectedSamples = 0;
     for (const part of parts) {
-      const expected = await rt.emulator!.media.expected(part.url);
+      const expected = await stack.rt.emulator!.media.expected(part.url);
       expectedSamples += (expected.bytes - 44) / 2;
     }
     expect(wav.data.length).toBe(expectedSamples * 2);
@@ -102,9 +69,9 @@ describe('text-to-speech tasks end to end', () => {
     expect(created.status).toBe(202);
     const view = await untilSettled(created.json.id);
     expect(view.status).toBe('PERSISTED');
-    const row = (await rt.deps.tasks.get(view.id))!;
+    const row = (await stack.rt.deps.tasks.get(view.id))!;
     expect(row.speech!.done).toHaveLength(1);
-    const expected = await rt.emulator!.media.expected(row.speech!.done[0]!.url);
+    const expected = await stack.rt.emulator!.media.expected(row.speech!.done[0]!.url);
     expect(view.outputs[0]!.sha256).toBe(expected.sha256);
   }, 30_000);
 
@@ -117,13 +84,13 @@ describe('text-to-speech tasks end to end', () => {
   ];
 
   it.each(refusals)('refuses $name with a 400 and creates nothing', async ({ input, code, param, says }) => {
-    const rows = (await rt.deps.tasks.listByStatus(undefined, 1_000)).tasks.length;
+    const rows = (await stack.rt.deps.tasks.listByStatus(undefined, 1_000)).tasks.length;
     const calls = ttsCalls().length;
     const res = await post({ type: 'text-to-speech', input });
     expect(res.status).toBe(400);
     expect(res.json.error).toMatchObject({ code, param });
     expect(res.json.error!.message).toMatch(says);
-    expect((await rt.deps.tasks.listByStatus(undefined, 1_000)).tasks.length).toBe(rows);
+    expect((await stack.rt.deps.tasks.listByStatus(undefined, 1_000)).tasks.length).toBe(rows);
     expect(ttsCalls().length).toBe(calls);
   });
 });

@@ -1,48 +1,18 @@
 // End to end through the local runtime (s.yaml wiring, HTTP, timer, OSS trigger, emulator): each task type
 // goes from `POST /v1/tasks` to PERSISTED with the emulator's exact bytes in the local bucket.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../dev/runtime/runtime.ts';
+import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../shared/ports/event-bus.ts';
-import type { TaskView } from '../../shared/use-cases/tasks/task-view.ts';
+import { useTaskRuntime } from './task-runtime.ts';
 
-type Answer = TaskView & { error?: { code: string; message: string } };
-
-let rt: Runtime;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'e2e-tasks-'));
-  rt = await startRuntime({
-    env: { DATA_DIR: dataDir, PORT: '0', LOCAL_TIMER_INTERVAL_MS: '100', EMULATOR_PORT: '0', EMULATOR_TIME_SCALE: '50', LOG_LEVEL: 'silent' },
-  });
-}, 20_000);
-
-afterAll(async () => {
-  await rt?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function post(body: unknown): Promise<{ status: number; json: Answer }> {
-  const res = await fetch(`${rt.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Answer };
-}
-
-async function untilSettled(id: string, timeoutMs = 25_000): Promise<TaskView> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const view = (await (await fetch(`${rt.url}/v1/tasks/${id}`)).json()) as TaskView;
-    if (['PERSISTED', 'FAILED', 'CANCELED', 'EXPIRED'].includes(view.status) || Date.now() > end) return view;
-    await sleep(100);
-  }
-}
+const stack = useTaskRuntime('e2e-tasks-');
+const { post, untilSettled } = stack;
 
 function eventsOf(id: string): DomainEvent[] {
-  const lines = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n');
+  const lines = readFileSync(join(stack.dataDir, 'events.jsonl'), 'utf8').trim().split('\n');
   const seen = new Set<string>();
   return lines
     .map((l) => JSON.parse(l) as DomainEvent)
@@ -63,14 +33,14 @@ describe('async media tasks end to end', () => {
     expect(view.status).toBe('PERSISTED');
     expect(view.outputs).toHaveLength(outputs);
 
-    const row = (await rt.deps.tasks.get(view.id))!;
+    const row = (await stack.rt.deps.tasks.get(view.id))!;
     for (const out of view.outputs) {
       expect(out.contentType).toBe(contentType);
       expect(out.key).toMatch(new RegExp(`^media/\\d{4}/\\d{2}/\\d{2}/${view.id}/${out.index}\\.${ext}$`));
       const source = row.outputs.find((o) => o.index === out.index)?.sourceUrl;
       expect(source).toBeDefined();
-      const expected = await rt.emulator!.media.expected(source!);
-      const stored = readFileSync(join(dataDir, 'oss', out.key!));
+      const expected = await stack.rt.emulator!.media.expected(source!);
+      const stored = readFileSync(join(stack.dataDir, 'oss', out.key!));
       expect(createHash('sha256').update(stored).digest('hex')).toBe(expected.sha256);
       expect(out.sha256).toBe(expected.sha256);
       expect(out.bytes).toBe(stored.length);
@@ -85,11 +55,11 @@ describe('async media tasks end to end', () => {
 
   it('submits a request uploaded under inbox/ and persists its result', async () => {
     const key = 'inbox/e2e/order-1.json';
-    await rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' }, parameters: { size: '512*512' } })), { contentType: 'application/json' });
+    await stack.rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' }, parameters: { size: '512*512' } })), { contentType: 'application/json' });
     let id: string | undefined;
     for (let i = 0; i < 100 && !id; i++) {
       // the key's second segment names the tenant that owns the task
-      const { tasks } = await rt.deps.tasks.listByStatus(undefined, 100, undefined, 'asc', 'e2e');
+      const { tasks } = await stack.rt.deps.tasks.listByStatus(undefined, 100, undefined, 'asc', 'e2e');
       id = tasks.find((t) => t.metadata?.inboxKey === key)?.id;
       if (!id) await sleep(100);
     }
@@ -97,29 +67,29 @@ describe('async media tasks end to end', () => {
     const view = await untilSettled(id!);
     expect(view.status).toBe('PERSISTED');
     expect(view.outputs[0]?.contentType).toBe('image/png');
-    expect((await rt.deps.tasks.get(id!))?.tenant).toBe('e2e');
+    expect((await stack.rt.deps.tasks.get(id!))?.tenant).toBe('e2e');
   });
 
   it('refuses an upload under inbox/ that names no tenant, with its error object beside the others, and submits nothing', async () => {
     const key = 'inbox/order-2.json';
-    await rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' } })), { contentType: 'application/json' });
+    await stack.rt.deps.objects.put(key, Buffer.from(JSON.stringify({ type: 'text-to-image', input: { prompt: 'a lighthouse' } })), { contentType: 'application/json' });
     let report: { key?: string; error?: { code?: string } } | undefined;
     for (let i = 0; i < 100 && !report; i++) {
-      if (await rt.deps.objects.head('inbox-errors/order-2.json.error.json')) {
+      if (await stack.rt.deps.objects.head('inbox-errors/order-2.json.error.json')) {
         const chunks: Buffer[] = [];
-        for await (const c of (await rt.deps.objects.get('inbox-errors/order-2.json.error.json')).body) chunks.push(c as Buffer);
+        for await (const c of (await stack.rt.deps.objects.get('inbox-errors/order-2.json.error.json')).body) chunks.push(c as Buffer);
         report = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof report;
       } else await sleep(100);
     }
     expect(report).toMatchObject({ key, error: { code: 'invalid_inbox_key' } });
-    expect((await rt.deps.tasks.listByStatus(undefined, 100)).tasks.filter((t) => t.metadata?.inboxKey === key)).toEqual([]);
+    expect((await stack.rt.deps.tasks.listByStatus(undefined, 100)).tasks.filter((t) => t.metadata?.inboxKey === key)).toEqual([]);
   });
 
   it('creates nothing for a bad request', async () => {
-    const before = rt.emulator!.requests.filter((r) => r.path.startsWith('/api/v1/services/')).length;
+    const before = stack.rt.emulator!.requests.filter((r) => r.path.startsWith('/api/v1/services/')).length;
     const r = await post({ type: 'text-to-video', input: { prompt: 'x' }, parameters: { duration: 99 } });
     expect(r.status).toBe(400);
     expect(r.json.error?.code).toBe('invalid_request');
-    expect(rt.emulator!.requests.filter((x) => x.path.startsWith('/api/v1/services/')).length).toBe(before);
+    expect(stack.rt.emulator!.requests.filter((x) => x.path.startsWith('/api/v1/services/')).length).toBe(before);
   });
 });
