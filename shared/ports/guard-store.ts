@@ -102,6 +102,11 @@ export class ReservationExistsError extends GuardStoreError {
 
 export interface GuardStore {
   /**
+   * How long after settle() is called its effect may stay unseen by admissions on other instances (ms; 0: at
+   * once). Until then the call's reservation still holds its estimate.
+   */
+  readonly settleLagMs: number;
+  /**
    * Checks every charge against its counter and, only if all pass, adds them and records the reservation, as
    * one atomic step across instances: concurrent admissions never jointly pass a `fit` limit, and pass an
    * `under` limit by at most one charge. A single store round trip on the path that admits.

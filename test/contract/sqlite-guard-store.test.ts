@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../shared/adapters/sqlite/database.ts';
-import { SqliteGuardStore } from '../../shared/adapters/sqlite/sqlite-guard-store.ts';
+import { SETTLE_BATCH, SETTLE_DELAY_MS, SqliteGuardStore } from '../../shared/adapters/sqlite/sqlite-guard-store.ts';
 import { GuardStoreError } from '../../shared/ports/guard-store.ts';
 import { runGuardStoreContract } from './guard-store-contract.ts';
 
@@ -160,6 +160,89 @@ describe('SqliteGuardStore', () => {
     } finally {
       db.close();
     }
+  });
+
+  describe('settlements written in batches', () => {
+    afterEach(() => vi.useRealTimers());
+    const t = Date.parse('2030-01-01T00:00:00Z');
+    const now = new Date(t);
+    const expiresAt = new Date(t + 86_400_000);
+    const settlement = (i: number) => ({ entry: { id: `chat:${i}`, tenant: 'acme', model: 'qwen-plus', kind: 'chat' as const, at: now.toISOString(), costMicros: 3, units: {} }, spendKeys: [{ key: 'budget|k', expiresAt }] });
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    /** Ledger entries another connection to the file sees (what another process sees). */
+    const seenByPeer = (file: string) => {
+      const peer = openDatabase(file);
+      try {
+        return (peer.prepare('SELECT count(*) AS n FROM guard_ledger').get() as { n: number }).n;
+      } finally {
+        peer.close();
+      }
+    };
+
+    it('waits SETTLE_DELAY_MS for others before anything is written, then writes every settlement waiting', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { dir, file } = tempFile();
+      const db = openDatabase(file);
+      try {
+        const store = new SqliteGuardStore(db);
+        const written = [store.settle(settlement(1), now), store.settle(settlement(2), now)];
+        await turn();
+        expect(seenByPeer(file)).toBe(0);
+        vi.advanceTimersByTime(SETTLE_DELAY_MS - 1);
+        expect(seenByPeer(file)).toBe(0);
+        vi.advanceTimersByTime(1);
+        expect((await Promise.all(written)).map((r) => r.recorded)).toEqual([true, true]);
+        expect(seenByPeer(file)).toBe(2);
+      } finally {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('writes at once when SETTLE_BATCH are waiting, without waiting for the timer', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { dir, file } = tempFile();
+      const db = openDatabase(file);
+      try {
+        const store = new SqliteGuardStore(db);
+        const first = Array.from({ length: SETTLE_BATCH - 1 }, (_, i) => store.settle(settlement(i), now));
+        await turn();
+        expect(seenByPeer(file)).toBe(0);
+        const last = store.settle(settlement(SETTLE_BATCH), now);
+        await Promise.all([...first, last]);
+        expect(seenByPeer(file)).toBe(SETTLE_BATCH);
+        // the timer of the batch written is gone: the next settlement waits for a timer of its own
+        const next = store.settle(settlement(SETTLE_BATCH + 1), now);
+        await turn();
+        expect(seenByPeer(file)).toBe(SETTLE_BATCH);
+        vi.advanceTimersByTime(SETTLE_DELAY_MS);
+        await next;
+        expect(seenByPeer(file)).toBe(SETTLE_BATCH + 1);
+      } finally {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('lets no reader in the process see the ledger or the counters without the settlements asked for before it', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const db = openDatabase(':memory:');
+      try {
+        const store = new SqliteGuardStore(db);
+        const reservation = { id: 'res|1', keys: ['budget|k'], amount: 100, expiresAt };
+        await store.admit({ charges: [{ key: 'budget|k', amount: 100, limit: 1_000, rule: 'under', expiresAt }], reservation }, now);
+        const written = store.settle({ ...settlement(1), reservationId: 'res|1' }, now);
+        expect(await store.read(['budget|k'])).toEqual([{ key: 'budget|k', spent: 3, held: 0 }]);
+        await written;
+        void store.settle(settlement(2), now);
+        expect((await store.listLedger({ from: new Date(0), to: new Date(t + 1), limit: 10 })).entries.map((e) => e.id)).toEqual(['chat:1', 'chat:2']);
+        void store.settle(settlement(3), now);
+        store.flushSettlements();
+        expect((db.prepare('SELECT count(*) AS n FROM guard_ledger').get() as { n: number }).n).toBe(3);
+      } finally {
+        db.close();
+      }
+    });
   });
 
   it('fails loudly on a ledger row that no longer matches its schema', async () => {

@@ -1,6 +1,6 @@
 // GuardStore on SQLite (local mode): counters, reservations, the ledger and alert claims as tables of the local
-// database; every write is in a BEGIN IMMEDIATE transaction (settlements of one event-loop turn share one), so
-// processes sharing the file stay atomic.
+// database; every write is in a BEGIN IMMEDIATE transaction, so processes sharing the file stay atomic. Settlements
+// wait a few milliseconds and are written together, one commit for many calls.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerEntry } from '../../domain/ledger.ts';
 import {
@@ -51,9 +51,25 @@ CREATE TABLE IF NOT EXISTS guard_alerts (
 );
 `;
 
+/**
+ * How long a settlement waits for others to be written with (ms). While it waits its reservation still holds the
+ * estimate, so every limit and budget errs on the safe side; readers in this process write it first, and so does
+ * closing the database (local deps).
+ */
+export const SETTLE_DELAY_MS = 10;
+/** Settlements written together at most: this many waiting are written on the next turn of the event loop. */
+export const SETTLE_BATCH = 64;
+
 /** Expired counter rows dropped at a time, at most every DROP_EVERY_MS per process: enough to keep up with the windows that end. */
 const DROP_PER_ADMISSION = 64;
 const DROP_EVERY_MS = 250;
+
+interface Pending {
+  settlement: Settlement;
+  resolve: (r: SettleResult) => void;
+  reject: (e: unknown) => void;
+}
+type Outcome<T> = { ok: T } | { error: unknown };
 
 interface ChargedRow {
   spent: number;
@@ -71,6 +87,14 @@ class Refusal {
   constructor(readonly result: AdmissionResult) {}
 }
 
+function answer(batch: Pending[], outcomes: Outcome<SettleResult>[]): void {
+  batch.forEach((p, i) => {
+    const o = outcomes[i]!;
+    if ('ok' in o) p.resolve(o.ok);
+    else p.reject(o.error);
+  });
+}
+
 function reservationKeys(row: ReservationRow): string[] {
   try {
     const keys: unknown = JSON.parse(row.keys);
@@ -82,6 +106,8 @@ function reservationKeys(row: ReservationRow): string[] {
 }
 
 export class SqliteGuardStore implements GuardStore {
+  readonly settleLagMs = SETTLE_DELAY_MS;
+
   private readonly s: Record<
     'counter' | 'dropExpired' | 'charge' | 'extend' | 'release' | 'settleKey' | 'insertReservation' | 'takeReservation' | 'expired' | 'insertEntry' | 'claim',
     BetterSqlite3.Statement
@@ -90,14 +116,15 @@ export class SqliteGuardStore implements GuardStore {
   /** When this process last dropped expired counters (ms). */
   private droppedAt = 0;
 
-  /** Settlements waiting for the next turn of the event loop, when they are written together. */
-  private pending: { settlement: Settlement; resolve: (r: SettleResult) => void; reject: (e: unknown) => void }[] = [];
+  /** Settlements waiting to be written together when the timer fires (or a reader or the batch size asks). */
+  private pending: Pending[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** Each method's transaction, made once (wrapping a function per call costs more than some of the statements in it). */
   private readonly tx: {
     admit: BetterSqlite3.Transaction<(request: AdmissionRequest, now: Date) => AdmissionResult>;
     settle: BetterSqlite3.Transaction<(settlement: Settlement) => SettleResult>;
-    settleMany: BetterSqlite3.Transaction<(settlements: Settlement[]) => ({ ok: SettleResult } | { error: unknown })[]>;
+    settleMany: BetterSqlite3.Transaction<(settlements: Settlement[]) => Outcome<SettleResult>[]>;
     expire: BetterSqlite3.Transaction<(now: Date, limit: number) => number>;
   };
 
@@ -134,18 +161,7 @@ export class SqliteGuardStore implements GuardStore {
       admit: db.transaction((request: AdmissionRequest, now: Date) => this.admitNow(request, now)),
       settle: db.transaction((settlement: Settlement) => this.settleNow(settlement)),
       // each settlement in a savepoint of its own (tx.settle called inside a transaction is a SAVEPOINT)
-      settleMany: db.transaction((settlements: Settlement[]) =>
-        settlements.map((one) => {
-          try {
-            return { ok: this.tx.settle(one) };
-          } catch (error) {
-            // an error that ended the whole transaction (not only this savepoint) fails the batch: nothing more
-            // is written outside it, and each settlement is then tried on its own
-            if (!this.db.inTransaction) throw error;
-            return { error };
-          }
-        }),
-      ),
+      settleMany: db.transaction((settlements: Settlement[]) => settlements.map((one) => this.inSavepoint(() => this.tx.settle(one)))),
       expire: db.transaction((now: Date, limit: number) => {
         const rows = this.s.expired.all(now.getTime(), limit) as ReservationRow[];
         for (const row of rows) this.releaseRow(this.s.takeReservation.get(row.id) as ReservationRow);
@@ -165,50 +181,70 @@ export class SqliteGuardStore implements GuardStore {
   }
 
   /**
-   * Settlements asked for in one turn of the event loop are written in one transaction on the next (each in a
-   * savepoint of its own, so one that fails fails alone): a commit per batch instead of one per call.
+   * Waits up to SETTLE_DELAY_MS and is written with every settlement asked for meanwhile in one transaction (each
+   * in a savepoint of its own, so one that fails fails alone; SETTLE_BATCH waiting are written at once): one
+   * commit for many calls, and fewer requests find the event loop busy with the ledger. Resolves once written.
    */
   async settle(settlement: Settlement, _now: Date): Promise<SettleResult> {
     checkSettlement(settlement);
     return new Promise<SettleResult>((resolve, reject) => {
       this.pending.push({ settlement, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushSettlements());
+      if (this.pending.length === 1) this.flushTimer = setTimeout(() => this.flushSettlements(), SETTLE_DELAY_MS);
+      else if (this.pending.length === SETTLE_BATCH) setImmediate(() => this.flushSettlements());
     });
   }
 
-  /** Writes the settlements still waiting now (before the database is closed). */
+  /** Writes the settlements still waiting now (readers first, and before the database is closed). */
   flushSettlements(): void {
-    const batch = this.pending.splice(0);
+    const batch = this.takePending();
     if (batch.length === 0) return;
     if (batch.length === 1) {
       // alone: its own transaction, rolled back whole if it fails
-      const [one] = batch;
-      try {
-        one!.resolve(this.tx.settle.immediate(one!.settlement));
-      } catch (e) {
-        one!.reject(e);
-      }
+      this.settleAlone(batch);
       return;
     }
-    let outcomes: ({ ok: SettleResult } | { error: unknown })[];
+    let outcomes: Outcome<SettleResult>[];
     try {
       outcomes = this.tx.settleMany.immediate(batch.map((p) => p.settlement));
     } catch {
       // the batch's transaction is gone as a whole (SQLite aborted it: disk full, I/O): each is written alone
-      for (const p of batch) {
-        try {
-          p.resolve(this.tx.settle.immediate(p.settlement));
-        } catch (e) {
-          p.reject(e);
-        }
-      }
+      this.settleAlone(batch);
       return;
     }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if ('ok' in o) p.resolve(o.ok);
-      else p.reject(o.error);
-    });
+    answer(batch, outcomes);
+  }
+
+  private takePending(): Pending[] {
+    if (this.pending.length === 0) return [];
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    return this.pending.splice(0);
+  }
+
+  /** Each settlement in a transaction of its own. */
+  private settleAlone(batch: Pending[]): void {
+    answer(batch, batch.map((p) => this.attempt(() => this.tx.settle.immediate(p.settlement))));
+  }
+
+  private attempt<T>(work: () => T): Outcome<T> {
+    try {
+      return { ok: work() };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /**
+   * Runs a nested transaction function (a SAVEPOINT): its error undoes its own writes only. An error that ended the
+   * whole transaction is thrown on, so nothing more is written outside it and the caller retries each alone.
+   */
+  private inSavepoint<T>(work: () => T): Outcome<T> {
+    try {
+      return { ok: work() };
+    } catch (error) {
+      if (!this.db.inTransaction) throw error;
+      return { error };
+    }
   }
 
   async expireReservations(now: Date, limit: number): Promise<number> {

@@ -58,6 +58,9 @@ const nextMonth = (ms: number) => {
 
 
 export class TablestoreGuardStore implements GuardStore {
+  /** Each settlement is written when asked for. */
+  readonly settleLagMs = 0;
+
   constructor(
     private readonly client: TablestoreClient,
     private readonly tables: GuardTableNames,

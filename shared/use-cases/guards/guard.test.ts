@@ -196,4 +196,33 @@ describe('createGuard', () => {
     for (let i = 0; i < 3; i++) await (await guard.admit(demand({ principal: p }))).settle(bill(1));
     expect((await store.listLedger({ from: new Date(0), to: new Date('2027-01-01'), limit: 10 })).entries).toEqual([]);
   });
+
+  it('asks a budget refusal once more after the store\'s settlement lag: a call just answered on another instance no longer holds its estimate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-lag-'));
+    const [dbP, dbQ] = [openDatabase(join(dir, 'local.db')), openDatabase(join(dir, 'local.db'))];
+    cleanups.push(() => {
+      dbP.close();
+      dbQ.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const now = new Date('2026-12-03T10:00:20.000Z');
+    const instance = (store: SqliteGuardStore) =>
+      createGuard({ guards: store, clock: { now: () => now }, logger: silentLogger, events: { publish: async () => {} }, config: { GUARDS: 'on', BUDGET_ENFORCEMENT: 'block', CNY_PER_USD: 5, ACCOUNT_LIMIT_WAIT_MS: 0 } });
+    const [storeP, storeQ] = [new SqliteGuardStore(dbP), new SqliteGuardStore(dbQ)];
+    const [p, q] = [instance(storeP), instance(storeQ)];
+    expect(storeP.settleLagMs).toBeGreaterThan(0);
+    // 0.15 USD = 750,000 micro-CNY a day; each call reserves 1,000,000 and really costs 100,000
+    const principal: Principal = { ...acme, budgets: { dailyUsd: 0.15 } };
+    const first = await p.admit(demand({ principal }));
+    // answered: its settlement waits in P's process, Q's admission still sees the estimate held
+    const settled = first.settle(bill(100_000));
+    const second = await q.admit(demand({ principal }));
+    await settled;
+    expect(await storeQ.read([`budget|tenant:acme|day|2026-12-03`])).toEqual([expect.objectContaining({ spent: 100_000, held: 1_000_000 })]);
+    await second.settle(bill(100_000));
+    // a budget really spent is still refused after the second look
+    const spend = await q.admit(demand({ principal }));
+    await spend.settle(bill(600_000));
+    await expect(q.admit(demand({ principal }))).rejects.toBeInstanceOf(BudgetExceededError);
+  });
 });

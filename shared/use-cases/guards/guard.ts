@@ -212,6 +212,7 @@ export function createGuard(deps: GuardDeps): Guard {
       if (!enabled) return NOOP_ADMISSION;
       // the wait is bounded in real time (an injected clock may stand still)
       const started = performance.now();
+      let rechecked = false;
       for (;;) {
         const now = clock.now();
         const { list, budgetKeys, tokenKeys } = charges(d, now);
@@ -239,6 +240,15 @@ export function createGuard(deps: GuardDeps): Guard {
             await sleep(wait, d.signal);
             continue;
           }
+        }
+        // what settlements take back (a budget's estimates, the tenant's tokens) is asked once more after the
+        // store's settlement lag: calls answered just before, here or on another instance, may still hold their
+        // estimate, and a client told "budget exceeded" should not find it false a moment later
+        const settleable = error instanceof BudgetExceededError || (error instanceof RateLimitedError && error.scope === 'tenant-tpm');
+        if (settleable && !rechecked && store.settleLagMs > 0) {
+          rechecked = true;
+          await sleep(2 * store.settleLagMs, d.signal);
+          continue;
         }
         throw error;
       }
