@@ -11,26 +11,39 @@ export interface Window {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-export function minuteWindow(now: Date): Window {
-  const start = Math.floor(now.getTime() / 60_000) * 60_000;
-  return { id: new Date(start).toISOString().slice(0, 16), start, end: start + 60_000 };
+/**
+ * A window function that remembers the last window it made: every request of a minute (or second, day, month)
+ * asks for the same one, and formatting its id is most of the work. Windows are read-only.
+ */
+function remembered(startOf: (ms: number) => number, make: (start: number) => Window): (now: Date) => Window {
+  let last: Window | undefined;
+  return (now) => {
+    const start = startOf(now.getTime());
+    if (last?.start !== start) last = Object.freeze(make(start));
+    return last;
+  };
 }
 
-export function secondWindow(now: Date): Window {
-  const start = Math.floor(now.getTime() / 1_000) * 1_000;
-  return { id: new Date(start).toISOString().slice(0, 19), start, end: start + 1_000 };
-}
+const floorTo = (unit: number) => (ms: number) => Math.floor(ms / unit) * unit;
 
-export function dayWindow(now: Date): Window {
-  const start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  return { id: new Date(start).toISOString().slice(0, 10), start, end: start + 86_400_000 };
-}
+export const minuteWindow = remembered(floorTo(60_000), (start) => ({ id: new Date(start).toISOString().slice(0, 16), start, end: start + 60_000 }));
 
-export function monthWindow(now: Date): Window {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  return { id: `${y}-${pad(m + 1)}`, start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1) };
-}
+export const secondWindow = remembered(floorTo(1_000), (start) => ({ id: new Date(start).toISOString().slice(0, 19), start, end: start + 1_000 }));
+
+export const dayWindow = remembered(floorTo(86_400_000), (start) => ({ id: new Date(start).toISOString().slice(0, 10), start, end: start + 86_400_000 }));
+
+export const monthWindow = remembered(
+  (ms) => {
+    const d = new Date(ms);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  },
+  (start) => {
+    const d = new Date(start);
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth();
+    return { id: `${y}-${pad(m + 1)}`, start, end: Date.UTC(y, m + 1, 1) };
+  },
+);
 
 export const periodWindow = (period: BudgetPeriod, now: Date): Window => (period === 'day' ? dayWindow(now) : monthWindow(now));
 
