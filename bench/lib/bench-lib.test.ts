@@ -8,7 +8,7 @@ import { createBareProxy } from './bare-proxy.ts';
 import { Agent } from 'undici';
 import { permutations, roundOrders, runConcurrent, runSequential, type Outcome, type Sample } from './measure.ts';
 import { halfSplitSpread, type ScenarioResult } from './report.ts';
-import { percentile, summarize } from './stats.ts';
+import { pairedMedian, percentile, summarize } from './stats.ts';
 
 describe('stats', () => {
   it('takes nearest-rank percentiles, so every figure is an observed sample', () => {
@@ -19,6 +19,16 @@ describe('stats', () => {
     expect(percentile([3, 7], 51)).toBe(7);
     expect(summarize([5, 1, 3]).max).toBe(5);
     expect(Number.isNaN(summarize([]).p50)).toBe(true);
+  });
+
+  it('pairs samples by round for the median difference, so a drift shared by both targets cancels', () => {
+    // both targets slow down by 10 ms halfway through; b is always 0.25 ms slower than a in the same round
+    const a = Array.from({ length: 100 }, (_, round) => ({ round, totalMs: (round < 50 ? 1 : 11) + (round % 7) * 0.01 }));
+    const b = a.map((s) => ({ round: s.round, totalMs: s.totalMs + 0.25 }));
+    expect(pairedMedian(a, b)).toBeCloseTo(0.25, 10);
+    // warm-up samples (no round) and rounds only one target has are left out
+    expect(pairedMedian([{ totalMs: 1 }, { round: 1, totalMs: 2 }], [{ totalMs: 9 }, { round: 1, totalMs: 2.5 }, { round: 2, totalMs: 9 }])).toBe(0.5);
+    expect(Number.isNaN(pairedMedian([{ round: 1, totalMs: 1 }], [{ round: 2, totalMs: 1 }]))).toBe(true);
   });
 });
 

@@ -45,3 +45,19 @@ export function table(rows: readonly (readonly string[])[]): string {
     .map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
     .join('\n');
 }
+
+/**
+ * The median of per-round differences b − a, over the rounds both have a sample in (samples carry their round):
+ * what one target adds to the other measured side by side, with drift over the run (load, frequency) taken out
+ * of each pair. NaN when no round has both.
+ */
+export function pairedMedian(a: readonly { round?: number; totalMs: number }[], b: readonly { round?: number; totalMs: number }[]): number {
+  const byRound = new Map<number, number>();
+  for (const s of a) if (s.round !== undefined) byRound.set(s.round, s.totalMs);
+  const diffs: number[] = [];
+  for (const s of b) {
+    const x = s.round === undefined ? undefined : byRound.get(s.round);
+    if (x !== undefined) diffs.push(s.totalMs - x);
+  }
+  return percentile(diffs.sort((p, q) => p - q), 50);
+}
