@@ -178,13 +178,21 @@ describe('SqliteGuardStore', () => {
         peer.close();
       }
     };
-
-    it('waits SETTLE_DELAY_MS for others before anything is written, then writes every settlement waiting', async () => {
+    /** A store on a file of its own, with the settlement timer under the test's control. */
+    const onFile = async (work: (store: SqliteGuardStore, file: string) => Promise<void>) => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const { dir, file } = tempFile();
       const db = openDatabase(file);
       try {
-        const store = new SqliteGuardStore(db);
+        await work(new SqliteGuardStore(db), file);
+      } finally {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('waits SETTLE_DELAY_MS for others before anything is written, then writes every settlement waiting', () =>
+      onFile(async (store, file) => {
         const written = [store.settle(settlement(1), now), store.settle(settlement(2), now)];
         await turn();
         expect(seenByPeer(file)).toBe(0);
@@ -193,18 +201,10 @@ describe('SqliteGuardStore', () => {
         vi.advanceTimersByTime(1);
         expect((await Promise.all(written)).map((r) => r.recorded)).toEqual([true, true]);
         expect(seenByPeer(file)).toBe(2);
-      } finally {
-        db.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+      }));
 
-    it('writes at once when SETTLE_BATCH are waiting, without waiting for the timer', async () => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const { dir, file } = tempFile();
-      const db = openDatabase(file);
-      try {
-        const store = new SqliteGuardStore(db);
+    it('writes at once when SETTLE_BATCH are waiting, without waiting for the timer', () =>
+      onFile(async (store, file) => {
         const first = Array.from({ length: SETTLE_BATCH - 1 }, (_, i) => store.settle(settlement(i), now));
         await turn();
         expect(seenByPeer(file)).toBe(0);
@@ -218,11 +218,7 @@ describe('SqliteGuardStore', () => {
         vi.advanceTimersByTime(SETTLE_DELAY_MS);
         await next;
         expect(seenByPeer(file)).toBe(SETTLE_BATCH + 1);
-      } finally {
-        db.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+      }));
 
     it('lets no reader in the process see the ledger or the counters without the settlements asked for before it', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
